@@ -1,0 +1,1 @@
+//! kvraft: a key/value service on Raft (issue 5).

@@ -1,0 +1,395 @@
+//! What happens to each event and to each effect of a handler: the life of a call
+//! (send, deliver, reply, return or fail), timers firing, tester actions running.
+//! This is where the network semantics of [`crate::network`] are applied.
+
+use crate::codec;
+use crate::context::Effect;
+use crate::error::SimError;
+use crate::node::{NodeId, ReplyTo};
+use crate::observer::Observer;
+use crate::protocol::Protocol;
+use crate::sim::{Event, Flight, Sim};
+use crate::trace::{self, DropReason, TraceEvent, kind};
+
+impl<P: Protocol, O: Observer<P>> Sim<P, O> {
+    /// A one-line description of an event, for livelock reports.
+    pub(crate) fn describe(&self, event: &Event<P, O>) -> String {
+        match event {
+            Event::Deliver { flight, .. } => {
+                format!("a request from node {} to node {}", flight.from, flight.to)
+            }
+            Event::Return { flight, .. } => {
+                format!(
+                    "the return of a call from node {} to node {}",
+                    flight.from, flight.to
+                )
+            }
+            Event::Timer { node, tag, .. } => format!("timer {tag:?} of node {node}"),
+            Event::Action { label, .. } => format!("tester action \"{label}\""),
+        }
+    }
+
+    pub(crate) fn dispatch(&mut self, event: Event<P, O>) -> Result<(), SimError> {
+        match event {
+            Event::Deliver {
+                flight,
+                bytes,
+                lost,
+            } => self.deliver(flight, bytes, lost),
+            Event::Return { flight, reply } => self.finish(flight, reply),
+            Event::Timer {
+                node,
+                incarnation,
+                timer,
+                tag,
+            } => {
+                let cancelled = !self.armed.remove(&timer);
+                if cancelled || !self.runs(node, incarnation) {
+                    return Ok(());
+                }
+                self.trace
+                    .mix(kind::TIMER, self.now, [node as u64, timer.0, 0, 0]);
+                self.trace
+                    .record(self.now, Some((node, incarnation)), || TraceEvent::Timer {
+                        timer: timer.0,
+                        tag: format!("{tag:?}"),
+                    });
+                let described = tag.clone();
+                self.with_context(
+                    node,
+                    || format!("timer {described:?}"),
+                    |handle, ctx| {
+                        handle
+                            .node
+                            .as_deref_mut()
+                            .expect("alive")
+                            .on_timer(ctx, tag)
+                    },
+                )
+            }
+            Event::Action { label, action } => {
+                self.trace
+                    .mix(kind::TESTER, self.now, [trace::hash_str(&label), 1, 0, 0]);
+                self.trace
+                    .record(self.now, None, || TraceEvent::Tester { text: label });
+                action(self).map_err(|message| self.fail(message))
+            }
+        }
+    }
+
+    /// Whether `node` is running in life `incarnation`.
+    fn runs(&self, node: NodeId, incarnation: u32) -> bool {
+        let slot = &self.slots[node];
+        slot.handle.node.is_some() && slot.incarnation == incarnation
+    }
+
+    /// Applies what the handler of `id` (in life `incarnation`) did, in order.
+    pub(crate) fn apply_effects(&mut self, id: NodeId, incarnation: u32) -> Result<(), SimError> {
+        let mut effects = std::mem::take(&mut self.effects);
+        let mut result = Ok(());
+        for effect in effects.drain(..) {
+            if result.is_err() {
+                continue;
+            }
+            match effect {
+                Effect::Call { call, to, request } => {
+                    let to_incarnation = self.slots.get(to).map_or(0, |s| s.incarnation);
+                    self.send(Flight {
+                        call,
+                        from: id,
+                        from_incarnation: incarnation,
+                        to,
+                        to_incarnation,
+                        request,
+                    });
+                }
+                Effect::Reply { reply_to, reply } => self.reply_deferred(reply_to, reply),
+                Effect::Timer { timer, after, tag } => {
+                    self.armed.insert(timer);
+                    self.queue.push(
+                        self.now + after,
+                        Event::Timer {
+                            node: id,
+                            incarnation,
+                            timer,
+                            tag,
+                        },
+                    );
+                }
+                Effect::Cancel(timer) => {
+                    self.armed.remove(&timer);
+                }
+                Effect::Persisted {
+                    state_bytes,
+                    snapshot_bytes,
+                    digest,
+                } => {
+                    self.trace.mix(
+                        kind::PERSIST,
+                        self.now,
+                        [id as u64, state_bytes as u64, snapshot_bytes as u64, digest],
+                    );
+                    self.trace
+                        .record(self.now, Some((id, incarnation)), || TraceEvent::Persist {
+                            state_bytes,
+                            snapshot_bytes,
+                        });
+                }
+                Effect::Output(output) => {
+                    self.trace.mix(kind::OUTPUT, self.now, [id as u64, 0, 0, 0]);
+                    self.trace
+                        .record(self.now, Some((id, incarnation)), || TraceEvent::Output {
+                            text: format!("{output:?}"),
+                        });
+                    if let Err(message) = self.observer.on_output(self.now, id, output) {
+                        result = Err(self.fail(message));
+                    }
+                }
+                Effect::Log(text) => {
+                    self.trace
+                        .record(self.now, Some((id, incarnation)), || TraceEvent::Log {
+                            text,
+                        });
+                }
+            }
+        }
+        self.effects = effects;
+        result
+    }
+
+    /// Puts a call on the wire: count it, then deliver it later or fail it later.
+    fn send(&mut self, flight: Flight<P>) {
+        let bytes = codec::encode(&flight.request);
+        self.net.count_call(bytes.len());
+        let (call, from, to) = (flight.call, flight.from, flight.to);
+        self.trace.mix(
+            kind::SEND,
+            self.now,
+            [call.0, from as u64, to as u64, trace::hash_bytes(&bytes)],
+        );
+        self.trace
+            .record(self.now, Some((from, flight.from_incarnation)), || {
+                TraceEvent::Send {
+                    call: call.0,
+                    to,
+                    bytes: bytes.len(),
+                    message: format!("{:?}", flight.request),
+                }
+            });
+        let unreachable = if !self.net.is_enabled(from, to) {
+            Some(DropReason::EndDisabled)
+        } else if !self.is_alive(to) {
+            Some(DropReason::ServerDown)
+        } else {
+            None
+        };
+        match unreachable {
+            Some(reason) => {
+                self.note_drop(&flight, reason);
+                let delay = self.net.failure_delay_us();
+                self.return_after(flight, None, delay);
+            }
+            None => {
+                let plan = self.net.plan_request();
+                let at = self.now + std::time::Duration::from_micros(plan.delay_us);
+                self.queue.push(
+                    at,
+                    Event::Deliver {
+                        flight,
+                        bytes,
+                        lost: plan.lost,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A request arrives: check the end and the server are as they were, then run
+    /// the handler and send its reply (or hold the call for a deferred reply).
+    fn deliver(&mut self, flight: Flight<P>, bytes: Vec<u8>, lost: bool) -> Result<(), SimError> {
+        let (from, to) = (flight.from, flight.to);
+        let dropped = if !self.net.is_enabled(from, to) {
+            Some(DropReason::EndDisabled)
+        } else if !self.is_alive(to) {
+            Some(DropReason::ServerDown)
+        } else if self.slots[to].incarnation != flight.to_incarnation {
+            Some(DropReason::ServerRestarted)
+        } else if lost {
+            Some(DropReason::RequestLost)
+        } else {
+            None
+        };
+        if let Some(reason) = dropped {
+            self.note_drop(&flight, reason);
+            self.return_after(flight, None, 0);
+            return Ok(());
+        }
+        let request: P::Request =
+            codec::decode(&bytes).map_err(|message| self.decode_error(to, message))?;
+        self.net.count_delivery(to);
+        let call = flight.call;
+        self.trace
+            .mix(kind::DELIVER, self.now, [call.0, from as u64, to as u64, 0]);
+        self.trace
+            .record(self.now, Some((to, flight.to_incarnation)), || {
+                TraceEvent::Deliver { call: call.0, from }
+            });
+        let reply = self.with_context(
+            to,
+            || format!("a request from node {from}"),
+            |handle, ctx| {
+                handle.node.as_deref_mut().expect("alive").on_request(
+                    ctx,
+                    from,
+                    request,
+                    ReplyTo(call),
+                )
+            },
+        )?;
+        match reply {
+            Some(reply) => self.send_reply(flight, reply),
+            None => {
+                self.deferred.insert(call, flight);
+            }
+        }
+        Ok(())
+    }
+
+    /// A node answers a request it deferred.
+    fn reply_deferred(&mut self, reply_to: ReplyTo, reply: P::Reply) {
+        if let Some(flight) = self.deferred.remove(&reply_to.0) {
+            self.send_reply(flight, reply);
+        }
+    }
+
+    /// Fails, in call order, every deferred call that `which` selects.
+    pub(crate) fn fail_deferred(&mut self, which: impl Fn(&Flight<P>) -> bool) {
+        let calls: Vec<_> = self
+            .deferred
+            .iter()
+            .filter(|(_, f)| which(f))
+            .map(|(c, _)| *c)
+            .collect();
+        for call in calls {
+            let flight = self.deferred.remove(&call).expect("listed");
+            let reason = if self.is_alive(flight.to) {
+                DropReason::EndDisabled
+            } else {
+                DropReason::ServerRestarted
+            };
+            self.note_drop(&flight, reason);
+            self.return_after(flight, None, 0);
+        }
+    }
+
+    /// Sends a reply back: it may be lost (unreliable) or held (long reordering).
+    fn send_reply(&mut self, flight: Flight<P>, reply: P::Reply) {
+        let bytes = codec::encode(&reply);
+        let (call, to) = (flight.call, flight.from);
+        self.trace.mix(
+            kind::REPLY,
+            self.now,
+            [
+                call.0,
+                flight.to as u64,
+                to as u64,
+                trace::hash_bytes(&bytes),
+            ],
+        );
+        self.trace
+            .record(self.now, Some((flight.to, flight.to_incarnation)), || {
+                TraceEvent::Reply {
+                    call: call.0,
+                    to,
+                    bytes: bytes.len(),
+                    message: format!("{reply:?}"),
+                }
+            });
+        match self.net.plan_reply() {
+            None => {
+                self.note_drop(&flight, DropReason::ReplyLost);
+                self.return_after(flight, None, 0);
+            }
+            Some(delay) => self.return_after(flight, Some(bytes), delay),
+        }
+    }
+
+    fn return_after(&mut self, flight: Flight<P>, reply: Option<Vec<u8>>, delay_us: u64) {
+        let at = self.now + std::time::Duration::from_micros(delay_us);
+        self.queue.push(at, Event::Return { flight, reply });
+    }
+
+    /// A call finishes at its caller (if the caller still lives).
+    fn finish(&mut self, flight: Flight<P>, reply: Option<Vec<u8>>) -> Result<(), SimError> {
+        if let Some(bytes) = &reply {
+            self.net.count_reply_bytes(bytes.len());
+        }
+        let (caller, server, call) = (flight.from, flight.to, flight.call);
+        if !self.runs(caller, flight.from_incarnation) {
+            if reply.is_some() {
+                self.note_drop(&flight, DropReason::CallerGone);
+            }
+            return Ok(());
+        }
+        let reply: Option<P::Reply> = match reply {
+            Some(bytes) => {
+                Some(codec::decode(&bytes).map_err(|message| self.decode_error(caller, message))?)
+            }
+            None => None,
+        };
+        let ok = reply.is_some();
+        self.trace.mix(
+            kind::RETURN,
+            self.now,
+            [call.0, server as u64, caller as u64, u64::from(ok)],
+        );
+        self.trace
+            .record(self.now, Some((caller, flight.from_incarnation)), || {
+                TraceEvent::Return {
+                    call: call.0,
+                    from: server,
+                    ok,
+                }
+            });
+        let request = flight.request;
+        let during = || {
+            format!(
+                "the {} of its call to node {server}",
+                if ok { "reply" } else { "failure" }
+            )
+        };
+        self.with_context(caller, during, |handle, ctx| {
+            handle
+                .node
+                .as_deref_mut()
+                .expect("alive")
+                .on_reply(ctx, server, request, reply)
+        })
+    }
+
+    fn note_drop(&mut self, flight: &Flight<P>, reason: DropReason) {
+        let (call, from, to) = (flight.call.0, flight.from, flight.to);
+        self.trace.mix(
+            kind::DROP,
+            self.now,
+            [call, from as u64, to as u64, reason as u64],
+        );
+        self.trace.record(self.now, None, || TraceEvent::Drop {
+            call,
+            from,
+            to,
+            reason,
+        });
+    }
+
+    fn decode_error(&mut self, node: NodeId, message: String) -> SimError {
+        let err = SimError::Decode {
+            seed: self.seed,
+            time: self.now,
+            node,
+            message,
+        };
+        self.failure = Some(err.clone());
+        err
+    }
+}

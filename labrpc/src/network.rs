@@ -1,0 +1,181 @@
+//! The [`Network`]: which ends are enabled, how reliable the wire is, and the
+//! counters the tester reads.
+//!
+//! The semantics are those of 6.824's labrpc (see `spec/network.md`):
+//! - every call counts one RPC and its request bytes *before* any drop decision;
+//! - a request to a disabled end or a server that is not running fails after
+//!   0-7000 ms with long delays on, 0-100 ms otherwise, and is never delivered;
+//! - unreliable: a request waits 0-26 ms and is then lost with probability 1/10,
+//!   and a reply is lost with probability 1/10;
+//! - long reordering: with probability 2/3 a reply is held 200 + U(0, U(0, 2000)) ms;
+//! - the per-server count increments when a request reaches the server's handler,
+//!   and reply bytes are counted when a reply arrives.
+//!
+//! On a reliable network each hop takes a small random latency (10-1000 µs by
+//! default) so that messages sent at the same instant still interleave.
+
+use std::time::Duration;
+
+use rand::RngExt;
+
+use crate::node::NodeId;
+use crate::seed::SimRng;
+use crate::time::micros;
+
+/// Connectivity, reliability settings and counters of the simulated network.
+pub struct Network {
+    reliable: bool,
+    long_reordering: bool,
+    long_delays: bool,
+    latency_us: (u64, u64),
+    /// `ends[from][to]`: whether `from` can reach `to`.
+    ends: Vec<Vec<bool>>,
+    rpc_total: u64,
+    bytes_total: u64,
+    delivered: Vec<u64>,
+    rng: SimRng,
+}
+
+/// What the network decided for a request that has somewhere to go.
+pub(crate) struct RequestPlan {
+    pub delay_us: u64,
+    pub lost: bool,
+}
+
+impl Network {
+    pub(crate) fn new(rng: SimRng) -> Network {
+        Network {
+            reliable: true,
+            long_reordering: false,
+            long_delays: false,
+            latency_us: (10, 1000),
+            ends: Vec::new(),
+            rpc_total: 0,
+            bytes_total: 0,
+            delivered: Vec::new(),
+            rng,
+        }
+    }
+
+    /// Makes room for node `id`; its ends to and from every node start enabled.
+    pub(crate) fn add_node(&mut self) {
+        let n = self.ends.len() + 1;
+        for row in &mut self.ends {
+            row.push(true);
+        }
+        self.ends.push(vec![true; n]);
+        self.delivered.push(0);
+    }
+
+    /// Whether the network delivers everything (no drops, no 0-26 ms waits).
+    pub fn is_reliable(&self) -> bool {
+        self.reliable
+    }
+
+    /// Whether replies may be held back 200-2200 ms.
+    pub fn is_long_reordering(&self) -> bool {
+        self.long_reordering
+    }
+
+    /// Whether calls to disabled ends or absent servers fail after up to 7 s
+    /// (rather than 100 ms).
+    pub fn is_long_delays(&self) -> bool {
+        self.long_delays
+    }
+
+    /// Whether `from` can reach `to`. Ends to or from unknown nodes are disabled.
+    pub fn is_enabled(&self, from: NodeId, to: NodeId) -> bool {
+        self.ends
+            .get(from)
+            .and_then(|row| row.get(to))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Total calls made, including those that were dropped or failed.
+    pub fn rpc_total(&self) -> u64 {
+        self.rpc_total
+    }
+
+    /// Total bytes of requests sent plus replies delivered.
+    pub fn bytes_total(&self) -> u64 {
+        self.bytes_total
+    }
+
+    /// Requests that reached node `id`'s handler, over all its incarnations.
+    pub fn rpc_count(&self, id: NodeId) -> u64 {
+        self.delivered.get(id).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn set_reliable(&mut self, on: bool) {
+        self.reliable = on;
+    }
+
+    pub(crate) fn set_long_reordering(&mut self, on: bool) {
+        self.long_reordering = on;
+    }
+
+    pub(crate) fn set_long_delays(&mut self, on: bool) {
+        self.long_delays = on;
+    }
+
+    pub(crate) fn set_latency(&mut self, min: Duration, max: Duration) {
+        let (min, max) = (micros(min), micros(max));
+        assert!(min <= max, "latency range is empty: {min} µs > {max} µs");
+        self.latency_us = (min, max);
+    }
+
+    pub(crate) fn set_enabled(&mut self, from: NodeId, to: NodeId, enabled: bool) {
+        self.ends[from][to] = enabled;
+    }
+
+    pub(crate) fn count_call(&mut self, request_bytes: usize) {
+        self.rpc_total += 1;
+        self.bytes_total += request_bytes as u64;
+    }
+
+    pub(crate) fn count_delivery(&mut self, to: NodeId) {
+        self.delivered[to] += 1;
+    }
+
+    pub(crate) fn count_reply_bytes(&mut self, reply_bytes: usize) {
+        self.bytes_total += reply_bytes as u64;
+    }
+
+    fn latency(&mut self) -> u64 {
+        let (min, max) = self.latency_us;
+        self.rng.random_range(min..=max)
+    }
+
+    /// How long until a call that cannot be delivered fails.
+    pub(crate) fn failure_delay_us(&mut self) -> u64 {
+        let max_ms = if self.long_delays { 7000 } else { 100 };
+        self.rng.random_range(0..max_ms) * 1000
+    }
+
+    /// The way of a request to a reachable server.
+    pub(crate) fn plan_request(&mut self) -> RequestPlan {
+        if self.reliable {
+            RequestPlan {
+                delay_us: self.latency(),
+                lost: false,
+            }
+        } else {
+            let delay_us = self.rng.random_range(0..27u64) * 1000;
+            let lost = self.rng.random_range(0..1000) < 100;
+            RequestPlan { delay_us, lost }
+        }
+    }
+
+    /// The way of a reply back to its caller: `None` if it is lost, else its delay.
+    pub(crate) fn plan_reply(&mut self) -> Option<u64> {
+        if !self.reliable && self.rng.random_range(0..1000) < 100 {
+            return None;
+        }
+        if self.long_reordering && self.rng.random_range(0..900) < 600 {
+            let inner = self.rng.random_range(0..2000u64);
+            return Some((200 + self.rng.random_range(0..=inner)) * 1000);
+        }
+        Some(self.latency())
+    }
+}

@@ -1,0 +1,41 @@
+//! The [`Observer`]: the tester's window on a run, called after every event.
+//!
+//! The simulator hands every output (an applied command, a finished client
+//! operation) to the observer as it is emitted, and after every handler lets it look
+//! at the node that just ran. Either hook can fail the run with a message; that is
+//! how invariants such as "at most one leader per term" are checked on every event
+//! rather than only when a test polls.
+
+use std::any::Any;
+
+use crate::node::NodeId;
+use crate::protocol::Protocol;
+use crate::time::Time;
+
+/// Hooks the simulator calls as a run proceeds. An `Err` stops the run with
+/// [`SimError::CheckFailed`](crate::SimError::CheckFailed).
+pub trait Observer<P: Protocol>: 'static {
+    /// Node `node` emitted `output` at `now`.
+    fn on_output(&mut self, now: Time, node: NodeId, output: P::Output) -> Result<(), String> {
+        let _ = (now, node, output);
+        Ok(())
+    }
+
+    /// A handler of `node` has just returned; `state` is the node (downcast it to
+    /// its concrete type to inspect it).
+    fn after_handler(&mut self, now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
+        let _ = (now, node, state);
+        Ok(())
+    }
+}
+
+/// The observer that ignores everything.
+impl<P: Protocol> Observer<P> for () {}
+
+/// An observer that collects every output with its time and node.
+impl<P: Protocol> Observer<P> for Vec<(Time, NodeId, P::Output)> {
+    fn on_output(&mut self, now: Time, node: NodeId, output: P::Output) -> Result<(), String> {
+        self.push((now, node, output));
+        Ok(())
+    }
+}

@@ -1,0 +1,285 @@
+//! The [`Trace`] of a run: a 64-bit digest of every event, and optionally the full
+//! structured records.
+//!
+//! The digest always runs. It folds in each event's kind, virtual time, nodes,
+//! ids and a hash of the bytes involved (encoded messages, persisted state), so two
+//! runs with equal digests took the same steps with the same contents. It is how a
+//! test proves a run is reproducible, and how a non-deterministic node (one that
+//! reads the wall clock or iterates a `HashMap`) is caught.
+//!
+//! Full records ([`TraceRecord`]) are kept only when recording is switched on;
+//! they are serde types for logs, timelines and tools.
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::node::NodeId;
+use crate::time::Time;
+
+/// Why a message did not arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// The end from caller to server is disabled (a partition).
+    EndDisabled,
+    /// The server is not running (crashed, or never started).
+    ServerDown,
+    /// The server crashed or restarted while the request was in flight.
+    ServerRestarted,
+    /// The unreliable network lost the request.
+    RequestLost,
+    /// The unreliable network lost the reply.
+    ReplyLost,
+    /// The caller crashed or restarted before the reply arrived.
+    CallerGone,
+}
+
+/// A change of the network made by the tester.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "setting", rename_all = "snake_case")]
+pub enum NetChange {
+    /// The end `from` → `to` was enabled or disabled.
+    End {
+        /// Caller side.
+        from: NodeId,
+        /// Server side.
+        to: NodeId,
+        /// New state.
+        enabled: bool,
+    },
+    /// Reliability switched.
+    Reliable {
+        /// New state.
+        on: bool,
+    },
+    /// Long reordering switched.
+    LongReordering {
+        /// New state.
+        on: bool,
+    },
+    /// Long delays switched.
+    LongDelays {
+        /// New state.
+        on: bool,
+    },
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TraceEvent {
+    /// A node instance started (its record carries the incarnation).
+    Start,
+    /// A node instance crashed.
+    Crash,
+    /// The node called `to`.
+    Send {
+        /// Call number.
+        call: u64,
+        /// Destination.
+        to: NodeId,
+        /// Encoded request size.
+        bytes: usize,
+        /// The request, as `Debug` prints it.
+        message: String,
+    },
+    /// A request reached the node's handler.
+    Deliver {
+        /// Call number.
+        call: u64,
+        /// The caller.
+        from: NodeId,
+    },
+    /// The node answered a request.
+    Reply {
+        /// Call number.
+        call: u64,
+        /// The caller.
+        to: NodeId,
+        /// Encoded reply size.
+        bytes: usize,
+        /// The reply, as `Debug` prints it.
+        message: String,
+    },
+    /// A message was dropped; the call fails for its caller.
+    Drop {
+        /// Call number.
+        call: u64,
+        /// The caller.
+        from: NodeId,
+        /// The server.
+        to: NodeId,
+        /// Why.
+        reason: DropReason,
+    },
+    /// A call finished at its caller.
+    Return {
+        /// Call number.
+        call: u64,
+        /// The server.
+        from: NodeId,
+        /// Whether a reply came back (otherwise the call failed).
+        ok: bool,
+    },
+    /// A timer fired.
+    Timer {
+        /// Timer number.
+        timer: u64,
+        /// The tag, as `Debug` prints it.
+        tag: String,
+    },
+    /// The node saved its state.
+    Persist {
+        /// Size of the saved state.
+        state_bytes: usize,
+        /// Size of the saved snapshot.
+        snapshot_bytes: usize,
+    },
+    /// The node emitted an output (an applied command, a finished operation).
+    Output {
+        /// The output, as `Debug` prints it.
+        text: String,
+    },
+    /// A line the node logged.
+    Log {
+        /// The line.
+        text: String,
+    },
+    /// The tester changed the network.
+    Network {
+        /// What changed.
+        change: NetChange,
+    },
+    /// The tester did something (a label, or a line it noted).
+    Tester {
+        /// What.
+        text: String,
+    },
+}
+
+/// One traced event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceRecord {
+    /// When it happened.
+    pub time: Time,
+    /// The node it happened at, if any.
+    pub node: Option<NodeId>,
+    /// That node's incarnation (0 when there is no node).
+    pub incarnation: u32,
+    /// What happened.
+    pub event: TraceEvent,
+}
+
+/// Digest codes of event kinds.
+pub(crate) mod kind {
+    pub const START: u64 = 1;
+    pub const CRASH: u64 = 2;
+    pub const SEND: u64 = 3;
+    pub const DELIVER: u64 = 4;
+    pub const REPLY: u64 = 5;
+    pub const DROP: u64 = 6;
+    pub const RETURN: u64 = 7;
+    pub const TIMER: u64 = 8;
+    pub const PERSIST: u64 = 9;
+    pub const OUTPUT: u64 = 10;
+    pub const NETWORK: u64 = 11;
+    pub const TESTER: u64 = 12;
+    pub const INVOKE: u64 = 13;
+}
+
+/// The digest and (optionally) the records of a run.
+#[derive(Debug)]
+pub struct Trace {
+    digest: u64,
+    events: u64,
+    records: Option<Vec<TraceRecord>>,
+}
+
+impl Trace {
+    pub(crate) fn new(seed: u64) -> Trace {
+        Trace {
+            digest: seed,
+            events: 0,
+            records: None,
+        }
+    }
+
+    /// The 64-bit digest of everything that happened so far.
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
+
+    /// How many events were folded into the digest.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Whether full records are being kept.
+    pub fn is_recording(&self) -> bool {
+        self.records.is_some()
+    }
+
+    /// The records kept so far (empty unless recording was on).
+    pub fn records(&self) -> &[TraceRecord] {
+        self.records.as_deref().unwrap_or(&[])
+    }
+
+    /// Takes the records kept so far, leaving an empty list.
+    pub fn take_records(&mut self) -> Vec<TraceRecord> {
+        self.records
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn set_recording(&mut self, on: bool) {
+        match (on, self.records.is_some()) {
+            (true, false) => self.records = Some(Vec::new()),
+            (false, true) => self.records = None,
+            _ => {}
+        }
+    }
+
+    /// Folds one event into the digest.
+    pub(crate) fn mix(&mut self, kind: u64, time: Time, words: [u64; 4]) {
+        let mut buf = [0u8; 48];
+        buf[..8].copy_from_slice(&kind.to_le_bytes());
+        buf[8..16].copy_from_slice(&time.as_micros().to_le_bytes());
+        for (i, w) in words.iter().enumerate() {
+            buf[16 + 8 * i..24 + 8 * i].copy_from_slice(&w.to_le_bytes());
+        }
+        self.digest = xxh3_64_with_seed(&buf, self.digest);
+        self.events += 1;
+    }
+
+    /// Keeps a record if recording; `make` runs only then.
+    pub(crate) fn record(
+        &mut self,
+        time: Time,
+        node: Option<(NodeId, u32)>,
+        make: impl FnOnce() -> TraceEvent,
+    ) {
+        if let Some(records) = &mut self.records {
+            let (node, incarnation) = match node {
+                Some((n, i)) => (Some(n), i),
+                None => (None, 0),
+            };
+            records.push(TraceRecord {
+                time,
+                node,
+                incarnation,
+                event: make(),
+            });
+        }
+    }
+}
+
+/// A short hash of some bytes, for folding into the digest.
+pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+/// A hash of a label, for folding tester actions into the digest.
+pub(crate) fn hash_str(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}

@@ -1,0 +1,1 @@
+//! Raft: the student contract and the reference solution (issue 3).

@@ -1,0 +1,1 @@
+//! The graded scenarios (issue 3 onwards).
