@@ -10,6 +10,7 @@ use std::any::Any;
 
 use crate::node::NodeId;
 use crate::protocol::Protocol;
+use crate::sim::Action;
 use crate::time::Time;
 
 /// Hooks the simulator calls as a run proceeds. An `Err` stops the run with
@@ -26,6 +27,16 @@ pub trait Observer<P: Protocol>: 'static {
     fn after_handler(&mut self, now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
         let _ = (now, node, state);
         Ok(())
+    }
+
+    /// Tester actions to run right after the current event, at the same instant,
+    /// in order (the 2D tester calling `snapshot` on a server that has just
+    /// applied index 9, say). Asked after every handler.
+    fn follow_ups(&mut self) -> Vec<Action<P, Self>>
+    where
+        Self: Sized,
+    {
+        Vec::new()
     }
 }
 

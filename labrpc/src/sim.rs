@@ -374,6 +374,15 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 if let Err(message) = self.observer.after_handler(self.now, id, node) {
                     return Err(self.fail(message));
                 }
+                for action in self.observer.follow_ups() {
+                    self.queue.push(
+                        self.now,
+                        Event::Action {
+                            label: "follow-up".to_string(),
+                            action,
+                        },
+                    );
+                }
                 Ok(value)
             }
             Err(payload) => {

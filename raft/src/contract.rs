@@ -1,0 +1,197 @@
+//! The Raft contract: the methods your Raft implements and what it is given.
+//!
+//! Your implementation is a state machine. It never blocks, sleeps, spawns threads,
+//! takes locks or reads the wall clock; the simulator calls one of its methods at a
+//! time, and everything it does to the world goes through the [`RaftContext`]:
+//!
+//! | to ...                         | call                                          |
+//! |--------------------------------|-----------------------------------------------|
+//! | read the (virtual) time        | `ctx.now()`                                   |
+//! | draw a random number           | `ctx.rng().random_range(..)` (`use labrpc::rand::RngExt`) |
+//! | send an RPC to peer `p`        | `ctx.call(p, request)`; the reply comes to [`Raft::handle_reply`] |
+//! | be woken up later              | `ctx.set_timer(after, tag)`; it fires [`Raft::handle_timer`] |
+//! | cancel a timer                 | `ctx.cancel_timer(id)`                        |
+//! | save state before answering    | `ctx.persist(state)` or `ctx.persist_with_snapshot(state, snapshot)` |
+//! | deliver a committed command    | `ctx.apply(ApplyMsg::Command { .. })` ([`Apply`]) |
+//! | leave a note in the run's log  | `ctx.log(format_args!(..))`                   |
+
+use std::fmt::Debug;
+use std::marker::PhantomData;
+
+use labrpc::{Context, Message, Protocol};
+use serde::{Deserialize, Serialize};
+
+/// What Raft hands to the service above it (the tester, or your kvraft server):
+/// committed commands in log order, and snapshots to install.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApplyMsg {
+    /// The command at log index `index` is committed; apply it.
+    Command {
+        /// Its log index (the first entry of a log is index 1).
+        index: u64,
+        /// The bytes given to [`Raft::start`].
+        #[serde(with = "serde_bytes")]
+        command: Vec<u8>,
+    },
+    /// Replace the service's state with this snapshot, taken by the service
+    /// (possibly on another server) at log index `index` of term `term`. Sent when
+    /// an InstallSnapshot RPC brought this server a snapshot newer than its log.
+    Snapshot {
+        /// The last log index the snapshot includes.
+        index: u64,
+        /// The term of that entry.
+        term: u64,
+        /// The bytes given to [`Raft::snapshot`] by the service that took it.
+        #[serde(with = "serde_bytes")]
+        snapshot: Vec<u8>,
+    },
+}
+
+/// What a server's previous incarnation saved: the restarted server starts from it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Persisted {
+    /// The bytes last given as `state` to `persist`/`persist_with_snapshot`
+    /// (empty on a first start).
+    pub state: Vec<u8>,
+    /// The bytes last given as `snapshot` to `persist_with_snapshot` (empty if none).
+    pub snapshot: Vec<u8>,
+}
+
+/// The simulated world as a Raft implementation `R` sees it.
+pub type RaftContext<'a, R> = Context<'a, RaftProtocol<R>>;
+
+/// The protocol of a world of Raft servers of type `R`: `R`'s own request, reply
+/// and timer types, and [`ApplyMsg`] as output.
+pub struct RaftProtocol<R>(PhantomData<R>);
+
+impl<R: Raft> Protocol for RaftProtocol<R> {
+    type Request = R::Request;
+    type Reply = R::Reply;
+    type Timer = R::Timer;
+    type Output = ApplyMsg;
+}
+
+/// Delivering committed entries and snapshots to the service.
+pub trait Apply {
+    /// Hands `msg` to the service. Commands must be applied in log order, each
+    /// index exactly once, starting right after the last snapshot.
+    fn apply(&mut self, msg: ApplyMsg);
+}
+
+impl<R: Raft> Apply for RaftContext<'_, R> {
+    fn apply(&mut self, msg: ApplyMsg) {
+        self.emit(msg);
+    }
+}
+
+/// A Raft server: what you implement.
+///
+/// Servers are numbered `0..peers`; your server is `me`. Define your own RPC types
+/// (an enum of RequestVote, AppendEntries and InstallSnapshot arguments for
+/// `Request`, and of their replies for `Reply`) with
+/// `#[derive(Debug, Clone, Serialize, Deserialize)]`; the network encodes them
+/// with bincode, and the encoded size is what the tests count. For `Vec<u8>`
+/// fields (commands, snapshots) add `#[serde(with = "serde_bytes")]` to encode them
+/// compactly.
+///
+/// ## Timing
+/// - The tester allows at most about 10 heartbeats per second per peer (fewer RPCs
+///   are better), so heartbeat every 100 ms or so.
+/// - It expects a new leader within 5 seconds of a failure, so election timeouts
+///   must be short enough to elect one in a few rounds, yet well above the paper's
+///   150-300 ms because heartbeats are slower here: 300-600 ms, randomised with
+///   `ctx.rng()`, works.
+/// - A call to an unreachable server fails only after up to 7 s. Never wait for a
+///   reply before sending to another peer: send to all, and handle each reply (or
+///   failure) when it comes.
+pub trait Raft: Sized + 'static {
+    /// Your RPC request type.
+    type Request: Message;
+    /// Your RPC reply type.
+    type Reply: Message;
+    /// Your timer tag (for example `enum Timer { Election(u64), Heartbeat }`).
+    type Timer: Debug + Clone + 'static;
+
+    /// Creates server `me` of `peers`, starting from what its previous incarnation
+    /// persisted (empty on a first start). Set your first timers here.
+    fn new(ctx: &mut RaftContext<'_, Self>, me: usize, peers: usize, persisted: Persisted) -> Self;
+
+    /// Starts agreement on `command`. Returns immediately: `None` if this server is
+    /// not the leader, otherwise `Some((index, term))`, the index the command will
+    /// have if it is ever committed and the current term. There is no guarantee it
+    /// will be committed.
+    fn start(&mut self, ctx: &mut RaftContext<'_, Self>, command: Vec<u8>) -> Option<(u64, u64)>;
+
+    /// `(current_term, is_leader)`.
+    fn state(&self) -> (u64, bool);
+
+    /// The service has taken a snapshot that includes every entry up to and
+    /// including `index`: discard those entries and persist the snapshot with your
+    /// state. `index` is never above the highest index you applied.
+    fn snapshot(&mut self, ctx: &mut RaftContext<'_, Self>, index: u64, snapshot: Vec<u8>);
+
+    /// A request from peer `from` has arrived; return the reply. Persist anything the
+    /// reply depends on before returning.
+    fn handle_request(
+        &mut self,
+        ctx: &mut RaftContext<'_, Self>,
+        from: usize,
+        request: Self::Request,
+    ) -> Self::Reply;
+
+    /// The call you made to `peer` with `request` has finished: `Some(reply)`, or
+    /// `None` if it failed (lost, timed out, or the peer is down or cut off). The
+    /// request is handed back so that you can tell which call this was and whether
+    /// the reply is stale (its term or your log may have moved on since).
+    fn handle_reply(
+        &mut self,
+        ctx: &mut RaftContext<'_, Self>,
+        peer: usize,
+        request: Self::Request,
+        reply: Option<Self::Reply>,
+    );
+
+    /// A timer you set has fired.
+    fn handle_timer(&mut self, ctx: &mut RaftContext<'_, Self>, timer: Self::Timer);
+}
+
+/// A Raft implementation as a simulated server: the adapter between the [`Raft`]
+/// contract and [`labrpc::Node`]. The tester runs `RaftNode<YourRaft>`s.
+pub struct RaftNode<R>(pub R);
+
+impl<R: Raft> RaftNode<R> {
+    /// Creates server `me` of `peers` from what its persister holds.
+    pub fn create(ctx: &mut RaftContext<'_, R>, me: usize, peers: usize) -> RaftNode<R> {
+        let persisted = Persisted {
+            state: ctx.read_state(),
+            snapshot: ctx.read_snapshot(),
+        };
+        RaftNode(R::new(ctx, me, peers, persisted))
+    }
+}
+
+impl<R: Raft> labrpc::Node<RaftProtocol<R>> for RaftNode<R> {
+    fn on_request(
+        &mut self,
+        ctx: &mut RaftContext<'_, R>,
+        from: usize,
+        request: R::Request,
+        _reply_to: labrpc::ReplyTo,
+    ) -> Option<R::Reply> {
+        Some(self.0.handle_request(ctx, from, request))
+    }
+
+    fn on_reply(
+        &mut self,
+        ctx: &mut RaftContext<'_, R>,
+        to: usize,
+        request: R::Request,
+        reply: Option<R::Reply>,
+    ) {
+        self.0.handle_reply(ctx, to, request, reply);
+    }
+
+    fn on_timer(&mut self, ctx: &mut RaftContext<'_, R>, tag: R::Timer) {
+        self.0.handle_timer(ctx, tag);
+    }
+}
