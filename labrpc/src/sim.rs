@@ -334,7 +334,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             .record(self.now, Some((id, inc)), || TraceEvent::Start);
         self.with_context(
             id,
-            || "its start (the constructor)".to_string(),
+            || "its constructor".to_string(),
             |handle, ctx| {
                 let node = (handle.factory)(ctx);
                 handle.node = Some(node);

@@ -104,7 +104,7 @@ fn a_panicking_constructor_is_reported_too() {
         .add_node(|_| -> Peer { panic!("cannot start") })
         .unwrap_err();
     assert!(
-        matches!(&err, SimError::Panicked { during, .. } if during.contains("start")),
+        matches!(&err, SimError::Panicked { during, .. } if during.contains("constructor")),
         "{err}"
     );
 }

@@ -346,3 +346,59 @@ fn records_tell_the_story_of_a_call() {
     let back: Vec<labrpc::TraceRecord> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, sim.trace().records());
 }
+
+/// Asks, after each output, for a tester action that calls the emitting node back.
+#[derive(Default)]
+struct CallBack {
+    seen: Vec<(Time, NodeId, Out)>,
+    pending: Vec<NodeId>,
+}
+impl Observer<Test> for CallBack {
+    fn on_output(&mut self, now: Time, node: NodeId, output: Out) -> Result<(), String> {
+        self.seen.push((now, node, output));
+        self.pending.push(node);
+        Ok(())
+    }
+    fn follow_ups(&mut self) -> Vec<labrpc::Action<Test, Self>> {
+        self.pending
+            .drain(..)
+            .map(|node| -> labrpc::Action<Test, Self> {
+                Box::new(move |sim: &mut Sim<Test, CallBack>| {
+                    let now = sim.now();
+                    sim.invoke(node, |p: &mut Peer, _| p.handled += 100)
+                        .map_err(|e| e.to_string())?;
+                    sim.note(format!("followed up at {now}"));
+                    Ok(())
+                })
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn follow_ups_run_right_after_the_event_at_the_same_instant() {
+    let mut sim: Sim<Test, CallBack> = Sim::new(28, CallBack::default());
+    sim.set_recording(true);
+    sim.add_node(|_| Peer::default()).unwrap();
+    sim.invoke(0, |_: &mut Peer, ctx| {
+        ctx.set_timer(Duration::from_millis(7), Tick::Once(1));
+        ctx.set_timer(Duration::from_millis(7), Tick::Once(2));
+    })
+    .unwrap();
+    sim.run_for(Duration::from_secs(1)).unwrap();
+    assert_eq!(sim.observer().seen.len(), 2);
+    assert_eq!(sim.node::<Peer>(0).unwrap().handled, 200);
+    let notes: Vec<&TraceEvent> = sim
+        .trace()
+        .records()
+        .iter()
+        .filter(|r| matches!(&r.event, TraceEvent::Tester { text } if text.starts_with("followed")))
+        .map(|r| &r.event)
+        .collect();
+    assert_eq!(notes.len(), 2);
+    assert!(
+        notes.iter().all(
+            |e| matches!(e, TraceEvent::Tester { text } if text == "followed up at 0.007000s")
+        )
+    );
+}

@@ -1,0 +1,289 @@
+//! The Raft tester's own state and the checks it runs on every event: what each
+//! server applied (same command at the same index everywhere, in order), the 2D
+//! snapshot checks, and election safety (at most one leader per term) after every
+//! handler. It watches from the outside: only `state()` and applied messages.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
+
+use labrpc::{Action, NodeId, Observer, Sim, Time};
+use raft::{ApplyMsg, Raft, RaftNode, RaftProtocol};
+
+/// The simulated world of a Raft scenario.
+pub type RaftSim<R> = Sim<RaftProtocol<R>, Tester<R>>;
+
+/// The tester calls `snapshot` on a server each time it applies an index `i` with
+/// `(i + 1) % SNAPSHOT_INTERVAL == 0`.
+pub const SNAPSHOT_INTERVAL: u64 = 10;
+
+/// A tester command: `x` as 8 little-endian bytes.
+pub fn cmd(x: u64) -> Vec<u8> {
+    x.to_le_bytes().to_vec()
+}
+
+/// A command as a student wants to read it: the number, or its size and first bytes.
+pub fn show(command: &[u8]) -> String {
+    match <[u8; 8]>::try_from(command) {
+        Ok(bytes) => u64::from_le_bytes(bytes).to_string(),
+        Err(_) => {
+            let head: String = command.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            format!("<{} bytes {head}..>", command.len())
+        }
+    }
+}
+
+/// The tester's image of a server's applied log, as it hands it to `snapshot`:
+/// the last included index and the commands at indices 1 through it.
+type Image = (u64, Vec<Vec<u8>>);
+
+/// A server's `state()`, with a panic in it reported rather than propagated.
+pub fn state_of<R: Raft>(node: &RaftNode<R>) -> Result<(u64, bool), String> {
+    panic::catch_unwind(AssertUnwindSafe(|| node.0.state())).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        format!("state() panicked: {message}")
+    })
+}
+
+/// What the tester knows and checks, shared with its scheduled actions.
+pub struct Tester<R> {
+    /// Which servers the tester has connected.
+    pub connected: Vec<bool>,
+    /// The tester's count of each server's incarnations (to aim follow-ups).
+    incarnation: Vec<u32>,
+    /// What each server applied, by index.
+    logs: Vec<BTreeMap<u64, Vec<u8>>>,
+    /// The last index each server applied (2D checks).
+    last_applied: Vec<u64>,
+    /// The highest index any server applied.
+    pub max_index: u64,
+    /// Whether this is a 2D scenario (snapshot checks, `snapshot` calls).
+    snapshots: bool,
+    /// The server that led each term (election safety).
+    leaders: BTreeMap<u64, NodeId>,
+    /// `snapshot` calls to make right after the current event.
+    pending: Vec<(NodeId, u32, u64, Vec<u8>)>,
+    _raft: PhantomData<fn() -> R>,
+}
+
+impl<R: Raft> Tester<R> {
+    /// The state for `n` servers, all connected.
+    pub fn new(n: usize, snapshots: bool) -> Tester<R> {
+        Tester {
+            connected: vec![true; n],
+            incarnation: vec![1; n],
+            logs: vec![BTreeMap::new(); n],
+            last_applied: vec![0; n],
+            max_index: 0,
+            snapshots,
+            leaders: BTreeMap::new(),
+            pending: Vec::new(),
+            _raft: PhantomData,
+        }
+    }
+
+    /// How many servers applied `index`, and the command they applied. Fails if two
+    /// servers applied different commands there.
+    pub fn n_committed(&self, index: u64) -> Result<(usize, Option<Vec<u8>>), String> {
+        let mut count = 0;
+        let mut agreed: Option<(usize, &Vec<u8>)> = None;
+        for (i, log) in self.logs.iter().enumerate() {
+            if let Some(command) = log.get(&index) {
+                if let Some((j, other)) = agreed
+                    && other != command
+                {
+                    return Err(format!(
+                        "committed values do not match: index {index}, server {j} applied {}, server {i} applied {}",
+                        show(other),
+                        show(command)
+                    ));
+                }
+                count += 1;
+                agreed = Some((i, command));
+            }
+        }
+        Ok((count, agreed.map(|(_, c)| c.clone())))
+    }
+
+    /// Server `i` restarts: its applied log is replayed from the start, or from the
+    /// snapshot it saved (`snapshot` holds the persisted snapshot, maybe empty).
+    pub fn restarted(&mut self, i: NodeId, snapshot: &[u8]) -> Result<(), String> {
+        self.incarnation[i] += 1;
+        self.last_applied[i] = 0;
+        if !snapshot.is_empty() {
+            self.ingest(i, snapshot, None)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Every server's applied commands, for failure messages.
+    fn describe_logs(&self, index: u64) -> String {
+        let lo = index.saturating_sub(2).max(1);
+        let rows: Vec<String> = self
+            .logs
+            .iter()
+            .enumerate()
+            .map(|(i, log)| {
+                let cells: Vec<String> = (lo..=index + 1)
+                    .map(|k| log.get(&k).map_or("-".to_string(), |c| show(c)))
+                    .collect();
+                format!("server {i}: [{}]", cells.join(" "))
+            })
+            .collect();
+        format!(
+            "applied at indices {lo}..{}: {}",
+            index + 1,
+            rows.join("; ")
+        )
+    }
+
+    /// Records that server `i` applied `command` at `index`, after checking it
+    /// against every server's applied log.
+    fn check_apply(&mut self, i: NodeId, index: u64, command: Vec<u8>) -> Result<(), String> {
+        for (j, log) in self.logs.iter().enumerate() {
+            if let Some(old) = log.get(&index)
+                && *old != command
+            {
+                return Err(format!(
+                    "apply error: commit index={index} server={i} {} != server={j} {} \
+                     (State Machine Safety: servers must apply the same command at the same index); {}",
+                    show(&command),
+                    show(old),
+                    self.describe_logs(index)
+                ));
+            }
+        }
+        if index == 0 {
+            return Err(format!(
+                "apply error: server {i} applied index 0; log indices start at 1"
+            ));
+        }
+        let prev_ok = index == 1 || self.logs[i].contains_key(&(index - 1));
+        self.logs[i].insert(index, command);
+        self.max_index = self.max_index.max(index);
+        if !prev_ok {
+            return Err(format!(
+                "apply error: server {i} apply out of order {index} (index {} was never applied)",
+                index - 1
+            ));
+        }
+        Ok(())
+    }
+
+    /// Replaces server `i`'s applied log with the tester's image in `snapshot`.
+    fn ingest(&mut self, i: NodeId, snapshot: &[u8], index: Option<u64>) -> Result<(), String> {
+        let (last, log): Image = labrpc::decode(snapshot).map_err(|e| {
+            format!("apply error: server {i} delivered a snapshot the tester cannot decode ({e}); it must be the bytes given to snapshot()")
+        })?;
+        if let Some(index) = index
+            && index != last
+        {
+            return Err(format!(
+                "apply error: server {i} snapshot doesn't match m.SnapshotIndex: the message says index {index}, the snapshot was taken at {last}"
+            ));
+        }
+        if log.len() as u64 != last {
+            return Err(format!(
+                "apply error: server {i} delivered a corrupted snapshot"
+            ));
+        }
+        let mut image = BTreeMap::new();
+        for (k, command) in (1..).zip(log) {
+            for (j, other) in self.logs.iter().enumerate() {
+                if j != i
+                    && let Some(old) = other.get(&k)
+                    && *old != command
+                {
+                    return Err(format!(
+                        "apply error: server {i} installed a snapshot with {} at index {k}, but server {j} applied {}",
+                        show(&command),
+                        show(old)
+                    ));
+                }
+            }
+            image.insert(k, command);
+        }
+        self.logs[i] = image;
+        self.last_applied[i] = last;
+        self.max_index = self.max_index.max(last);
+        Ok(())
+    }
+
+    fn on_apply(&mut self, i: NodeId, msg: ApplyMsg) -> Result<(), String> {
+        match msg {
+            ApplyMsg::Command { index, command } => {
+                if self.snapshots && index != self.last_applied[i] + 1 {
+                    return Err(format!(
+                        "apply error: server {i} apply out of order, expected index {}, got {index}",
+                        self.last_applied[i] + 1
+                    ));
+                }
+                self.check_apply(i, index, command)?;
+                self.last_applied[i] = index;
+                if self.snapshots && (index + 1) % SNAPSHOT_INTERVAL == 0 {
+                    let log: Vec<Vec<u8>> = (1..=index)
+                        .map(|k| self.logs[i].get(&k).cloned().unwrap_or_default())
+                        .collect();
+                    let image = labrpc::encode(&(index, log));
+                    self.pending.push((i, self.incarnation[i], index, image));
+                }
+                Ok(())
+            }
+            ApplyMsg::Snapshot {
+                index, snapshot, ..
+            } => {
+                if self.snapshots {
+                    self.ingest(i, &snapshot, Some(index))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
+    fn on_output(&mut self, _now: Time, node: NodeId, output: ApplyMsg) -> Result<(), String> {
+        self.on_apply(node, output)
+    }
+
+    fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
+        let raft = state.downcast_ref::<RaftNode<R>>().expect("a Raft server");
+        let (term, leader) = state_of(raft).map_err(|e| format!("server {node}'s {e}"))?;
+        if leader {
+            let first = *self.leaders.entry(term).or_insert(node);
+            if first != node {
+                return Err(format!(
+                    "election safety violated: servers {first} and {node} are both leader in term {term} \
+                     (Figure 2: at most one leader can be elected in a given term)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn follow_ups(&mut self) -> Vec<Action<RaftProtocol<R>, Self>> {
+        self.pending
+            .drain(..)
+            .map(
+                |(i, incarnation, index, image)| -> Action<RaftProtocol<R>, Self> {
+                    Box::new(move |sim: &mut RaftSim<R>| {
+                        if sim.is_alive(i) && sim.incarnation(i) == incarnation {
+                            sim.invoke(i, |node: &mut RaftNode<R>, ctx| {
+                                node.0.snapshot(ctx, index, image)
+                            })
+                            .map_err(|e| e.to_string())?;
+                        }
+                        Ok(())
+                    })
+                },
+            )
+            .collect()
+    }
+}

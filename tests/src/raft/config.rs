@@ -1,0 +1,437 @@
+//! [`Config`]: the Raft tester's helpers, as in 6.824's `config.go`, over virtual
+//! time: make a cluster, crash and restart servers, partition them, ask for
+//! agreement (`one`), and check leaders and terms.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use labrpc::rand::RngExt;
+use labrpc::{NodeId, Sim, SimRng, Time};
+use raft::{Raft, RaftNode};
+
+use crate::raft::checker::{RaftSim, Tester, show, state_of};
+use crate::raft::tasks::{self, OneTask};
+use crate::registry::RunSpec;
+use crate::report::{Check, Failure, FailureKind, Outcome, Report, replay_command};
+
+/// The election timeout the tests reason with: they wait multiples of it.
+pub const ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// Every scenario must finish within this much virtual time.
+pub const TIME_LIMIT: Duration = Duration::from_secs(120);
+
+/// Whether a cluster runs on a reliable network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Net {
+    /// No drops, small delays.
+    Reliable,
+    /// Drops and delays as 6.824's unreliable network.
+    Unreliable,
+}
+
+/// A Raft cluster under test.
+pub struct Config<R: Raft> {
+    pub(crate) sim: RaftSim<R>,
+    /// The number of servers.
+    pub n: usize,
+    deadline: Time,
+    t0: Time,
+    rpcs0: u64,
+    bytes0: u64,
+    max_index0: u64,
+    warnings: Vec<String>,
+}
+
+impl<R: Raft> Config<R> {
+    /// Runs `body` on a fresh cluster of `n` servers and reports the outcome. With
+    /// `snapshots`, the tester calls `snapshot` every 10 applied commands and checks
+    /// snapshot applies (2D).
+    pub fn run(
+        spec: &RunSpec,
+        n: usize,
+        net: Net,
+        snapshots: bool,
+        body: impl FnOnce(&mut Config<R>) -> Check<()>,
+    ) -> Report {
+        let mut sim = Sim::new(spec.seed, Tester::new(n, snapshots));
+        sim.set_recording(spec.record);
+        let mut cfg = Config {
+            sim,
+            n,
+            deadline: Time::ZERO + TIME_LIMIT,
+            t0: Time::ZERO,
+            rpcs0: 0,
+            bytes0: 0,
+            max_index0: 0,
+            warnings: Vec::new(),
+        };
+        let result = cfg.make(net).and_then(|()| {
+            cfg.begin(spec.title);
+            body(&mut cfg)
+        });
+        cfg.report(spec, result)
+    }
+
+    fn make(&mut self, net: Net) -> Check<()> {
+        self.sim.set_reliable(net == Net::Reliable);
+        self.sim.set_long_delays(true);
+        let n = self.n;
+        for i in 0..n {
+            self.sim
+                .add_node(move |ctx| RaftNode::<R>::create(ctx, i, n))?;
+        }
+        Ok(())
+    }
+
+    fn report(mut self, spec: &RunSpec, result: Check<()>) -> Report {
+        let outcome = match result {
+            Ok(()) => Outcome::Passed,
+            Err(failure) => {
+                let message = failure.to_string();
+                self.sim.note(format!("FAILED: {message}"));
+                Outcome::Failed {
+                    kind: failure.kind,
+                    message,
+                }
+            }
+        };
+        let net = self.sim.net();
+        Report {
+            test: spec.test.to_string(),
+            seed: spec.seed,
+            outcome,
+            virtual_ms: self.sim.now().saturating_since(self.t0).as_millis() as u64,
+            rpcs: net.rpc_total() - self.rpcs0,
+            bytes: net.bytes_total() - self.bytes0,
+            commands: self.sim.observer().max_index - self.max_index0,
+            servers: self.n,
+            events: self.sim.events(),
+            trace_digest: self.sim.digest(),
+            warnings: self.warnings,
+            replay: replay_command(spec.test, spec.seed),
+            records: self.sim.trace_mut().take_records(),
+        }
+    }
+
+    /// Starts the scenario proper: the figures of the report count from here.
+    pub fn begin(&mut self, title: &str) {
+        self.sim.note(title.to_string());
+        self.t0 = self.sim.now();
+        self.deadline = self.t0 + TIME_LIMIT;
+        self.rpcs0 = self.sim.net().rpc_total();
+        self.bytes0 = self.sim.net().bytes_total();
+        self.max_index0 = self.sim.observer().max_index;
+    }
+
+    /// Records a non-fatal remark.
+    pub fn warn(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.sim.note(format!("warning: {text}"));
+        self.warnings.push(text);
+    }
+
+    /// The tester's random stream.
+    pub fn rng(&mut self) -> &mut SimRng {
+        self.sim.tester_rng()
+    }
+
+    /// A random number in `0..bound`.
+    pub fn rand(&mut self, bound: u64) -> u64 {
+        self.sim.tester_rng().random_range(0..bound)
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> Time {
+        self.sim.now()
+    }
+
+    fn time_limit(&self) -> Failure {
+        Failure {
+            kind: FailureKind::TimeLimit,
+            message: format!(
+                "test took longer than {} seconds of virtual time",
+                TIME_LIMIT.as_secs()
+            ),
+            time: Some(self.sim.now()),
+        }
+    }
+
+    /// Lets the cluster run for `d` of virtual time.
+    pub fn sleep(&mut self, d: Duration) -> Check<()> {
+        let target = self.sim.now() + d;
+        if target > self.deadline {
+            self.sim.run_until_time(self.deadline)?;
+            return Err(self.time_limit());
+        }
+        Ok(self.sim.run_until_time(target)?)
+    }
+
+    /// Runs until `done` holds, within the time limit.
+    pub(crate) fn run_until(&mut self, mut done: impl FnMut(&RaftSim<R>) -> bool) -> Check<()> {
+        let left = self.deadline.saturating_since(self.sim.now());
+        if self.sim.run_until(left, &mut done)? {
+            Ok(())
+        } else {
+            Err(self.time_limit())
+        }
+    }
+
+    // ----- servers -----
+
+    /// Whether server `i` is running.
+    pub fn is_up(&self, i: NodeId) -> bool {
+        self.sim.is_alive(i)
+    }
+
+    /// Whether server `i` is connected.
+    pub fn is_connected(&self, i: NodeId) -> bool {
+        self.sim.observer().connected[i]
+    }
+
+    /// Server `i`'s `(term, is_leader)`, or `None` if it is down.
+    pub fn state(&self, i: NodeId) -> Check<Option<(u64, bool)>> {
+        match self.sim.node::<RaftNode<R>>(i) {
+            None => Ok(None),
+            Some(node) => state_of(node).map(Some).map_err(|e| Failure {
+                kind: FailureKind::Panicked,
+                message: format!("server {i}'s {e}"),
+                time: Some(self.sim.now()),
+            }),
+        }
+    }
+
+    /// Calls `start(command)` on server `i`: `None` if it is down or not the leader.
+    pub fn start(&mut self, i: NodeId, command: Vec<u8>) -> Check<Option<(u64, u64)>> {
+        Ok(tasks::start(&mut self.sim, i, command)?)
+    }
+
+    /// Connects server `i` to every connected server (6.824's `connect`).
+    pub fn connect(&mut self, i: NodeId) {
+        self.sim.note(format!("connect({i})"));
+        self.sim.observer_mut().connected[i] = true;
+        for j in 0..self.n {
+            if self.sim.observer().connected[j] {
+                self.sim.set_end(i, j, true);
+                self.sim.set_end(j, i, true);
+            }
+        }
+    }
+
+    /// Cuts server `i` off from every server (6.824's `disconnect`).
+    pub fn disconnect(&mut self, i: NodeId) {
+        self.sim.note(format!("disconnect({i})"));
+        self.sim.observer_mut().connected[i] = false;
+        for j in 0..self.n {
+            self.sim.set_end(i, j, false);
+            self.sim.set_end(j, i, false);
+        }
+    }
+
+    /// Crashes server `i`: disconnects it and kills its instance; its persister
+    /// keeps what it last saved (6.824's `crash1`).
+    pub fn crash1(&mut self, i: NodeId) {
+        self.disconnect(i);
+        self.sim.note(format!("crash1({i})"));
+        self.sim.crash(i);
+    }
+
+    /// Starts a fresh instance of server `i` from its persister, crashing the old
+    /// one first; it stays disconnected until `connect(i)` (6.824's `start1`).
+    pub fn start1(&mut self, i: NodeId) -> Check<()> {
+        self.crash1(i);
+        self.sim.note(format!("start1({i})"));
+        let snapshot = self.sim.persister(i).read_snapshot();
+        let now = self.sim.now();
+        self.sim
+            .observer_mut()
+            .restarted(i, &snapshot)
+            .map_err(|message| Failure {
+                kind: FailureKind::Check,
+                message,
+                time: Some(now),
+            })?;
+        Ok(self.sim.restart(i)?)
+    }
+
+    /// Makes the network unreliable or reliable.
+    pub fn set_unreliable(&mut self, unreliable: bool) {
+        self.sim.set_reliable(!unreliable);
+    }
+
+    /// Switches long reordering of replies on or off.
+    pub fn set_long_reordering(&mut self, on: bool) {
+        self.sim.set_long_reordering(on);
+    }
+
+    /// RPCs sent so far.
+    pub fn rpc_total(&self) -> u64 {
+        self.sim.net().rpc_total()
+    }
+
+    /// RPCs delivered to server `i` so far.
+    pub fn rpc_count(&self, i: NodeId) -> u64 {
+        self.sim.net().rpc_count(i)
+    }
+
+    /// Bytes sent so far.
+    pub fn bytes_total(&self) -> u64 {
+        self.sim.net().bytes_total()
+    }
+
+    /// The largest persisted Raft state among the servers.
+    pub fn log_size(&self) -> usize {
+        (0..self.n)
+            .map(|i| self.sim.persister(i).state_size())
+            .max()
+            .unwrap_or(0)
+    }
+
+    // ----- checks -----
+
+    /// Waits for exactly one leader among the connected servers and returns it (the
+    /// leader of the highest term): up to 10 rounds of 450-550 ms.
+    pub fn check_one_leader(&mut self) -> Check<NodeId> {
+        for _ in 0..10 {
+            let ms = 450 + self.rand(100);
+            self.sleep(Duration::from_millis(ms))?;
+            let mut leaders: std::collections::BTreeMap<u64, Vec<NodeId>> = Default::default();
+            for i in 0..self.n {
+                if self.is_connected(i)
+                    && let Some((term, true)) = self.state(i)?
+                {
+                    leaders.entry(term).or_default().push(i);
+                }
+            }
+            for (term, ids) in &leaders {
+                if ids.len() > 1 {
+                    return Err(Failure::check(format!(
+                        "term {term} has {} (>1) leaders: servers {ids:?}",
+                        ids.len()
+                    )));
+                }
+            }
+            if let Some((_, ids)) = leaders.last_key_value() {
+                return Ok(ids[0]);
+            }
+        }
+        Err(self.failure("expected one leader, got none"))
+    }
+
+    /// Checks that every connected server reports the same term, and returns it.
+    pub fn check_terms(&mut self) -> Check<u64> {
+        let mut seen: Option<(NodeId, u64)> = None;
+        for i in 0..self.n {
+            if !self.is_connected(i) {
+                continue;
+            }
+            let Some((term, _)) = self.state(i)? else {
+                continue;
+            };
+            match seen {
+                None => seen = Some((i, term)),
+                Some((j, t)) if t != term => {
+                    return Err(self.failure(format!("servers disagree on term: server {j} is in term {t}, server {i} in term {term}")));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(seen.map_or(0, |(_, t)| t))
+    }
+
+    /// Checks that no connected server claims to be leader.
+    pub fn check_no_leader(&mut self) -> Check<()> {
+        for i in 0..self.n {
+            if self.is_connected(i)
+                && let Some((term, true)) = self.state(i)?
+            {
+                return Err(self.failure(format!(
+                    "expected no leader among connected servers, but {i} claims to be leader (term {term})"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// How many servers applied `index`, and what.
+    pub fn n_committed(&self, index: u64) -> Check<(usize, Option<Vec<u8>>)> {
+        self.sim
+            .observer()
+            .n_committed(index)
+            .map_err(Failure::check)
+    }
+
+    /// Waits (10 ms doubling to 1 s, 30 polls) until `n` servers applied `index`
+    /// and returns the command; `None` if some server's term moved past
+    /// `start_term` meanwhile.
+    pub fn wait(
+        &mut self,
+        index: u64,
+        n: usize,
+        start_term: Option<u64>,
+    ) -> Check<Option<Vec<u8>>> {
+        let mut to = Duration::from_millis(10);
+        for _ in 0..30 {
+            if self.n_committed(index)?.0 >= n {
+                break;
+            }
+            self.sleep(to)?;
+            if to < Duration::from_secs(1) {
+                to *= 2;
+            }
+            if let Some(start_term) = start_term {
+                for i in 0..self.n {
+                    if let Some((term, _)) = self.state(i)?
+                        && term > start_term
+                    {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+        let (nd, command) = self.n_committed(index)?;
+        if nd < n {
+            return Err(self.failure(format!("only {nd} decided for index {index}; wanted {n}")));
+        }
+        Ok(command)
+    }
+
+    /// Offers `command` to the connected servers until one accepts it as leader,
+    /// then waits up to 2 s for `expected` servers to apply it at the index it got;
+    /// with `retry`, tries again (for up to 10 s in all). Returns the index.
+    pub fn one(&mut self, command: Vec<u8>, expected: usize, retry: bool) -> Check<u64> {
+        let result = self.spawn_one(command, expected, retry)?;
+        self.run_until(|_| result.borrow().is_some())?;
+        let value = result.borrow_mut().take().expect("finished");
+        value.map_err(Failure::check)
+    }
+
+    /// Starts `one` as a background activity (like a goroutine in the Go tests);
+    /// its result appears in the returned cell.
+    pub fn spawn_one(
+        &mut self,
+        command: Vec<u8>,
+        expected: usize,
+        retry: bool,
+    ) -> Check<tasks::Outcome<u64>> {
+        let result = Rc::new(RefCell::new(None));
+        let task = OneTask::new(command, expected, retry, self.sim.now(), Rc::clone(&result));
+        task.step(&mut self.sim)
+            .map_err(|message| self.failure(message))?;
+        Ok(result)
+    }
+
+    /// A failed check at the current time.
+    pub fn failure(&self, message: impl Into<String>) -> Failure {
+        Failure {
+            kind: FailureKind::Check,
+            message: message.into(),
+            time: Some(self.sim.now()),
+        }
+    }
+
+    /// Shows a command for a message.
+    pub fn show(command: &[u8]) -> String {
+        show(command)
+    }
+}

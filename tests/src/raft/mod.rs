@@ -1,0 +1,170 @@
+//! The Raft tester (parts 2A-2D): the cluster harness, its checks, and the 28
+//! scenarios of 6.824's Raft tests, generic over any [`raft::Raft`].
+
+pub mod checker;
+pub mod config;
+pub mod part_2a;
+pub mod part_2b;
+pub mod part_2c;
+pub mod part_2d;
+pub mod tasks;
+
+use raft::Raft;
+
+use crate::registry::{Part, Scenario};
+
+macro_rules! scenario {
+    ($module:ident :: $name:ident, $part:ident, $points:expr, $title:expr) => {
+        Scenario {
+            name: stringify!($name),
+            part: Part::$part,
+            points: $points,
+            title: $title,
+            run: $module::$name::<R>,
+        }
+    };
+}
+
+/// The 28 Raft scenarios, run against implementation `R`.
+pub fn scenarios<R: Raft>() -> Vec<Scenario> {
+    vec![
+        scenario!(
+            part_2a::initial_election_2a,
+            A2,
+            5,
+            "Test (2A): initial election"
+        ),
+        scenario!(
+            part_2a::reelection_2a,
+            A2,
+            5,
+            "Test (2A): election after network failure"
+        ),
+        scenario!(
+            part_2a::many_elections_2a,
+            A2,
+            5,
+            "Test (2A): multiple elections"
+        ),
+        scenario!(part_2b::basic_agree_2b, B2, 5, "Test (2B): basic agreement"),
+        scenario!(part_2b::rpc_bytes_2b, B2, 5, "Test (2B): RPC byte count"),
+        scenario!(
+            part_2b::follower_failure_2b,
+            B2,
+            5,
+            "Test (2B): test progressive failure of followers"
+        ),
+        scenario!(
+            part_2b::leader_failure_2b,
+            B2,
+            5,
+            "Test (2B): test failure of leaders"
+        ),
+        scenario!(
+            part_2b::fail_agree_2b,
+            B2,
+            5,
+            "Test (2B): agreement after follower reconnects"
+        ),
+        scenario!(
+            part_2b::fail_no_agree_2b,
+            B2,
+            5,
+            "Test (2B): no agreement if too many followers disconnect"
+        ),
+        scenario!(
+            part_2b::concurrent_starts_2b,
+            B2,
+            5,
+            "Test (2B): concurrent Start()s"
+        ),
+        scenario!(
+            part_2b::rejoin_2b,
+            B2,
+            5,
+            "Test (2B): rejoin of partitioned leader"
+        ),
+        scenario!(
+            part_2b::backup_2b,
+            B2,
+            10,
+            "Test (2B): leader backs up quickly over incorrect follower logs"
+        ),
+        scenario!(
+            part_2b::count_2b,
+            B2,
+            5,
+            "Test (2B): RPC counts aren't too high"
+        ),
+        scenario!(part_2c::persist1_2c, C2, 5, "Test (2C): basic persistence"),
+        scenario!(part_2c::persist2_2c, C2, 5, "Test (2C): more persistence"),
+        scenario!(
+            part_2c::persist3_2c,
+            C2,
+            5,
+            "Test (2C): partitioned leader and one follower crash, leader restarts"
+        ),
+        scenario!(part_2c::figure8_2c, C2, 10, "Test (2C): Figure 8"),
+        scenario!(
+            part_2c::unreliable_agree_2c,
+            C2,
+            5,
+            "Test (2C): unreliable agreement"
+        ),
+        scenario!(
+            part_2c::figure8_unreliable_2c,
+            C2,
+            10,
+            "Test (2C): Figure 8 (unreliable)"
+        ),
+        scenario!(part_2c::reliable_churn_2c, C2, 5, "Test (2C): churn"),
+        scenario!(
+            part_2c::unreliable_churn_2c,
+            C2,
+            10,
+            "Test (2C): unreliable churn"
+        ),
+        scenario!(
+            part_2d::snapshot_basic_2d,
+            D2,
+            5,
+            "Test (2D): snapshots basic"
+        ),
+        scenario!(
+            part_2d::snapshot_install_2d,
+            D2,
+            5,
+            "Test (2D): install snapshots (disconnect)"
+        ),
+        scenario!(
+            part_2d::snapshot_install_unreliable_2d,
+            D2,
+            10,
+            "Test (2D): install snapshots (disconnect+unreliable)"
+        ),
+        scenario!(
+            part_2d::snapshot_install_crash_2d,
+            D2,
+            5,
+            "Test (2D): install snapshots (crash)"
+        ),
+        scenario!(
+            part_2d::snapshot_install_uncrash_2d,
+            D2,
+            10,
+            "Test (2D): install snapshots (unreliable+crash)"
+        ),
+        scenario!(
+            part_2d::snapshot_all_crash_2d,
+            D2,
+            5,
+            "Test (2D): crash and restart all servers"
+        ),
+        scenario!(
+            part_2d::snapshot_init_2d,
+            D2,
+            5,
+            "Test (2D): snapshot initialization after crash"
+        ),
+    ]
+}

@@ -1,0 +1,85 @@
+//! 2A: leader election.
+
+use labrpc::rand::RngExt;
+
+use crate::raft::config::{Config, ELECTION_TIMEOUT, Net};
+use crate::registry::RunSpec;
+use crate::report::Report;
+
+/// A leader appears, and with no failures keeps its term.
+pub fn initial_election_2a<R: raft::Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        cfg.check_one_leader()?;
+
+        // Give the followers a moment to hear of the election; all agree on the term.
+        cfg.sleep(std::time::Duration::from_millis(50))?;
+        let term1 = cfg.check_terms()?;
+        if term1 < 1 {
+            return Err(cfg.failure(format!("term is {term1}, but should be at least 1")));
+        }
+
+        // Without failures, the leader and the term should stay as they are.
+        cfg.sleep(2 * ELECTION_TIMEOUT)?;
+        let term2 = cfg.check_terms()?;
+        if term1 != term2 {
+            cfg.warn(format!(
+                "term changed from {term1} to {term2} even though there were no failures"
+            ));
+        }
+        cfg.check_one_leader()?;
+        Ok(())
+    })
+}
+
+/// Losing the leader elects another; losing the majority elects none.
+pub fn reelection_2a<R: raft::Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        let leader1 = cfg.check_one_leader()?;
+
+        // The leader is cut off: the other two elect a new one.
+        cfg.disconnect(leader1);
+        cfg.check_one_leader()?;
+
+        // The old leader returns: it must not disturb the new one.
+        cfg.connect(leader1);
+        let leader2 = cfg.check_one_leader()?;
+
+        // Two of three are cut off: no quorum, so no leader.
+        cfg.disconnect(leader2);
+        cfg.disconnect((leader2 + 1) % n);
+        cfg.sleep(2 * ELECTION_TIMEOUT)?;
+        cfg.check_no_leader()?;
+
+        // A quorum forms again: it elects a leader.
+        cfg.connect((leader2 + 1) % n);
+        cfg.check_one_leader()?;
+
+        // The last server rejoins: there is still a leader.
+        cfg.connect(leader2);
+        cfg.check_one_leader()?;
+        Ok(())
+    })
+}
+
+/// Seven servers, repeatedly losing three of them at random.
+pub fn many_elections_2a<R: raft::Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 7, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        cfg.check_one_leader()?;
+        for _ in 1..10 {
+            // Cut off three random servers (perhaps the same one twice): either the
+            // leader survives, or the rest elect a new one.
+            let cut: Vec<usize> = (0..3).map(|_| cfg.rng().random_range(0..n)).collect();
+            for &i in &cut {
+                cfg.disconnect(i);
+            }
+            cfg.check_one_leader()?;
+            for &i in &cut {
+                cfg.connect(i);
+            }
+        }
+        cfg.check_one_leader()?;
+        Ok(())
+    })
+}

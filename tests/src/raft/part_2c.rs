@@ -1,0 +1,329 @@
+//! 2C: persistence.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use labrpc::rand::RngExt;
+
+use crate::raft::checker::{cmd, show};
+use crate::raft::config::{Config, ELECTION_TIMEOUT, Net};
+use crate::raft::tasks::{ChurnClient, Outcome};
+use crate::registry::RunSpec;
+use crate::report::Report;
+
+/// Restarts of everyone, of the leader, of a cut-off leader and of a follower.
+pub fn persist1_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        cfg.one(cmd(11), n, true)?;
+
+        // Crash and restart everyone.
+        for i in 0..n {
+            cfg.start1(i)?;
+        }
+        for i in 0..n {
+            cfg.disconnect(i);
+            cfg.connect(i);
+        }
+        cfg.one(cmd(12), n, true)?;
+
+        // Restart the leader.
+        let leader1 = cfg.check_one_leader()?;
+        cfg.disconnect(leader1);
+        cfg.start1(leader1)?;
+        cfg.connect(leader1);
+        cfg.one(cmd(13), n, true)?;
+
+        // Cut the leader off, agree without it, then restart it.
+        let leader2 = cfg.check_one_leader()?;
+        cfg.disconnect(leader2);
+        cfg.one(cmd(14), n - 1, true)?;
+        cfg.start1(leader2)?;
+        cfg.connect(leader2);
+        cfg.wait(4, n, None)?; // leader2 must catch up before the next crash
+
+        // The same with a follower.
+        let i3 = (cfg.check_one_leader()? + 1) % n;
+        cfg.disconnect(i3);
+        cfg.one(cmd(15), n - 1, true)?;
+        cfg.start1(i3)?;
+        cfg.connect(i3);
+        cfg.one(cmd(16), n, true)?;
+        Ok(())
+    })
+}
+
+/// Five servers, five rounds of crashing and restarting three in patterns.
+pub fn persist2_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        let mut index = 1;
+        for _ in 0..5 {
+            cfg.one(cmd(10 + index), n, true)?;
+            index += 1;
+
+            let leader1 = cfg.check_one_leader()?;
+            cfg.disconnect((leader1 + 1) % n);
+            cfg.disconnect((leader1 + 2) % n);
+            cfg.one(cmd(10 + index), n - 2, true)?;
+            index += 1;
+
+            cfg.disconnect(leader1);
+            cfg.disconnect((leader1 + 3) % n);
+            cfg.disconnect((leader1 + 4) % n);
+
+            cfg.start1((leader1 + 1) % n)?;
+            cfg.start1((leader1 + 2) % n)?;
+            cfg.connect((leader1 + 1) % n);
+            cfg.connect((leader1 + 2) % n);
+            cfg.sleep(ELECTION_TIMEOUT)?;
+
+            cfg.start1((leader1 + 3) % n)?;
+            cfg.connect((leader1 + 3) % n);
+            cfg.one(cmd(10 + index), n - 2, true)?;
+            index += 1;
+
+            cfg.connect((leader1 + 4) % n);
+            cfg.connect(leader1);
+        }
+        cfg.one(cmd(1000), n, true)?;
+        Ok(())
+    })
+}
+
+/// A partitioned leader and one follower crash; the leader restarts.
+pub fn persist3_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        cfg.one(cmd(101), 3, true)?;
+
+        let leader = cfg.check_one_leader()?;
+        cfg.disconnect((leader + 2) % n);
+        cfg.one(cmd(102), 2, true)?;
+
+        cfg.crash1(leader);
+        cfg.crash1((leader + 1) % n);
+        cfg.connect((leader + 2) % n);
+        cfg.start1(leader)?;
+        cfg.connect(leader);
+        cfg.one(cmd(103), 2, true)?;
+
+        cfg.start1((leader + 1) % n)?;
+        cfg.connect((leader + 1) % n);
+        cfg.one(cmd(104), n, true)?;
+        Ok(())
+    })
+}
+
+/// Figure 8 of the extended Raft paper: leaders crash quickly, often before
+/// committing; new leaders must not commit an older term's entries by counting.
+pub fn figure8_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        let x = cfg.rng().random();
+        cfg.one(cmd(x), 1, true)?;
+
+        let mut up = n;
+        for _ in 0..1000 {
+            let mut leader = None;
+            for i in 0..n {
+                let x = cfg.rng().random();
+                if cfg.start(i, cmd(x))?.is_some() {
+                    leader = Some(i);
+                }
+            }
+            pause(cfg)?;
+            if let Some(leader) = leader {
+                cfg.crash1(leader);
+                up -= 1;
+            }
+            if up < 3 {
+                let s = cfg.rand(n as u64) as usize;
+                if !cfg.is_up(s) {
+                    cfg.start1(s)?;
+                    cfg.connect(s);
+                    up += 1;
+                }
+            }
+        }
+
+        for i in 0..n {
+            if !cfg.is_up(i) {
+                cfg.start1(i)?;
+                cfg.connect(i);
+            }
+        }
+        let x = cfg.rng().random();
+        cfg.one(cmd(x), n, true)?;
+        Ok(())
+    })
+}
+
+/// The figure-8 pause: usually 0-12 ms, one time in ten up to half an election timeout.
+fn pause<R: raft::Raft>(cfg: &mut Config<R>) -> crate::report::Check<()> {
+    let ms = if cfg.rand(1000) < 100 {
+        cfg.rand(ELECTION_TIMEOUT.as_millis() as u64 / 2)
+    } else {
+        cfg.rand(13)
+    };
+    cfg.sleep(Duration::from_millis(ms))
+}
+
+/// Many concurrent agreements on an unreliable network.
+pub fn unreliable_agree_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 5, Net::Unreliable, false, |cfg| {
+        let n = cfg.n;
+        let mut background: Vec<Outcome<u64>> = Vec::new();
+        for iters in 1..50 {
+            for j in 0..4 {
+                background.push(cfg.spawn_one(cmd(100 * iters + j), 1, true)?);
+            }
+            cfg.one(cmd(iters), 1, true)?;
+        }
+        cfg.set_unreliable(false);
+        cfg.run_until(|_| background.iter().all(|b| b.borrow().is_some()))?;
+        for b in &background {
+            if let Some(Err(message)) = b.borrow_mut().take() {
+                return Err(cfg.failure(message));
+            }
+        }
+        cfg.one(cmd(100), n, true)?;
+        Ok(())
+    })
+}
+
+/// Figure 8 on an unreliable network with long reordering: leaders are cut off
+/// rather than crashed.
+pub fn figure8_unreliable_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 5, Net::Unreliable, false, |cfg| {
+        let n = cfg.n;
+        let x = cfg.rand(10_000);
+        cfg.one(cmd(x), 1, true)?;
+
+        let mut up = n;
+        for iters in 0..1000 {
+            if iters == 200 {
+                cfg.set_long_reordering(true);
+            }
+            let mut leader = None;
+            for i in 0..n {
+                let x = cfg.rand(10_000);
+                if cfg.start(i, cmd(x))?.is_some() && cfg.is_connected(i) {
+                    leader = Some(i);
+                }
+            }
+            pause(cfg)?;
+            if let Some(leader) = leader
+                && cfg.rand(1000) < ELECTION_TIMEOUT.as_millis() as u64 / 2
+            {
+                cfg.disconnect(leader);
+                up -= 1;
+            }
+            if up < 3 {
+                let s = cfg.rand(n as u64) as usize;
+                if !cfg.is_connected(s) {
+                    cfg.connect(s);
+                    up += 1;
+                }
+            }
+        }
+
+        for i in 0..n {
+            if !cfg.is_connected(i) {
+                cfg.connect(i);
+            }
+        }
+        let x = cfg.rand(10_000);
+        cfg.one(cmd(x), n, true)?;
+        Ok(())
+    })
+}
+
+/// Three clients keep offering commands while servers are cut off, crashed and
+/// restarted at random; in the end every value a client saw committed is in the log.
+fn churn<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
+    Config::<R>::run(spec, 5, net, false, |cfg| {
+        let n = cfg.n;
+        let stop = Rc::new(Cell::new(false));
+        let mut clients: Vec<Outcome<Vec<Vec<u8>>>> = Vec::new();
+        for me in 0..3 {
+            let result: Outcome<Vec<Vec<u8>>> = Default::default();
+            ChurnClient::new(me, Rc::clone(&stop), Rc::clone(&result))
+                .step(&mut cfg.sim)
+                .map_err(|m| cfg.failure(m))?;
+            clients.push(result);
+        }
+
+        for _ in 0..20 {
+            if cfg.rand(1000) < 200 {
+                let i = cfg.rand(n as u64) as usize;
+                cfg.disconnect(i);
+            }
+            if cfg.rand(1000) < 500 {
+                let i = cfg.rand(n as u64) as usize;
+                if !cfg.is_up(i) {
+                    cfg.start1(i)?;
+                }
+                cfg.connect(i);
+            }
+            if cfg.rand(1000) < 200 {
+                let i = cfg.rand(n as u64) as usize;
+                if cfg.is_up(i) {
+                    cfg.crash1(i);
+                }
+            }
+            // Changes come often enough that the peers are rarely settled, but
+            // not so often that nothing gets done.
+            cfg.sleep(ELECTION_TIMEOUT * 7 / 10)?;
+        }
+
+        cfg.sleep(ELECTION_TIMEOUT)?;
+        cfg.set_unreliable(false);
+        for i in 0..n {
+            if !cfg.is_up(i) {
+                cfg.start1(i)?;
+            }
+            cfg.connect(i);
+        }
+
+        stop.set(true);
+        cfg.run_until(|_| clients.iter().all(|c| c.borrow().is_some()))?;
+        let mut values = Vec::new();
+        for c in &clients {
+            match c.borrow_mut().take().expect("finished") {
+                Ok(v) => values.extend(v),
+                Err(message) => return Err(cfg.failure(format!("client failed: {message}"))),
+            }
+        }
+
+        cfg.sleep(ELECTION_TIMEOUT)?;
+        let x = cfg.rng().random();
+        let last_index = cfg.one(cmd(x), n, true)?;
+        let mut really = Vec::new();
+        for index in 1..=last_index {
+            if let Some(command) = cfg.wait(index, n, None)? {
+                really.push(command);
+            }
+        }
+        for v in &values {
+            if !really.contains(v) {
+                return Err(cfg.failure(format!(
+                    "didn't find a value: {} was reported committed to a client but is not in the final log",
+                    show(v)
+                )));
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Churn on a reliable network.
+pub fn reliable_churn_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
+    churn::<R>(spec, Net::Reliable)
+}
+
+/// Churn on an unreliable network.
+pub fn unreliable_churn_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
+    churn::<R>(spec, Net::Unreliable)
+}

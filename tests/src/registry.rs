@@ -1,0 +1,127 @@
+//! The registry of graded scenarios: name, part, points and how to run each. The
+//! grader reads it; the `#[test]` wrappers run from it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::Report;
+
+/// A graded part of the labs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Part {
+    /// Raft leader election.
+    #[serde(rename = "2A")]
+    A2,
+    /// Raft log replication.
+    #[serde(rename = "2B")]
+    B2,
+    /// Raft persistence.
+    #[serde(rename = "2C")]
+    C2,
+    /// Raft snapshots.
+    #[serde(rename = "2D")]
+    D2,
+    /// kvraft without snapshots.
+    #[serde(rename = "3A")]
+    A3,
+    /// kvraft with snapshots.
+    #[serde(rename = "3B")]
+    B3,
+}
+
+impl Part {
+    /// Every part, in order.
+    pub const ALL: [Part; 6] = [Part::A2, Part::B2, Part::C2, Part::D2, Part::A3, Part::B3];
+
+    /// "2A", "2B", ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::A2 => "2A",
+            Part::B2 => "2B",
+            Part::C2 => "2C",
+            Part::D2 => "2D",
+            Part::A3 => "3A",
+            Part::B3 => "3B",
+        }
+    }
+
+    /// Parses "2a", "2A", ... (case-insensitive).
+    pub fn parse(text: &str) -> Option<Part> {
+        Part::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How to run one scenario once.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// The scenario's name (for messages and the replay command).
+    pub test: &'static str,
+    /// The scenario's title, noted in the trace when it begins.
+    pub title: &'static str,
+    /// The seed.
+    pub seed: u64,
+    /// Keep the full trace records in the report.
+    pub record: bool,
+}
+
+/// A graded scenario.
+#[derive(Clone, Copy)]
+pub struct Scenario {
+    /// The 6.824 test name in snake case with the part as suffix.
+    pub name: &'static str,
+    /// The part it grades.
+    pub part: Part,
+    /// Points it is worth when it passes.
+    pub points: u32,
+    /// The 6.824 title ("Test (2A): initial election").
+    pub title: &'static str,
+    /// Runs it once.
+    pub run: fn(&RunSpec) -> Report,
+}
+
+impl Scenario {
+    /// Runs the scenario once with `seed`.
+    pub fn run(&self, seed: u64, record: bool) -> Report {
+        (self.run)(&RunSpec {
+            test: self.name,
+            title: self.title,
+            seed,
+            record,
+        })
+    }
+}
+
+impl fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scenario")
+            .field("name", &self.name)
+            .field("part", &self.part)
+            .finish()
+    }
+}
+
+/// Every graded scenario, against the implementations in this tree.
+pub fn registry() -> Vec<Scenario> {
+    crate::raft::scenarios::<raft::Peer>()
+}
+
+/// The scenario called `name`, or an error listing the known names.
+pub fn find(name: &str) -> Result<Scenario, String> {
+    let all = registry();
+    all.iter().find(|s| s.name == name).copied().ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+        format!(
+            "unknown scenario \"{name}\"; the known ones are:\n  {}",
+            names.join("\n  ")
+        )
+    })
+}

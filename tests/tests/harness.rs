@@ -1,0 +1,169 @@
+//! The harness against implementations that are wrong on purpose: one that does
+//! nothing, one that is all `todo!()`, one that is non-deterministic. Each must be
+//! failed quickly, with the right kind of message, never hang or pass.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use raft::{Persisted, Raft, RaftContext};
+use tests::raft::scenarios;
+use tests::{FailureKind, Outcome, determinism};
+
+/// A Raft that never does anything.
+struct Idle;
+
+impl Raft for Idle {
+    type Request = ();
+    type Reply = ();
+    type Timer = ();
+    fn new(_: &mut RaftContext<'_, Self>, _: usize, _: usize, _: Persisted) -> Self {
+        Idle
+    }
+    fn start(&mut self, _: &mut RaftContext<'_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
+        None
+    }
+    fn state(&self) -> (u64, bool) {
+        (0, false)
+    }
+    fn snapshot(&mut self, _: &mut RaftContext<'_, Self>, _: u64, _: Vec<u8>) {}
+    fn handle_request(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: ()) {}
+    fn handle_reply(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: (), _: Option<()>) {}
+    fn handle_timer(&mut self, _: &mut RaftContext<'_, Self>, _: ()) {}
+}
+
+#[test]
+fn an_idle_raft_fails_every_scenario_with_a_clear_message() {
+    for scenario in scenarios::<Idle>() {
+        let report = scenario.run(3, false);
+        let Outcome::Failed { kind, message } = &report.outcome else {
+            panic!("{} passed with a Raft that does nothing", scenario.name);
+        };
+        assert_eq!(*kind, FailureKind::Check, "{}: {message}", scenario.name);
+        assert!(
+            message.contains("expected one leader, got none")
+                || message.contains("failed to reach agreement"),
+            "{}: unexpected message: {message}",
+            scenario.name
+        );
+        // The churn scenarios check agreement only after 15 s of churn; every other
+        // scenario notices within its first `one()` or `check_one_leader()`.
+        let bound = if scenario.name.contains("churn") {
+            30_000
+        } else {
+            11_000
+        };
+        assert!(
+            report.virtual_ms <= bound,
+            "{} took {} ms to notice",
+            scenario.name,
+            report.virtual_ms
+        );
+        assert!(report.replay.contains("RAFTLAB_SEED=3 ") && report.replay.contains(scenario.name));
+    }
+}
+
+/// A Raft whose every method is still `todo!()`, as in the handout.
+struct Todo;
+
+impl Raft for Todo {
+    type Request = ();
+    type Reply = ();
+    type Timer = ();
+    fn new(_: &mut RaftContext<'_, Self>, _: usize, _: usize, _: Persisted) -> Self {
+        todo!("2A: create a Raft server")
+    }
+    fn start(&mut self, _: &mut RaftContext<'_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
+        todo!("2B: start agreement")
+    }
+    fn state(&self) -> (u64, bool) {
+        todo!("2A: report the state")
+    }
+    fn snapshot(&mut self, _: &mut RaftContext<'_, Self>, _: u64, _: Vec<u8>) {
+        todo!("2D: snapshot")
+    }
+    fn handle_request(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: ()) {
+        todo!("2A: handle a request")
+    }
+    fn handle_reply(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: (), _: Option<()>) {
+        todo!("2A: handle a reply")
+    }
+    fn handle_timer(&mut self, _: &mut RaftContext<'_, Self>, _: ()) {
+        todo!("2A: handle a timer")
+    }
+}
+
+#[test]
+fn a_todo_raft_fails_every_scenario_as_not_implemented() {
+    for scenario in scenarios::<Todo>() {
+        let report = scenario.run(1, false);
+        let Outcome::Failed { kind, message } = &report.outcome else {
+            panic!("{} passed with todo!()", scenario.name);
+        };
+        assert_eq!(*kind, FailureKind::Panicked, "{}: {message}", scenario.name);
+        assert!(
+            message.contains("not yet implemented: 2A: create a Raft server"),
+            "{message}"
+        );
+        assert!(message.contains("server 0"), "{message}");
+    }
+}
+
+/// Wraps [`Idle`]-like behaviour around a timer whose length depends on the
+/// iteration order of a `HashMap`: the kind of bug the determinism check exists for.
+struct HashOrder {
+    fired: u32,
+}
+
+impl Raft for HashOrder {
+    type Request = ();
+    type Reply = ();
+    type Timer = ();
+    fn new(ctx: &mut RaftContext<'_, Self>, me: usize, peers: usize, _: Persisted) -> Self {
+        let peers: HashMap<usize, ()> = (0..peers).filter(|&p| p != me).map(|p| (p, ())).collect();
+        let first = *peers.keys().next().expect("a peer");
+        ctx.set_timer(Duration::from_millis(100 + first as u64), ());
+        HashOrder { fired: 0 }
+    }
+    fn start(&mut self, _: &mut RaftContext<'_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
+        None
+    }
+    fn state(&self) -> (u64, bool) {
+        (u64::from(self.fired), false)
+    }
+    fn snapshot(&mut self, _: &mut RaftContext<'_, Self>, _: u64, _: Vec<u8>) {}
+    fn handle_request(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: ()) {}
+    fn handle_reply(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: (), _: Option<()>) {}
+    fn handle_timer(&mut self, _: &mut RaftContext<'_, Self>, _: ()) {
+        self.fired += 1;
+    }
+}
+
+#[test]
+fn a_hashmap_dependent_raft_is_named_non_deterministic() {
+    let scenario = scenarios::<HashOrder>()
+        .into_iter()
+        .find(|s| s.name == "many_elections_2a")
+        .unwrap();
+    // HashMap seeds differ between maps, so some pair of runs must differ; try a
+    // few seeds (each check is two runs) to make a coincidence vanishingly rare.
+    let verdicts: Vec<Result<u64, String>> = (0..4)
+        .map(|seed| determinism::check(&scenario, seed))
+        .collect();
+    let caught = verdicts
+        .iter()
+        .find_map(|v| v.as_ref().err())
+        .expect("non-determinism went unnoticed");
+    assert!(
+        caught.contains("many_elections_2a is not deterministic"),
+        "{caught}"
+    );
+    assert!(caught.contains("HashMap"), "{caught}");
+    assert!(caught.contains("the runs diverged at event"), "{caught}");
+}
+
+#[test]
+fn an_idle_raft_is_deterministic() {
+    for scenario in scenarios::<Idle>().iter().take(5) {
+        determinism::check(scenario, 11).unwrap();
+    }
+}
