@@ -1,1 +1,44 @@
-//! kvraft: a key/value service on Raft (issue 5).
+//! # Lab 3: a fault-tolerant key/value service on Raft
+//!
+//! You will build a key/value store replicated with your Raft: servers that agree,
+//! through Raft's log, on the order of every `Put`, `Append` and `Get`, and clerks
+//! that clients use to reach them. The service must be *linearizable*: every
+//! operation appears to take effect at one instant between its call and its
+//! return, in an order consistent with what every client observed, even when
+//! servers crash, the network partitions, and messages are lost, delayed or
+//! duplicated by retries.
+//!
+//! ## What you implement
+//!
+//! | where | what |
+//! |-------|------|
+//! | `kvraft/src/server/` | [`Server`], implementing [`KvServer`]: submit operations to Raft with `ctx.start`, apply what Raft commits in [`KvServer::handle_apply`], answer clerks when their operation is applied at the index it was given (and fail them if leadership was lost or another operation landed there), detect duplicates by client id and sequence number |
+//! | `kvraft/src/clerk/` | [`Clerk`], implementing [`KvClerk`]: remember the last leader, retry on failure or wrong leader, tag operations with a client id and a sequence number |
+//!
+//! Part 3A runs without snapshots. In part 3B the server is given `max_raft_state`:
+//! when the persisted Raft state approaches it, take a snapshot of the key/value
+//! state (with the duplicate-detection table) and hand it to Raft with
+//! `ctx.snapshot(index, bytes)`; restore from the snapshot in `new` and when Raft
+//! delivers an [`raft::ApplyMsg::Snapshot`].
+//!
+//! ## What the tester checks
+//!
+//! Clients append to and read their keys through clerks, while the tester crashes
+//! servers, partitions the network and makes it unreliable. Every client's appends
+//! must appear exactly once and in order; every `Get` must return what the
+//! client's own appends predict; the persisted Raft state must stay below
+//! 8 × `max_raft_state` (3B) and no snapshot may be saved without it (3A); and the
+//! whole history of operations, with their virtual call and return times, must be
+//! linearizable. A history that is not gets an HTML page showing the longest
+//! linearizable prefix and the operation that could not be placed.
+
+mod clerk;
+pub mod contract;
+mod server;
+
+pub use clerk::Clerk;
+pub use contract::{
+    ClerkContext, ClerkNode, Completed, KvClerk, KvContext, KvProtocol, KvServer, KvServerNode,
+    KvTimer, Op, RaftHandle, Wire,
+};
+pub use server::Server;
