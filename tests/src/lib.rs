@@ -26,6 +26,8 @@
 //! Each scenario is limited to 120 s of virtual time.
 
 pub mod determinism;
+pub mod harness;
+pub mod kv;
 pub mod raft;
 pub mod registry;
 pub mod report;

@@ -111,7 +111,9 @@ impl fmt::Debug for Scenario {
 
 /// Every graded scenario, against the implementations in this tree.
 pub fn registry() -> Vec<Scenario> {
-    crate::raft::scenarios::<raft::Peer>()
+    let mut all = crate::raft::scenarios::<raft::Peer>();
+    all.extend(crate::kv::scenarios::<kvraft::Clerk>());
+    all
 }
 
 /// The scenario called `name`, or an error listing the known names.

@@ -7,19 +7,15 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use labrpc::rand::RngExt;
-use labrpc::{NodeId, Sim, SimRng, Time};
-use raft::{Raft, RaftNode};
+use labrpc::{NodeId, SimRng, Time};
+use raft::{Raft, RaftNode, RaftProtocol};
 
+use crate::harness::Harness;
+pub use crate::harness::{ELECTION_TIMEOUT, TIME_LIMIT};
 use crate::raft::checker::{RaftSim, Tester, show, state_of};
 use crate::raft::tasks::{self, OneTask};
 use crate::registry::RunSpec;
-use crate::report::{Check, Failure, FailureKind, Outcome, Report, replay_command};
-
-/// The election timeout the tests reason with: they wait multiples of it.
-pub const ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
-
-/// Every scenario must finish within this much virtual time.
-pub const TIME_LIMIT: Duration = Duration::from_secs(120);
+use crate::report::{Check, Failure, FailureKind, Report};
 
 /// Whether a cluster runs on a reliable network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,15 +28,10 @@ pub enum Net {
 
 /// A Raft cluster under test.
 pub struct Config<R: Raft> {
-    pub(crate) sim: RaftSim<R>,
+    pub(crate) h: Harness<RaftProtocol<R>, Tester<R>>,
     /// The number of servers.
     pub n: usize,
-    deadline: Time,
-    t0: Time,
-    rpcs0: u64,
-    bytes0: u64,
     max_index0: u64,
-    warnings: Vec<String>,
 }
 
 impl<R: Raft> Config<R> {
@@ -54,177 +45,110 @@ impl<R: Raft> Config<R> {
         snapshots: bool,
         body: impl FnOnce(&mut Config<R>) -> Check<()>,
     ) -> Report {
-        let mut sim = Sim::new(spec.seed, Tester::new(n, snapshots));
-        sim.set_recording(spec.record);
         let mut cfg = Config {
-            sim,
+            h: Harness::new(spec, Tester::new(n, snapshots)),
             n,
-            deadline: Time::ZERO + TIME_LIMIT,
-            t0: Time::ZERO,
-            rpcs0: 0,
-            bytes0: 0,
             max_index0: 0,
-            warnings: Vec::new(),
         };
         let result = cfg.make(net).and_then(|()| {
-            cfg.begin(spec.title);
+            cfg.h.begin(spec.title);
+            cfg.max_index0 = cfg.h.sim.observer().max_index;
             body(&mut cfg)
         });
-        cfg.report(spec, result)
+        let commands = cfg.h.sim.observer().max_index - cfg.max_index0;
+        cfg.h.report(spec, result, commands, n)
     }
 
     fn make(&mut self, net: Net) -> Check<()> {
-        self.sim.set_reliable(net == Net::Reliable);
-        self.sim.set_long_delays(true);
+        self.h.sim.set_reliable(net == Net::Reliable);
+        self.h.sim.set_long_delays(true);
         let n = self.n;
         for i in 0..n {
-            self.sim
+            self.h
+                .sim
                 .add_node(move |ctx| RaftNode::<R>::create(ctx, i, n))?;
         }
         Ok(())
     }
 
-    fn report(mut self, spec: &RunSpec, result: Check<()>) -> Report {
-        let outcome = match result {
-            Ok(()) => Outcome::Passed,
-            Err(failure) => {
-                let message = failure.to_string();
-                self.sim.note(format!("FAILED: {message}"));
-                Outcome::Failed {
-                    kind: failure.kind,
-                    message,
-                }
-            }
-        };
-        let net = self.sim.net();
-        Report {
-            test: spec.test.to_string(),
-            seed: spec.seed,
-            outcome,
-            virtual_ms: self.sim.now().saturating_since(self.t0).as_millis() as u64,
-            rpcs: net.rpc_total() - self.rpcs0,
-            bytes: net.bytes_total() - self.bytes0,
-            commands: self.sim.observer().max_index - self.max_index0,
-            servers: self.n,
-            events: self.sim.events(),
-            trace_digest: self.sim.digest(),
-            warnings: self.warnings,
-            replay: replay_command(spec.test, spec.seed),
-            records: self.sim.trace_mut().take_records(),
-        }
-    }
-
-    /// Starts the scenario proper: the figures of the report count from here.
-    pub fn begin(&mut self, title: &str) {
-        self.sim.note(title.to_string());
-        self.t0 = self.sim.now();
-        self.deadline = self.t0 + TIME_LIMIT;
-        self.rpcs0 = self.sim.net().rpc_total();
-        self.bytes0 = self.sim.net().bytes_total();
-        self.max_index0 = self.sim.observer().max_index;
-    }
-
     /// Records a non-fatal remark.
     pub fn warn(&mut self, text: impl Into<String>) {
-        let text = text.into();
-        self.sim.note(format!("warning: {text}"));
-        self.warnings.push(text);
+        self.h.warn(text.into());
     }
 
     /// The tester's random stream.
     pub fn rng(&mut self) -> &mut SimRng {
-        self.sim.tester_rng()
+        self.h.sim.tester_rng()
     }
 
     /// A random number in `0..bound`.
     pub fn rand(&mut self, bound: u64) -> u64 {
-        self.sim.tester_rng().random_range(0..bound)
+        self.h.sim.tester_rng().random_range(0..bound)
     }
 
     /// The current virtual time.
     pub fn now(&self) -> Time {
-        self.sim.now()
-    }
-
-    fn time_limit(&self) -> Failure {
-        Failure {
-            kind: FailureKind::TimeLimit,
-            message: format!(
-                "test took longer than {} seconds of virtual time",
-                TIME_LIMIT.as_secs()
-            ),
-            time: Some(self.sim.now()),
-        }
+        self.h.sim.now()
     }
 
     /// Lets the cluster run for `d` of virtual time.
     pub fn sleep(&mut self, d: Duration) -> Check<()> {
-        let target = self.sim.now() + d;
-        if target > self.deadline {
-            self.sim.run_until_time(self.deadline)?;
-            return Err(self.time_limit());
-        }
-        Ok(self.sim.run_until_time(target)?)
+        self.h.sleep(d)
     }
 
     /// Runs until `done` holds, within the time limit.
-    pub(crate) fn run_until(&mut self, mut done: impl FnMut(&RaftSim<R>) -> bool) -> Check<()> {
-        let left = self.deadline.saturating_since(self.sim.now());
-        if self.sim.run_until(left, &mut done)? {
-            Ok(())
-        } else {
-            Err(self.time_limit())
-        }
+    pub(crate) fn run_until(&mut self, done: impl FnMut(&RaftSim<R>) -> bool) -> Check<()> {
+        self.h.run_until(done)
     }
 
     // ----- servers -----
 
     /// Whether server `i` is running.
     pub fn is_up(&self, i: NodeId) -> bool {
-        self.sim.is_alive(i)
+        self.h.sim.is_alive(i)
     }
 
     /// Whether server `i` is connected.
     pub fn is_connected(&self, i: NodeId) -> bool {
-        self.sim.observer().connected[i]
+        self.h.sim.observer().connected[i]
     }
 
     /// Server `i`'s `(term, is_leader)`, or `None` if it is down.
     pub fn state(&self, i: NodeId) -> Check<Option<(u64, bool)>> {
-        match self.sim.node::<RaftNode<R>>(i) {
+        match self.h.sim.node::<RaftNode<R>>(i) {
             None => Ok(None),
             Some(node) => state_of(node).map(Some).map_err(|e| Failure {
                 kind: FailureKind::Panicked,
                 message: format!("server {i}'s {e}"),
-                time: Some(self.sim.now()),
+                time: Some(self.h.sim.now()),
             }),
         }
     }
 
     /// Calls `start(command)` on server `i`: `None` if it is down or not the leader.
     pub fn start(&mut self, i: NodeId, command: Vec<u8>) -> Check<Option<(u64, u64)>> {
-        Ok(tasks::start(&mut self.sim, i, command)?)
+        Ok(tasks::start(&mut self.h.sim, i, command)?)
     }
 
     /// Connects server `i` to every connected server (6.824's `connect`).
     pub fn connect(&mut self, i: NodeId) {
-        self.sim.note(format!("connect({i})"));
-        self.sim.observer_mut().connected[i] = true;
+        self.h.sim.note(format!("connect({i})"));
+        self.h.sim.observer_mut().connected[i] = true;
         for j in 0..self.n {
-            if self.sim.observer().connected[j] {
-                self.sim.set_end(i, j, true);
-                self.sim.set_end(j, i, true);
+            if self.h.sim.observer().connected[j] {
+                self.h.sim.set_end(i, j, true);
+                self.h.sim.set_end(j, i, true);
             }
         }
     }
 
     /// Cuts server `i` off from every server (6.824's `disconnect`).
     pub fn disconnect(&mut self, i: NodeId) {
-        self.sim.note(format!("disconnect({i})"));
-        self.sim.observer_mut().connected[i] = false;
+        self.h.sim.note(format!("disconnect({i})"));
+        self.h.sim.observer_mut().connected[i] = false;
         for j in 0..self.n {
-            self.sim.set_end(i, j, false);
-            self.sim.set_end(j, i, false);
+            self.h.sim.set_end(i, j, false);
+            self.h.sim.set_end(j, i, false);
         }
     }
 
@@ -232,18 +156,19 @@ impl<R: Raft> Config<R> {
     /// keeps what it last saved (6.824's `crash1`).
     pub fn crash1(&mut self, i: NodeId) {
         self.disconnect(i);
-        self.sim.note(format!("crash1({i})"));
-        self.sim.crash(i);
+        self.h.sim.note(format!("crash1({i})"));
+        self.h.sim.crash(i);
     }
 
     /// Starts a fresh instance of server `i` from its persister, crashing the old
     /// one first; it stays disconnected until `connect(i)` (6.824's `start1`).
     pub fn start1(&mut self, i: NodeId) -> Check<()> {
         self.crash1(i);
-        self.sim.note(format!("start1({i})"));
-        let snapshot = self.sim.persister(i).read_snapshot();
-        let now = self.sim.now();
-        self.sim
+        self.h.sim.note(format!("start1({i})"));
+        let snapshot = self.h.sim.persister(i).read_snapshot();
+        let now = self.h.sim.now();
+        self.h
+            .sim
             .observer_mut()
             .restarted(i, &snapshot)
             .map_err(|message| Failure {
@@ -251,38 +176,38 @@ impl<R: Raft> Config<R> {
                 message,
                 time: Some(now),
             })?;
-        Ok(self.sim.restart(i)?)
+        Ok(self.h.sim.restart(i)?)
     }
 
     /// Makes the network unreliable or reliable.
     pub fn set_unreliable(&mut self, unreliable: bool) {
-        self.sim.set_reliable(!unreliable);
+        self.h.sim.set_reliable(!unreliable);
     }
 
     /// Switches long reordering of replies on or off.
     pub fn set_long_reordering(&mut self, on: bool) {
-        self.sim.set_long_reordering(on);
+        self.h.sim.set_long_reordering(on);
     }
 
     /// RPCs sent so far.
     pub fn rpc_total(&self) -> u64 {
-        self.sim.net().rpc_total()
+        self.h.sim.net().rpc_total()
     }
 
     /// RPCs delivered to server `i` so far.
     pub fn rpc_count(&self, i: NodeId) -> u64 {
-        self.sim.net().rpc_count(i)
+        self.h.sim.net().rpc_count(i)
     }
 
     /// Bytes sent so far.
     pub fn bytes_total(&self) -> u64 {
-        self.sim.net().bytes_total()
+        self.h.sim.net().bytes_total()
     }
 
     /// The largest persisted Raft state among the servers.
     pub fn log_size(&self) -> usize {
         (0..self.n)
-            .map(|i| self.sim.persister(i).state_size())
+            .map(|i| self.h.sim.persister(i).state_size())
             .max()
             .unwrap_or(0)
     }
@@ -355,7 +280,8 @@ impl<R: Raft> Config<R> {
 
     /// How many servers applied `index`, and what.
     pub fn n_committed(&self, index: u64) -> Check<(usize, Option<Vec<u8>>)> {
-        self.sim
+        self.h
+            .sim
             .observer()
             .n_committed(index)
             .map_err(Failure::check)
@@ -415,8 +341,14 @@ impl<R: Raft> Config<R> {
         retry: bool,
     ) -> Check<tasks::Outcome<u64>> {
         let result = Rc::new(RefCell::new(None));
-        let task = OneTask::new(command, expected, retry, self.sim.now(), Rc::clone(&result));
-        task.step(&mut self.sim)
+        let task = OneTask::new(
+            command,
+            expected,
+            retry,
+            self.h.sim.now(),
+            Rc::clone(&result),
+        );
+        task.step(&mut self.h.sim)
             .map_err(|message| self.failure(message))?;
         Ok(result)
     }
@@ -426,7 +358,7 @@ impl<R: Raft> Config<R> {
         Failure {
             kind: FailureKind::Check,
             message: message.into(),
-            time: Some(self.sim.now()),
+            time: Some(self.h.sim.now()),
         }
     }
 

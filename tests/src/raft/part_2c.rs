@@ -250,7 +250,7 @@ fn churn<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
         for me in 0..3 {
             let result: Outcome<Vec<Vec<u8>>> = Default::default();
             ChurnClient::new(me, Rc::clone(&stop), Rc::clone(&result))
-                .step(&mut cfg.sim)
+                .step(&mut cfg.h.sim)
                 .map_err(|m| cfg.failure(m))?;
             clients.push(result);
         }

@@ -1,0 +1,153 @@
+//! [`Harness`]: what every scenario's configuration shares, whatever the protocol:
+//! the simulated world, the 120-second virtual-time limit, the figures counted
+//! from `begin`, warnings, and the [`Report`] at the end.
+
+use std::time::Duration;
+
+use labrpc::{Observer, Protocol, Sim, Time};
+
+use crate::registry::RunSpec;
+use crate::report::{Check, Failure, FailureKind, Outcome, Report, replay_command};
+
+/// Every scenario must finish within this much virtual time.
+pub const TIME_LIMIT: Duration = Duration::from_secs(120);
+
+/// The election timeout the tests reason with: they wait multiples of it.
+pub const ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// A simulated world under test, with its time limit and figures.
+pub struct Harness<P: Protocol, O: Observer<P>> {
+    /// The world.
+    pub sim: Sim<P, O>,
+    deadline: Time,
+    t0: Time,
+    rpcs0: u64,
+    bytes0: u64,
+    warnings: Vec<String>,
+}
+
+impl<P: Protocol, O: Observer<P>> Harness<P, O> {
+    /// A world for `spec`, with full trace records if the spec asks for them.
+    pub fn new(spec: &RunSpec, observer: O) -> Self {
+        let mut sim = Sim::new(spec.seed, observer);
+        sim.set_recording(spec.record);
+        Harness {
+            sim,
+            deadline: Time::ZERO + TIME_LIMIT,
+            t0: Time::ZERO,
+            rpcs0: 0,
+            bytes0: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Starts the scenario proper: its time limit and figures count from here.
+    pub fn begin(&mut self, title: &str) {
+        self.sim.note(title.to_string());
+        self.t0 = self.sim.now();
+        self.deadline = self.t0 + TIME_LIMIT;
+        self.rpcs0 = self.sim.net().rpc_total();
+        self.bytes0 = self.sim.net().bytes_total();
+    }
+
+    /// Records a non-fatal remark.
+    pub fn warn(&mut self, text: String) {
+        self.sim.note(format!("warning: {text}"));
+        self.warnings.push(text);
+    }
+
+    /// A failed check at the current time.
+    pub fn failure(&self, message: impl Into<String>) -> Failure {
+        Failure {
+            kind: FailureKind::Check,
+            message: message.into(),
+            time: Some(self.sim.now()),
+        }
+    }
+
+    fn time_limit(&self) -> Failure {
+        Failure {
+            kind: FailureKind::TimeLimit,
+            message: format!(
+                "test took longer than {} seconds of virtual time",
+                TIME_LIMIT.as_secs()
+            ),
+            time: Some(self.sim.now()),
+        }
+    }
+
+    /// Lets the world run for `d` of virtual time.
+    pub fn sleep(&mut self, d: Duration) -> Check<()> {
+        let target = self.sim.now() + d;
+        if target > self.deadline {
+            self.sim.run_until_time(self.deadline)?;
+            return Err(self.time_limit());
+        }
+        Ok(self.sim.run_until_time(target)?)
+    }
+
+    /// Runs until `done` holds, within the time limit.
+    pub fn run_until(&mut self, done: impl FnMut(&Sim<P, O>) -> bool) -> Check<()> {
+        let left = self.deadline.saturating_since(self.sim.now());
+        if self.sim.run_until(left, done)? {
+            Ok(())
+        } else {
+            Err(self.time_limit())
+        }
+    }
+
+    /// Runs until `done` holds or `limit` passes (whichever first, within the time
+    /// limit); returns whether `done` held.
+    pub fn run_until_or(
+        &mut self,
+        limit: Duration,
+        done: impl FnMut(&Sim<P, O>) -> bool,
+    ) -> Check<bool> {
+        let left = self.deadline.saturating_since(self.sim.now());
+        if limit > left {
+            return match self.sim.run_until(left, done)? {
+                true => Ok(true),
+                false => Err(self.time_limit()),
+            };
+        }
+        Ok(self.sim.run_until(limit, done)?)
+    }
+
+    /// The report of this run: `result` is the scenario's, `commands` its count of
+    /// agreements or operations, `servers` how many servers it ran.
+    pub fn report(
+        mut self,
+        spec: &RunSpec,
+        result: Check<()>,
+        commands: u64,
+        servers: usize,
+    ) -> Report {
+        let outcome = match result {
+            Ok(()) => Outcome::Passed,
+            Err(failure) => {
+                let message = failure.to_string();
+                self.sim.note(format!("FAILED: {message}"));
+                Outcome::Failed {
+                    kind: failure.kind,
+                    message,
+                }
+            }
+        };
+        let net = self.sim.net();
+        Report {
+            test: spec.test.to_string(),
+            seed: spec.seed,
+            outcome,
+            virtual_ms: self.sim.now().saturating_since(self.t0).as_millis() as u64,
+            rpcs: net.rpc_total() - self.rpcs0,
+            bytes: net.bytes_total() - self.bytes0,
+            commands,
+            servers,
+            events: self.sim.events(),
+            trace_digest: self.sim.digest(),
+            warnings: self.warnings,
+            replay: replay_command(spec.test, spec.seed),
+            records: self.sim.trace_mut().take_records(),
+        }
+    }
+}

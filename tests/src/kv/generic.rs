@@ -1,0 +1,181 @@
+//! The two scenario bodies most kv tests share: the generic test (clients append
+//! and read while the tester partitions, crashes and restarts servers, then every
+//! client's appends and the whole history's linearizability are checked) and the
+//! speed test.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use kvraft::KvClerk;
+
+use crate::harness::ELECTION_TIMEOUT;
+use crate::kv::clients::{GenericClient, Outcome, check_client_appends, partitioner};
+use crate::kv::config::KvConfig;
+use crate::kv::linearizability::check_history;
+use crate::kv::tester::drive;
+use crate::registry::RunSpec;
+use crate::report::{Check, Report};
+
+/// The knobs of the generic test.
+#[derive(Clone, Copy, Debug)]
+pub struct Generic {
+    /// Concurrent clients.
+    pub clients: usize,
+    /// Servers.
+    pub servers: usize,
+    /// Lossy network.
+    pub unreliable: bool,
+    /// Shut down and restart every server at the end of each round.
+    pub crash: bool,
+    /// Re-partition the servers every second or so during each round.
+    pub partitions: bool,
+    /// Snapshot threshold (`None`: no snapshots allowed).
+    pub max_raft_state: Option<usize>,
+    /// Clients use random keys (and puts) instead of their own key.
+    pub random_keys: bool,
+}
+
+impl Generic {
+    /// The basic parameters: `clients` clients, 5 servers, nothing else.
+    pub const fn clients(clients: usize) -> Generic {
+        Generic {
+            clients,
+            servers: 5,
+            unreliable: false,
+            crash: false,
+            partitions: false,
+            max_raft_state: None,
+            random_keys: false,
+        }
+    }
+}
+
+/// Three rounds of 5 s: clients work while the network misbehaves; at the end of
+/// each round the network heals, servers restart (with `crash`), every client's
+/// appends must be present once and in order, and the Raft state and snapshot
+/// sizes must be in bounds. Finally the whole history must be linearizable.
+pub fn generic_test<C: KvClerk>(spec: &RunSpec, g: Generic) -> Report {
+    KvConfig::<C>::run(spec, g.servers, g.unreliable, g.max_raft_state, |cfg| {
+        let all = cfg.all();
+        let ck = cfg.make_client(&all, 0)?;
+        for round in 0..3 {
+            cfg.note(format!("round {round}"));
+            let stop_clients = Rc::new(Cell::new(false));
+            let stop_partitioner = Rc::new(Cell::new(false));
+            let partitioner_done = Rc::new(Cell::new(false));
+            let mut clients: Vec<(usize, Outcome<usize>)> = Vec::new();
+            for cli in 0..g.clients {
+                let clerk = cfg.make_client(&all, cli)?;
+                let count: Outcome<usize> = Default::default();
+                let client = GenericClient::new(
+                    cli,
+                    g.clients,
+                    g.random_keys,
+                    Rc::clone(&stop_clients),
+                    Rc::clone(&count),
+                );
+                drive(&mut cfg.h.sim, clerk, Box::new(client)).map_err(|m| cfg.failure(m))?;
+                clients.push((clerk, count));
+            }
+
+            if g.partitions {
+                // Let the clients work undisturbed for a moment.
+                cfg.sleep(Duration::from_secs(1))?;
+                partitioner(
+                    &mut cfg.h.sim,
+                    g.servers,
+                    Rc::clone(&stop_partitioner),
+                    Rc::clone(&partitioner_done),
+                )
+                .map_err(|m| cfg.failure(m))?;
+            }
+            cfg.sleep(Duration::from_secs(5))?;
+            stop_clients.set(true);
+            stop_partitioner.set(true);
+
+            if g.partitions {
+                cfg.h.run_until(|_| partitioner_done.get())?;
+                // Heal, and give a request stuck in a minority time to learn of
+                // the new term.
+                cfg.connect_all();
+                cfg.sleep(ELECTION_TIMEOUT)?;
+            }
+
+            if g.crash {
+                for i in 0..g.servers {
+                    cfg.shutdown_server(i);
+                }
+                cfg.sleep(ELECTION_TIMEOUT)?;
+                for i in 0..g.servers {
+                    cfg.start_server(i)?;
+                }
+                cfg.connect_all();
+            }
+
+            for (cli, (clerk, count)) in clients.iter().enumerate() {
+                cfg.h.run_until(|_| count.borrow().is_some())?;
+                let j = count.borrow_mut().take().expect("finished");
+                cfg.delete_client(*clerk);
+                let value = cfg.get(ck, &cli.to_string(), true)?;
+                if !g.random_keys {
+                    check_client_appends(cli, &value, j).map_err(|m| cfg.failure(m))?;
+                }
+            }
+
+            check_sizes(cfg, g.max_raft_state)?;
+        }
+        check_history(cfg, spec)
+    })
+}
+
+/// Persisted Raft state within 8 × `max_raft_state`; no snapshot without it.
+pub fn check_sizes<C: KvClerk>(cfg: &mut KvConfig<C>, max_raft_state: Option<usize>) -> Check<()> {
+    match max_raft_state {
+        Some(max) => {
+            let size = cfg.log_size();
+            if size > 8 * max {
+                return Err(cfg.failure(format!("logs were not trimmed ({size} > 8*{max})")));
+            }
+        }
+        None => {
+            let size = cfg.snapshot_size();
+            if size > 0 {
+                return Err(cfg.failure(format!(
+                    "snapshot too large ({size}), should not be used when maxraftstate = -1"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One clerk makes 1000 appends back to back: they must average less than a
+/// third of a 100 ms heartbeat interval each.
+pub fn speed_test<C: KvClerk>(spec: &RunSpec, max_raft_state: Option<usize>) -> Report {
+    KvConfig::<C>::run(spec, 3, false, max_raft_state, |cfg| {
+        let all = cfg.all();
+        let ck = cfg.make_client(&all, 0)?;
+        // The first operation completes once a leader is elected and serving.
+        cfg.get(ck, "x", false)?;
+
+        const OPS: u32 = 1000;
+        let start = cfg.h.sim.now();
+        for i in 0..OPS as usize {
+            cfg.append(ck, "x", &crate::kv::clients::appended(0, i), false)?;
+        }
+        let elapsed = cfg.h.sim.now() - start;
+        let value = cfg.get(ck, "x", false)?;
+        check_client_appends(0, &value, OPS as usize).map_err(|m| cfg.failure(m))?;
+
+        let per_op_limit = Duration::from_millis(100) / 3;
+        if elapsed > per_op_limit * OPS {
+            return Err(cfg.failure(format!(
+                "operations completed too slowly: {:?}/op > {:?}/op",
+                elapsed / OPS,
+                per_op_limit
+            )));
+        }
+        Ok(())
+    })
+}

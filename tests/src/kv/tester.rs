@@ -1,0 +1,185 @@
+//! The kv tester's own state: each clerk's outstanding operation, the history of
+//! completed operations (with virtual call and return times) for the
+//! linearizability check, and the client activities waiting on clerks.
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use kvraft::{ClerkNode, Completed, KvClerk, KvProtocol, Op};
+use labrpc::{Action, NodeId, Observer, Sim, Time};
+
+/// The simulated world of a kv scenario.
+pub type KvSim<C> = Sim<KvProtocol<<C as KvClerk>::Server>, KvTester<C>>;
+
+/// One completed operation, as the linearizability checker sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    /// The client (for the picture; the check does not depend on it).
+    pub client: usize,
+    /// What was asked.
+    pub op: Op,
+    /// What a `Get` returned ("" for `Put` and `Append`).
+    pub value: String,
+    /// When it was handed to the clerk.
+    pub call: Time,
+    /// When the clerk reported it done.
+    pub ret: Time,
+}
+
+/// A client activity: decides, each time its clerk finishes an operation, what
+/// to do next.
+pub trait Driver<C: KvClerk> {
+    /// The clerk finished `done` (`None` the first time): return the next
+    /// operation and whether to record it in the history, or `None` to stop.
+    fn next(
+        &mut self,
+        sim: &mut KvSim<C>,
+        done: Option<Operation>,
+    ) -> Result<Option<(Op, bool)>, String>;
+}
+
+struct ClerkState {
+    client: usize,
+    pending: Option<(Op, Time, bool)>,
+    finished: Option<Operation>,
+}
+
+/// What the kv tester knows, shared with its scheduled activities.
+pub struct KvTester<C: KvClerk> {
+    clerks: BTreeMap<NodeId, ClerkState>,
+    drivers: BTreeMap<NodeId, Box<dyn Driver<C>>>,
+    wake: Vec<NodeId>,
+    /// Operations completed and recorded, in completion order.
+    pub history: Vec<Operation>,
+    /// Operations completed (recorded or not): Go's "#Ops".
+    pub ops: u64,
+    _clerk: PhantomData<fn() -> C>,
+}
+
+impl<C: KvClerk> Default for KvTester<C> {
+    fn default() -> Self {
+        KvTester {
+            clerks: BTreeMap::new(),
+            drivers: BTreeMap::new(),
+            wake: Vec::new(),
+            history: Vec::new(),
+            ops: 0,
+            _clerk: PhantomData,
+        }
+    }
+}
+
+impl<C: KvClerk> KvTester<C> {
+    /// Registers a new clerk, labelled `client` in the history.
+    pub fn add_clerk(&mut self, clerk: NodeId, client: usize) {
+        self.clerks.insert(
+            clerk,
+            ClerkState {
+                client,
+                pending: None,
+                finished: None,
+            },
+        );
+    }
+
+    /// Whether `clerk` has an operation outstanding.
+    pub fn is_busy(&self, clerk: NodeId) -> bool {
+        self.clerks[&clerk].pending.is_some()
+    }
+
+    /// Takes the operation `clerk` finished last, if it has not been taken.
+    pub fn take_finished(&mut self, clerk: NodeId) -> Option<Operation> {
+        self.clerks.get_mut(&clerk).and_then(|c| c.finished.take())
+    }
+
+    /// Whether `clerk` has finished an operation that has not been taken.
+    pub fn has_finished(&self, clerk: NodeId) -> bool {
+        self.clerks[&clerk].finished.is_some()
+    }
+}
+
+/// Hands `op` to `clerk`; with `record`, its completion joins the history.
+pub fn issue<C: KvClerk>(
+    sim: &mut KvSim<C>,
+    clerk: NodeId,
+    op: Op,
+    record: bool,
+) -> Result<(), labrpc::SimError> {
+    let now = sim.now();
+    let state = sim.observer_mut().clerks.get_mut(&clerk).expect("a clerk");
+    assert!(
+        state.pending.is_none(),
+        "tester bug: clerk {clerk} already has an operation"
+    );
+    state.finished = None;
+    state.pending = Some((op.clone(), now, record));
+    sim.invoke(clerk, |node: &mut ClerkNode<C>, ctx| node.begin(ctx, op))?;
+    Ok(())
+}
+
+/// Puts `driver` in charge of `clerk` and lets it choose the first operation.
+pub fn drive<C: KvClerk>(
+    sim: &mut KvSim<C>,
+    clerk: NodeId,
+    mut driver: Box<dyn Driver<C>>,
+) -> Result<(), String> {
+    match driver.next(sim, None)? {
+        None => Ok(()),
+        Some((op, record)) => {
+            sim.observer_mut().drivers.insert(clerk, driver);
+            issue(sim, clerk, op, record).map_err(|e| e.to_string())
+        }
+    }
+}
+
+impl<C: KvClerk> Observer<KvProtocol<C::Server>> for KvTester<C> {
+    fn on_output(&mut self, now: Time, node: NodeId, output: Completed) -> Result<(), String> {
+        let Some(state) = self.clerks.get_mut(&node) else {
+            return Err(format!(
+                "node {node} reported a completed operation, but only clerks complete operations"
+            ));
+        };
+        let Some((op, call, record)) = state.pending.take() else {
+            return Err(format!(
+                "clerk {node} completed an operation it was not given (complete() must be called exactly once per operation)"
+            ));
+        };
+        let value = match op {
+            Op::Get { .. } => output.value,
+            Op::Put { .. } | Op::Append { .. } => String::new(),
+        };
+        let done = Operation {
+            client: state.client,
+            op,
+            value,
+            call,
+            ret: now,
+        };
+        if record {
+            self.history.push(done.clone());
+        }
+        self.ops += 1;
+        state.finished = Some(done);
+        if self.drivers.contains_key(&node) {
+            self.wake.push(node);
+        }
+        Ok(())
+    }
+
+    fn follow_ups(&mut self) -> Vec<Action<KvProtocol<C::Server>, Self>> {
+        self.wake
+            .drain(..)
+            .map(|clerk| -> Action<KvProtocol<C::Server>, Self> {
+                Box::new(move |sim: &mut KvSim<C>| {
+                    let mut driver = sim.observer_mut().drivers.remove(&clerk).expect("a driver");
+                    let done = sim.observer_mut().take_finished(clerk);
+                    if let Some((op, record)) = driver.next(sim, done)? {
+                        sim.observer_mut().drivers.insert(clerk, driver);
+                        issue(sim, clerk, op, record).map_err(|e| e.to_string())?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect()
+    }
+}
