@@ -29,6 +29,17 @@ pub trait Observer<P: Protocol>: 'static {
         Ok(())
     }
 
+    /// A short description of `node`'s visible state (a Raft server's role and
+    /// term, say), recorded in the trace as a [`TraceEvent::Status`] whenever it
+    /// changes. Asked after every handler, but only while full records are kept;
+    /// it never affects the run or its digest.
+    ///
+    /// [`TraceEvent::Status`]: crate::TraceEvent::Status
+    fn status(&mut self, node: NodeId, state: &dyn Any) -> Option<String> {
+        let _ = (node, state);
+        None
+    }
+
     /// Tester actions to run right after the current event, at the same instant,
     /// in order (the 2D tester calling `snapshot` on a server that has just
     /// applied index 9, say). Asked after every handler.

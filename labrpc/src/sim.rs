@@ -103,6 +103,7 @@ pub struct Sim<P: Protocol, O: Observer<P> = ()> {
     pub(crate) instant_events: u64,
     pub(crate) livelock_limit: u64,
     pub(crate) events: u64,
+    pub(crate) statuses: Vec<Option<String>>,
 }
 
 impl<P: Protocol, O: Observer<P>> Sim<P, O> {
@@ -126,6 +127,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             instant_events: 0,
             livelock_limit: DEFAULT_LIVELOCK_LIMIT,
             events: 0,
+            statuses: Vec::new(),
         }
     }
 
@@ -223,6 +225,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         self.check_running()?;
         let id = self.slots.len();
         self.net.add_node();
+        self.statuses.push(None);
         self.slots.push(Slot {
             io: NodeIo {
                 rng: seed::derive(self.seed, seed::node_stream(id, 0)),
@@ -373,6 +376,16 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                     .expect("node just ran");
                 if let Err(message) = self.observer.after_handler(self.now, id, node) {
                     return Err(self.fail(message));
+                }
+                if self.trace.is_recording()
+                    && let Some(text) = self.observer.status(id, node)
+                    && self.statuses[id].as_ref() != Some(&text)
+                {
+                    self.statuses[id] = Some(text.clone());
+                    self.trace
+                        .record(self.now, Some((id, incarnation)), || TraceEvent::Status {
+                            text,
+                        });
                 }
                 for action in self.observer.follow_ups() {
                     self.queue.push(

@@ -140,6 +140,11 @@ pub enum TraceEvent {
         /// The output, as `Debug` prints it.
         text: String,
     },
+    /// The node's visible state changed (as the observer describes it).
+    Status {
+        /// The new state.
+        text: String,
+    },
     /// A line the node logged.
     Log {
         /// The line.

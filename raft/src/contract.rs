@@ -47,6 +47,29 @@ pub enum ApplyMsg {
     },
 }
 
+/// A server's role, as Figure 2 names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Follows a leader (or waits for one).
+    Follower,
+    /// Asks for votes.
+    Candidate,
+    /// Leads its term.
+    Leader,
+}
+
+impl Role {
+    /// "follower", "candidate" or "leader".
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
 /// What a server's previous incarnation saved: the restarted server starts from it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Persisted {
@@ -124,6 +147,17 @@ pub trait Raft: Sized + 'static {
 
     /// `(current_term, is_leader)`.
     fn state(&self) -> (u64, bool);
+
+    /// Your role, for the run's timeline and log only (the tests never check it).
+    /// The default tells leaders from the rest using `state()`; return
+    /// [`Role::Candidate`] while you stand for election to see candidacies too.
+    fn role(&self) -> Role {
+        if self.state().1 {
+            Role::Leader
+        } else {
+            Role::Follower
+        }
+    }
 
     /// The service has taken a snapshot that includes every entry up to and
     /// including `index`: discard those entries and persist the snapshot with your

@@ -70,5 +70,5 @@
 pub mod contract;
 mod peer;
 
-pub use contract::{Apply, ApplyMsg, Persisted, Raft, RaftContext, RaftNode, RaftProtocol};
+pub use contract::{Apply, ApplyMsg, Persisted, Raft, RaftContext, RaftNode, RaftProtocol, Role};
 pub use peer::Peer;

@@ -402,3 +402,45 @@ fn follow_ups_run_right_after_the_event_at_the_same_instant() {
         )
     );
 }
+
+/// Describes a `Counter` by its value.
+struct Describe;
+impl Observer<Test> for Describe {
+    fn status(&mut self, _: NodeId, state: &dyn Any) -> Option<String> {
+        state
+            .downcast_ref::<Counter>()
+            .map(|c| format!("value {}", c.value))
+    }
+}
+
+#[test]
+fn status_changes_are_recorded_only_when_recording_and_never_digested() {
+    let run = |recording: bool| {
+        let mut sim: Sim<Test, Describe> = Sim::new(29, Describe);
+        sim.set_recording(recording);
+        let server = sim.add_node(|_| Counter { value: 0 }).unwrap();
+        let client = sim.add_node(|_| Peer::default()).unwrap();
+        for add in [0, 2, 0, 3] {
+            sim.invoke(client, |_: &mut Peer, ctx| {
+                ctx.call(server, Req::Add(add, 0));
+            })
+            .unwrap();
+            sim.run_for(Duration::from_millis(10)).unwrap();
+        }
+        let statuses: Vec<String> = sim
+            .trace()
+            .records()
+            .iter()
+            .filter_map(|r| match &r.event {
+                TraceEvent::Status { text } => Some(format!("{}:{text}", r.node.unwrap())),
+                _ => None,
+            })
+            .collect();
+        (sim.digest(), statuses)
+    };
+    let (quiet_digest, quiet) = run(false);
+    let (digest, statuses) = run(true);
+    assert!(quiet.is_empty());
+    assert_eq!(quiet_digest, digest);
+    assert_eq!(statuses, ["0:value 0", "0:value 2", "0:value 5"]);
+}

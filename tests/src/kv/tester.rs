@@ -5,8 +5,12 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use kvraft::{ClerkNode, Completed, KvClerk, KvProtocol, Op};
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+
+use kvraft::{ClerkNode, Completed, KvClerk, KvProtocol, KvServerNode, Op};
 use labrpc::{Action, NodeId, Observer, Sim, Time};
+use raft::Raft;
 
 /// The simulated world of a kv scenario.
 pub type KvSim<C> = Sim<KvProtocol<<C as KvClerk>::Server>, KvTester<C>>;
@@ -164,6 +168,14 @@ impl<C: KvClerk> Observer<KvProtocol<C::Server>> for KvTester<C> {
             self.wake.push(node);
         }
         Ok(())
+    }
+
+    fn status(&mut self, _: NodeId, state: &dyn Any) -> Option<String> {
+        let raft = state.downcast_ref::<KvServerNode<C::Server>>()?.raft();
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            format!("{} {}", raft.role().name(), raft.state().0)
+        }))
+        .ok()
     }
 
     fn follow_ups(&mut self) -> Vec<Action<KvProtocol<C::Server>, Self>> {

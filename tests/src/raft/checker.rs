@@ -268,6 +268,14 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
         Ok(())
     }
 
+    fn status(&mut self, _: NodeId, state: &dyn Any) -> Option<String> {
+        let raft = &state.downcast_ref::<RaftNode<R>>()?.0;
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            format!("{} {}", raft.role().name(), raft.state().0)
+        }))
+        .ok()
+    }
+
     fn follow_ups(&mut self) -> Vec<Action<RaftProtocol<R>, Self>> {
         self.pending
             .drain(..)
