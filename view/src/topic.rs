@@ -1,0 +1,185 @@
+//! [`Topic`]: what a trace record is about, for filtering the log and colouring
+//! the timeline. Messages and log lines are classified by the words in them, so
+//! a student's own message types (`RequestVote`, `AppendEntries`, ...) and log
+//! lines land under the right topic; a log line may also name its topic
+//! explicitly with a `[topic]` prefix.
+
+use std::fmt;
+
+use labrpc::{TraceEvent, TraceRecord};
+use serde::{Deserialize, Serialize};
+
+/// What a record is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// Roles and terms: becoming candidate, leader, follower.
+    Election,
+    /// RequestVote traffic and vote decisions.
+    Vote,
+    /// AppendEntries traffic (heartbeats included) and log backtracking.
+    Append,
+    /// Commit index advancing.
+    Commit,
+    /// Commands applied (outputs).
+    Apply,
+    /// Persisted state.
+    Persist,
+    /// Snapshots taken, sent and installed.
+    Snapshot,
+    /// Clerk-server traffic (kvraft).
+    Client,
+    /// Other messages.
+    Rpc,
+    /// Timers firing.
+    Timer,
+    /// Crashes, restarts, partitions, drops, reliability changes.
+    Fault,
+    /// The tester's own actions and checks.
+    Tester,
+    /// Log lines that fit no other topic.
+    Log,
+}
+
+impl Topic {
+    /// Every topic.
+    pub const ALL: [Topic; 13] = [
+        Topic::Election,
+        Topic::Vote,
+        Topic::Append,
+        Topic::Commit,
+        Topic::Apply,
+        Topic::Persist,
+        Topic::Snapshot,
+        Topic::Client,
+        Topic::Rpc,
+        Topic::Timer,
+        Topic::Fault,
+        Topic::Tester,
+        Topic::Log,
+    ];
+
+    /// The topic's name, as the command line takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Topic::Election => "election",
+            Topic::Vote => "vote",
+            Topic::Append => "append",
+            Topic::Commit => "commit",
+            Topic::Apply => "apply",
+            Topic::Persist => "persist",
+            Topic::Snapshot => "snapshot",
+            Topic::Client => "client",
+            Topic::Rpc => "rpc",
+            Topic::Timer => "timer",
+            Topic::Fault => "fault",
+            Topic::Tester => "tester",
+            Topic::Log => "log",
+        }
+    }
+
+    /// Parses a topic name (case-insensitive), or says which names exist.
+    pub fn parse(text: &str) -> Result<Topic, String> {
+        Topic::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(text.trim())).ok_or_else(|| {
+            let names: Vec<&str> = Topic::ALL.iter().map(|t| t.name()).collect();
+            format!("unknown topic \"{text}\"; the topics are: {}", names.join(", "))
+        })
+    }
+
+    /// The topic of a message, from its printed form.
+    pub fn of_message(text: &str) -> Topic {
+        if text.starts_with("Kv(") {
+            Topic::Client
+        } else if contains_word(text, &["vote"]) {
+            Topic::Vote
+        } else if contains_word(text, &["snapshot"]) {
+            Topic::Snapshot
+        } else if contains_word(text, &["append", "heartbeat", "entries"]) {
+            Topic::Append
+        } else {
+            Topic::Rpc
+        }
+    }
+
+    /// The topic of a log line: an explicit `[topic]` prefix, or its words.
+    pub fn of_line(text: &str) -> Topic {
+        if let Some(rest) = text.strip_prefix('[')
+            && let Some((name, _)) = rest.split_once(']')
+            && let Ok(topic) = Topic::parse(name)
+        {
+            return topic;
+        }
+        let lower = text.to_ascii_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+        if has(&["snapshot"]) {
+            Topic::Snapshot
+        } else if has(&["commit"]) {
+            Topic::Commit
+        } else if has(&["vote"]) {
+            Topic::Vote
+        } else if has(&["leader", "candidate", "follower", "election", "term"]) {
+            Topic::Election
+        } else if has(&["append", "entries", "backtrack", "conflict", "next_index", "match_index", "heartbeat"]) {
+            Topic::Append
+        } else if has(&["appl"]) {
+            Topic::Apply
+        } else if has(&["persist"]) {
+            Topic::Persist
+        } else {
+            Topic::Log
+        }
+    }
+
+    /// The topic of a trace record.
+    pub fn of(record: &TraceRecord) -> Topic {
+        match &record.event {
+            TraceEvent::Start | TraceEvent::Crash | TraceEvent::Network { .. } | TraceEvent::Drop { .. } => Topic::Fault,
+            TraceEvent::Send { message, .. } | TraceEvent::Reply { message, .. } => Topic::of_message(message),
+            TraceEvent::Deliver { .. } | TraceEvent::Return { .. } => Topic::Rpc,
+            TraceEvent::Timer { .. } => Topic::Timer,
+            TraceEvent::Persist { .. } => Topic::Persist,
+            TraceEvent::Output { text } => {
+                if text.starts_with("Snapshot") {
+                    Topic::Snapshot
+                } else {
+                    Topic::Apply
+                }
+            }
+            TraceEvent::Status { .. } => Topic::Election,
+            TraceEvent::Log { text } => Topic::of_line(text),
+            TraceEvent::Tester { .. } => Topic::Tester,
+        }
+    }
+}
+
+impl fmt::Display for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether `text` contains any of `words` (case-insensitive).
+fn contains_word(text: &str, words: &[&str]) -> bool {
+    let lower = text.to_ascii_lowercase();
+    words.iter().any(|w| lower.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_and_lines_find_their_topics() {
+        assert_eq!(Topic::of_message("RequestVote(RequestVoteArgs { term: 3 })"), Topic::Vote);
+        assert_eq!(Topic::of_message("Raft(AppendEntries { term: 2, entries: [] })"), Topic::Append);
+        assert_eq!(Topic::of_message("InstallSnapshot { last_included_index: 9 }"), Topic::Snapshot);
+        assert_eq!(Topic::of_message("Kv(Request { op: Get })"), Topic::Client);
+        assert_eq!(Topic::of_message("Ping"), Topic::Rpc);
+        assert_eq!(Topic::of_line("became leader of term 4"), Topic::Election);
+        assert_eq!(Topic::of_line("commit_index 3 -> 7"), Topic::Commit);
+        assert_eq!(Topic::of_line("[persist] saved 120 bytes"), Topic::Persist);
+        assert_eq!(Topic::of_line("[nonsense] x"), Topic::Log);
+        assert_eq!(Topic::parse("Vote"), Ok(Topic::Vote));
+        assert!(Topic::parse("votes").unwrap_err().contains("the topics are"));
+    }
+}
