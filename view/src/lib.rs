@@ -1,6 +1,26 @@
 //! Views of a simulated run, built from its recorded trace: the per-node column
-//! log and the self-contained HTML timeline.
+//! log ([`log`]) and the self-contained HTML timeline ([`timeline`]).
 
+pub mod log;
+pub mod timeline;
 pub mod topic;
 
+use labrpc::TraceRecord;
+
+pub use log::LogOptions;
 pub use topic::Topic;
+
+/// One recorded run, as the views need it.
+#[derive(Clone, Copy, Debug)]
+pub struct Run<'a> {
+    /// The scenario's name.
+    pub test: &'a str,
+    /// The seed.
+    pub seed: u64,
+    /// Servers in the scenario (nodes `0..servers`; higher node ids are clerks).
+    pub servers: usize,
+    /// The full trace.
+    pub records: &'a [TraceRecord],
+    /// Why the run failed, if it did.
+    pub failure: Option<&'a str>,
+}
