@@ -18,11 +18,13 @@ use labrpc::Time;
 
 pub use log::Entry;
 pub use rpc::{Reply, Request};
+
+use crate::contract::Role;
 // @skeleton
 // use serde::{Deserialize, Serialize};
 // @end
 
-use crate::contract::{Persisted, Raft, RaftContext, Role};
+use crate::contract::{Persisted, Raft, RaftContext};
 
 // @solution 2A
 /// Time between heartbeats: the tester allows at most ten per second per peer.
@@ -215,8 +217,8 @@ impl Raft for Peer {
     fn role(&self) -> Role {
         self.role
     }
-    // @end
 
+    // @end
     fn snapshot(&mut self, ctx: &mut RaftContext<'_, Self>, index: u64, snapshot: Vec<u8>) {
         // @solution 2D
         self.take_snapshot(ctx, index, snapshot);
