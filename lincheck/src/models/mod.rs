@@ -1,0 +1,4 @@
+//! The models the checker ships with.
+
+pub mod kv;
+pub mod register;
