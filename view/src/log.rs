@@ -28,7 +28,10 @@ pub fn render(run: &Run<'_>, options: &LogOptions) -> String {
         {
             continue;
         }
-        out.push_str(&format!("{} {:?} [{topic}] {:?}\n", r.time, r.node, r.event));
+        out.push_str(&format!(
+            "{} {:?} [{topic}] {:?}\n",
+            r.time, r.node, r.event
+        ));
     }
     out
 }

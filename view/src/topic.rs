@@ -80,10 +80,16 @@ impl Topic {
 
     /// Parses a topic name (case-insensitive), or says which names exist.
     pub fn parse(text: &str) -> Result<Topic, String> {
-        Topic::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(text.trim())).ok_or_else(|| {
-            let names: Vec<&str> = Topic::ALL.iter().map(|t| t.name()).collect();
-            format!("unknown topic \"{text}\"; the topics are: {}", names.join(", "))
-        })
+        Topic::ALL
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Topic::ALL.iter().map(|t| t.name()).collect();
+                format!(
+                    "unknown topic \"{text}\"; the topics are: {}",
+                    names.join(", ")
+                )
+            })
     }
 
     /// The topic of a message, from its printed form.
@@ -119,7 +125,15 @@ impl Topic {
             Topic::Vote
         } else if has(&["leader", "candidate", "follower", "election", "term"]) {
             Topic::Election
-        } else if has(&["append", "entries", "backtrack", "conflict", "next_index", "match_index", "heartbeat"]) {
+        } else if has(&[
+            "append",
+            "entries",
+            "backtrack",
+            "conflict",
+            "next_index",
+            "match_index",
+            "heartbeat",
+        ]) {
             Topic::Append
         } else if has(&["appl"]) {
             Topic::Apply
@@ -133,8 +147,13 @@ impl Topic {
     /// The topic of a trace record.
     pub fn of(record: &TraceRecord) -> Topic {
         match &record.event {
-            TraceEvent::Start | TraceEvent::Crash | TraceEvent::Network { .. } | TraceEvent::Drop { .. } => Topic::Fault,
-            TraceEvent::Send { message, .. } | TraceEvent::Reply { message, .. } => Topic::of_message(message),
+            TraceEvent::Start
+            | TraceEvent::Crash
+            | TraceEvent::Network { .. }
+            | TraceEvent::Drop { .. } => Topic::Fault,
+            TraceEvent::Send { message, .. } | TraceEvent::Reply { message, .. } => {
+                Topic::of_message(message)
+            }
             TraceEvent::Deliver { .. } | TraceEvent::Return { .. } => Topic::Rpc,
             TraceEvent::Timer { .. } => Topic::Timer,
             TraceEvent::Persist { .. } => Topic::Persist,
@@ -170,9 +189,18 @@ mod tests {
 
     #[test]
     fn messages_and_lines_find_their_topics() {
-        assert_eq!(Topic::of_message("RequestVote(RequestVoteArgs { term: 3 })"), Topic::Vote);
-        assert_eq!(Topic::of_message("Raft(AppendEntries { term: 2, entries: [] })"), Topic::Append);
-        assert_eq!(Topic::of_message("InstallSnapshot { last_included_index: 9 }"), Topic::Snapshot);
+        assert_eq!(
+            Topic::of_message("RequestVote(RequestVoteArgs { term: 3 })"),
+            Topic::Vote
+        );
+        assert_eq!(
+            Topic::of_message("Raft(AppendEntries { term: 2, entries: [] })"),
+            Topic::Append
+        );
+        assert_eq!(
+            Topic::of_message("InstallSnapshot { last_included_index: 9 }"),
+            Topic::Snapshot
+        );
         assert_eq!(Topic::of_message("Kv(Request { op: Get })"), Topic::Client);
         assert_eq!(Topic::of_message("Ping"), Topic::Rpc);
         assert_eq!(Topic::of_line("became leader of term 4"), Topic::Election);
@@ -180,6 +208,10 @@ mod tests {
         assert_eq!(Topic::of_line("[persist] saved 120 bytes"), Topic::Persist);
         assert_eq!(Topic::of_line("[nonsense] x"), Topic::Log);
         assert_eq!(Topic::parse("Vote"), Ok(Topic::Vote));
-        assert!(Topic::parse("votes").unwrap_err().contains("the topics are"));
+        assert!(
+            Topic::parse("votes")
+                .unwrap_err()
+                .contains("the topics are")
+        );
     }
 }
