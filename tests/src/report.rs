@@ -172,7 +172,8 @@ impl Report {
     }
 }
 
-/// The one command that replays `test` with `seed`, bit for bit.
+/// The one command that replays `test` with `seed`, bit for bit (add `--log` to
+/// see the run server by server, `--timeline FILE.html` to draw it).
 pub fn replay_command(test: &str, seed: u64) -> String {
-    format!("RAFTLAB_SEED={seed} cargo test --release -p tests {test} -- --exact")
+    format!("cargo run --release -p grading -- run --test {test} --seed {seed}")
 }

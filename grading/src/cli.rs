@@ -1,0 +1,149 @@
+//! The command line: what `cargo run --release -p grading -- ...` accepts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Grades Raft and kvraft implementations on raftlab's scenarios.
+#[derive(Parser, Debug)]
+#[command(name = "grading", version, about)]
+pub struct Cli {
+    /// What to do (default: grade this tree).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Grading options (when no subcommand is given).
+    #[command(flatten)]
+    pub grade: GradeArgs,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the scenarios with their part and points.
+    List,
+    /// Run one scenario with one seed in this process and print its summary.
+    Run(RunArgs),
+    /// Run one scenario twice with the same seed and compare the traces.
+    Determinism {
+        /// The scenario.
+        #[arg(long)]
+        test: String,
+        /// The seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Write the student handout of this tree to OUT_DIR.
+    Handout {
+        /// Where to write it (must not exist or be empty).
+        out_dir: PathBuf,
+    },
+    /// Merge JSON reports of shards into one set of reports.
+    Merge {
+        /// The shards' `--json` reports.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report outputs and scoring policy.
+        #[command(flatten)]
+        reports: ReportArgs,
+    },
+    /// (internal) Run one job and print its result as one JSON line.
+    #[command(hide = true)]
+    Job {
+        /// The scenario.
+        #[arg(long)]
+        test: String,
+        /// The seed.
+        #[arg(long)]
+        seed: u64,
+        /// Address-space limit in MiB (0: none).
+        #[arg(long, default_value_t = 0)]
+        memory_mb: u64,
+    },
+}
+
+/// `grading run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario.
+    #[arg(long)]
+    pub test: String,
+    /// The seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print one JSON object instead of the summary line.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the run as a per-server log.
+    #[arg(long)]
+    pub log: bool,
+    /// With --log: only these servers (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub servers: Vec<usize>,
+    /// With --log: only these topics (comma-separated; see view::Topic).
+    #[arg(long, value_delimiter = ',')]
+    pub topics: Vec<String>,
+    /// Write the run's HTML timeline here.
+    #[arg(long)]
+    pub timeline: Option<PathBuf>,
+}
+
+/// How points are given.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// A scenario earns its points only if every seed passes.
+    All,
+    /// A scenario earns points in proportion to the seeds that pass.
+    Fraction,
+}
+
+/// Where reports go, and the scoring policy.
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Write every job as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write a Gradescope results.json here.
+    #[arg(long)]
+    pub gradescope: Option<PathBuf>,
+    /// Write JUnit XML here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Scoring policy.
+    #[arg(long, value_enum, default_value_t = Policy::All)]
+    pub policy: Policy,
+}
+
+/// Options of a grading run.
+#[derive(Args, Debug, Clone)]
+pub struct GradeArgs {
+    /// Seeds per scenario.
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed_start: u64,
+    /// Only these parts (2a, 2b, 2c, 2d, 3a, 3b; repeatable).
+    #[arg(long)]
+    pub part: Vec<String>,
+    /// Only these scenarios (repeatable).
+    #[arg(long)]
+    pub test: Vec<String>,
+    /// Parallel jobs (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only shard K of N (`--shard 2/4`): disjoint, together complete.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Wall-clock limit per job, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Memory limit per job, in MiB (address space).
+    #[arg(long, default_value_t = 4096)]
+    pub memory_mb: u64,
+    /// Grade the student files of this directory instead of this tree's.
+    #[arg(long)]
+    pub submission: Option<PathBuf>,
+    /// Report outputs and scoring policy.
+    #[command(flatten)]
+    pub reports: ReportArgs,
+}

@@ -1,0 +1,101 @@
+//! The worker pool: jobs fed through a crossbeam channel to `--jobs` workers,
+//! each running its job in a child process; live progress bars; failures
+//! printed as they happen; Ctrl-C stops taking jobs and keeps what finished.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use tests::Part;
+
+use crate::job::{JobResult, run_isolated};
+use crate::plan::Job;
+
+/// Runs `jobs` and returns the results of those that finished (in job order).
+/// `interrupted` is set by Ctrl-C.
+pub fn run(
+    exe: &Path,
+    jobs: Vec<Job>,
+    workers: usize,
+    timeout: Duration,
+    memory_mb: u64,
+    interrupted: Arc<AtomicBool>,
+) -> Vec<JobResult> {
+    let multi = MultiProgress::new();
+    let style = ProgressStyle::with_template("{prefix:>5} [{bar:40}] {pos}/{len} {msg}")
+        .expect("a valid template")
+        .progress_chars("=> ");
+    let total = multi.add(
+        ProgressBar::new(jobs.len() as u64)
+            .with_style(style.clone())
+            .with_prefix("all"),
+    );
+    let mut part_bars: Vec<(Part, ProgressBar)> = Vec::new();
+    for part in Part::ALL {
+        let n = jobs.iter().filter(|j| j.scenario.part == part).count();
+        if n > 0 {
+            let bar = multi.add(
+                ProgressBar::new(n as u64)
+                    .with_style(style.clone())
+                    .with_prefix(part.name()),
+            );
+            part_bars.push((part, bar));
+        }
+    }
+    let (job_tx, job_rx) = crossbeam_channel::unbounded::<(usize, Job)>();
+    let (result_tx, result_rx) = crossbeam_channel::unbounded::<(usize, JobResult)>();
+    for (k, job) in jobs.into_iter().enumerate() {
+        job_tx.send((k, job)).expect("the channel is open");
+    }
+    drop(job_tx);
+    let mut results: Vec<(usize, JobResult)> = Vec::new();
+    std::thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            let job_rx = job_rx.clone();
+            let result_tx = result_tx.clone();
+            let interrupted = &interrupted;
+            scope.spawn(move || {
+                while let Ok((k, job)) = job_rx.recv() {
+                    if interrupted.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let result = run_isolated(exe, &job.scenario, job.seed, timeout, memory_mb);
+                    if interrupted.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    if result_tx.send((k, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(result_tx);
+        for (k, result) in result_rx {
+            total.inc(1);
+            if let Some((_, bar)) = part_bars.iter().find(|(p, _)| *p == result.part) {
+                bar.inc(1);
+            }
+            if !result.passed() {
+                total.set_message(format!(
+                    "{} failed",
+                    results.iter().filter(|(_, r)| !r.passed()).count() + 1
+                ));
+                multi.suspend(|| {
+                    eprintln!(
+                        "FAILED {} seed {} ({:?}): {}\n  replay: {}",
+                        result.test, result.seed, result.outcome, result.reason, result.replay
+                    )
+                });
+            }
+            results.push((k, result));
+        }
+    });
+    total.finish();
+    for (_, bar) in &part_bars {
+        bar.finish();
+    }
+    results.sort_by_key(|(k, _)| *k);
+    results.into_iter().map(|(_, r)| r).collect()
+}

@@ -1,0 +1,150 @@
+//! The reports a grading run writes: every job as JSON (which `grading merge`
+//! reads back), Gradescope's `results.json`, and JUnit XML.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::ReportArgs;
+use crate::job::JobResult;
+use crate::score::{ScenarioScore, score};
+
+/// The JSON report.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonReport {
+    /// Points earned.
+    pub score: f64,
+    /// Points possible.
+    pub max_score: f64,
+    /// Every job.
+    pub jobs: Vec<JobResult>,
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    // Write beside, then rename: a report is never left half-written.
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes the reports `args` asks for.
+pub fn write_all(
+    args: &ReportArgs,
+    results: &[JobResult],
+    wall_secs: f64,
+) -> Result<Vec<ScenarioScore>, String> {
+    let scores = score(results, args.policy);
+    let total: f64 = scores.iter().map(|s| s.score).sum();
+    let max: f64 = scores.iter().map(|s| s.max_score).sum();
+    if let Some(path) = &args.json {
+        let report = JsonReport {
+            score: total,
+            max_score: max,
+            jobs: results.to_vec(),
+        };
+        write_file(
+            path,
+            &serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
+        )?;
+    }
+    if let Some(path) = &args.gradescope {
+        write_file(path, &gradescope(&scores, wall_secs, None))?;
+    }
+    if let Some(path) = &args.junit {
+        write_file(path, &junit(results))?;
+    }
+    Ok(scores)
+}
+
+/// Gradescope's results.json; `error` (a build failure, say) gives score 0 with
+/// the message as output.
+pub fn gradescope(scores: &[ScenarioScore], wall_secs: f64, error: Option<&str>) -> String {
+    let tests: Vec<serde_json::Value> = scores
+        .iter()
+        .map(|s| {
+            let output = match &s.first_failure {
+                None => format!("{} of {} seeds passed", s.passed, s.runs),
+                Some(f) => format!(
+                    "{} of {} seeds passed; first failure: {f}",
+                    s.passed, s.runs
+                ),
+            };
+            serde_json::json!({
+                "name": format!("{} ({})", s.test, s.part.name()),
+                "score": s.score,
+                "max_score": s.max_score,
+                "output": output,
+                "visibility": "visible",
+            })
+        })
+        .collect();
+    let mut value = serde_json::json!({
+        "score": if error.is_some() { 0.0 } else { scores.iter().map(|s| s.score).sum::<f64>() },
+        "execution_time": wall_secs.round() as u64,
+        "tests": tests,
+    });
+    if let Some(e) = error {
+        value["output"] = serde_json::Value::String(e.to_string());
+    }
+    serde_json::to_string_pretty(&value).expect("JSON values encode")
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// JUnit XML: a test suite per part, a test case per job.
+pub fn junit(results: &[JobResult]) -> String {
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"raftlab\">\n");
+    for part in tests::Part::ALL {
+        let jobs: Vec<&JobResult> = results.iter().filter(|r| r.part == part).collect();
+        if jobs.is_empty() {
+            continue;
+        }
+        let failures = jobs.iter().filter(|r| !r.passed()).count();
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
+            part.name(),
+            jobs.len()
+        ));
+        for r in jobs {
+            out.push_str(&format!(
+                "    <testcase classname=\"raftlab.{}\" name=\"{} seed {}\" time=\"{:.3}\"",
+                part.name(),
+                xml(&r.test),
+                r.seed,
+                r.wall_ms as f64 / 1000.0
+            ));
+            if r.passed() {
+                out.push_str("/>\n");
+            } else {
+                out.push_str(&format!(
+                    ">\n      <failure message=\"{:?}\">{}\nreplay: {}</failure>\n    </testcase>\n",
+                    r.outcome,
+                    xml(&r.reason),
+                    xml(&r.replay)
+                ));
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Reads shard reports back for `grading merge`.
+pub fn read_json(path: &Path) -> Result<Vec<JobResult>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let report: JsonReport = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not a grading JSON report: {e}", path.display()))?;
+    Ok(report.jobs)
+}

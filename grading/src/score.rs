@@ -1,0 +1,103 @@
+//! Scores: each scenario's points under the policy, and the table per part.
+
+use std::fmt::Write;
+
+use tests::Part;
+
+use crate::cli::Policy;
+use crate::job::JobResult;
+
+/// One scenario's score.
+#[derive(Clone, Debug)]
+pub struct ScenarioScore {
+    /// The scenario.
+    pub test: String,
+    /// Its part.
+    pub part: Part,
+    /// Seeds run.
+    pub runs: u64,
+    /// Seeds passed.
+    pub passed: u64,
+    /// Points earned.
+    pub score: f64,
+    /// Points possible.
+    pub max_score: f64,
+    /// The first failure's reason and replay command.
+    pub first_failure: Option<String>,
+}
+
+/// Scores the results, scenario by scenario (registry order).
+pub fn score(results: &[JobResult], policy: Policy) -> Vec<ScenarioScore> {
+    let mut scores = Vec::new();
+    for scenario in tests::registry() {
+        let runs: Vec<&JobResult> = results.iter().filter(|r| r.test == scenario.name).collect();
+        if runs.is_empty() {
+            continue;
+        }
+        let passed = runs.iter().filter(|r| r.passed()).count() as u64;
+        let max_score = f64::from(scenario.points);
+        let score = match policy {
+            Policy::All if passed == runs.len() as u64 => max_score,
+            Policy::All => 0.0,
+            Policy::Fraction => max_score * passed as f64 / runs.len() as f64,
+        };
+        scores.push(ScenarioScore {
+            test: scenario.name.to_string(),
+            part: scenario.part,
+            runs: runs.len() as u64,
+            passed,
+            score,
+            max_score,
+            first_failure: runs.iter().find(|r| !r.passed()).map(|r| {
+                format!(
+                    "seed {} ({:?}): {}\nreplay: {}",
+                    r.seed, r.outcome, r.reason, r.replay
+                )
+            }),
+        });
+    }
+    scores
+}
+
+/// The score table: one row per part, and the total.
+pub fn table(results: &[JobResult], scores: &[ScenarioScore]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<6} {:>13} {:>15} {:>12} {:>12}",
+        "part", "seeds passed", "points", "mean wall", "max wall"
+    );
+    let (mut total, mut max_total) = (0.0, 0.0);
+    for part in Part::ALL {
+        let jobs: Vec<&JobResult> = results.iter().filter(|r| r.part == part).collect();
+        if jobs.is_empty() {
+            continue;
+        }
+        let passed = jobs.iter().filter(|r| r.passed()).count();
+        let (score, max): (f64, f64) = scores
+            .iter()
+            .filter(|s| s.part == part)
+            .fold((0.0, 0.0), |(a, b), s| (a + s.score, b + s.max_score));
+        total += score;
+        max_total += max;
+        let mean = jobs.iter().map(|r| r.wall_ms).sum::<u64>() as f64 / jobs.len() as f64;
+        let worst = jobs.iter().map(|r| r.wall_ms).max().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "{:<6} {:>13} {:>15} {:>9.0} ms {:>9} ms",
+            part.name(),
+            format!("{passed}/{}", jobs.len()),
+            format!("{score:.1}/{max:.1}"),
+            mean,
+            worst
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<6} {:>13} {:>15}",
+        "total",
+        "",
+        format!("{total:.1}/{max_total:.1}")
+    );
+    out
+}
