@@ -6,14 +6,12 @@
 use std::time::Duration;
 
 use labrpc::rand::RngExt;
-
-use crate::server::{Reply, Request};
 // @end
 
 use labrpc::NodeId;
 
 use crate::contract::{ClerkContext, KvClerk, Op};
-use crate::server::Server;
+use crate::server::{Reply, Request, Server};
 
 // @solution 3A
 /// After asking every server in turn without success, wait this long before the

@@ -1,0 +1,254 @@
+//! The handout check: the student version of this tree keeps nothing of the
+//! reference, builds, and fails its scenarios as "not implemented" naming the
+//! part; graded as a submission, it scores zero with those reasons.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target") {
+                rust_files(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_handout_builds_and_fails_as_not_implemented() {
+    let grader = env!("CARGO_BIN_EXE_grading");
+    let work = root().join("target/handout-check");
+    let handout = work.join(format!("tree-{}", std::process::id()));
+    let out = Command::new(grader)
+        .arg("handout")
+        .arg(&handout)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Nothing of the reference is left.
+    let mut files = Vec::new();
+    rust_files(&handout, &mut files);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let marker = text.lines().map(str::trim_start).find(|l| {
+            ["// @solution", "// @skeleton", "// @end"]
+                .iter()
+                .any(|m| l.starts_with(m))
+        });
+        assert!(
+            marker.is_none(),
+            "{} keeps a marker: {marker:?}",
+            f.display()
+        );
+    }
+    for gone in [
+        "raft/src/peer/log.rs",
+        "raft/src/peer/replication.rs",
+        "kvraft/src/server/state.rs",
+    ] {
+        assert!(!handout.join(gone).exists(), "{gone} is reference-only");
+    }
+    let peer = std::fs::read_to_string(handout.join("raft/src/peer/mod.rs")).unwrap();
+    assert!(peer.contains("todo!(\"2A:") && !peer.contains("advance_commit"));
+    // Everything else is identical.
+    for same in [
+        "README.md",
+        "labrpc/src/sim.rs",
+        "tests/src/raft/part_2a.rs",
+        "raft/src/contract.rs",
+    ] {
+        assert_eq!(
+            std::fs::read(handout.join(same)).unwrap(),
+            std::fs::read(root().join(same)).unwrap(),
+            "{same}"
+        );
+    }
+
+    // It builds: every test compiles.
+    let target = work.join("target");
+    let cargo = env!("CARGO");
+    let build = Command::new(cargo)
+        .current_dir(&handout)
+        .args(["test", "--workspace", "--no-run", "--quiet"])
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "the handout does not build:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+
+    // Its scenarios fail as not implemented, naming the part.
+    for (test, part) in [("initial_election_2a", "2A"), ("basic_3a", "2A")] {
+        let run = Command::new(cargo)
+            .current_dir(&handout)
+            .args([
+                "run", "--quiet", "-p", "grading", "--", "run", "--test", test, "--seed", "1",
+            ])
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(!run.status.success(), "{test} passed in the handout");
+        assert!(
+            stdout.contains(&format!("not yet implemented: {part}")),
+            "{test}: {stdout}"
+        );
+    }
+
+    // Graded as a submission: zero points, with the reasons, and a valid results.json.
+    let results = work.join(format!("results-{}.json", std::process::id()));
+    let graded = Command::new(grader)
+        .arg("--submission")
+        .arg(&handout)
+        .args([
+            "--test",
+            "initial_election_2a",
+            "--test",
+            "basic_agree_2b",
+            "--timeout",
+            "30",
+        ])
+        .arg("--gradescope")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert!(!graded.status.success());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(json["score"], 0.0);
+    let tests = json["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 2);
+    for t in tests {
+        assert_eq!(t["score"], 0.0);
+        assert!(
+            t["output"]
+                .as_str()
+                .unwrap()
+                .contains("not yet implemented: 2A"),
+            "{t}"
+        );
+    }
+    std::fs::remove_dir_all(&handout).unwrap();
+    std::fs::remove_file(&results).unwrap();
+}
+
+#[test]
+fn a_missing_submission_is_a_clear_error_and_a_zero() {
+    let grader = env!("CARGO_BIN_EXE_grading");
+    let results = std::env::temp_dir().join(format!("raftlab-missing-{}.json", std::process::id()));
+    let out = Command::new(grader)
+        .args(["--submission", "/nonexistent/submission", "--gradescope"])
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(json["score"], 0.0);
+    assert!(json["output"].as_str().unwrap().contains("does not exist"));
+    std::fs::remove_file(&results).unwrap();
+}
+
+#[test]
+fn bad_arguments_get_clear_errors() {
+    let grader = env!("CARGO_BIN_EXE_grading");
+    let run = |args: &[&str]| {
+        let out = Command::new(grader).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["run", "--test", "no_such_test"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("unknown scenario") && err.contains("initial_election_2a"),
+        "{err}"
+    );
+    let (code, err) = run(&["--part", "9z"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown part"), "{err}");
+    let (code, err) = run(&["--shard", "3/2"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--shard"), "{err}");
+}
+
+#[test]
+fn shards_are_disjoint_and_complete_and_merge_back() {
+    let grader = env!("CARGO_BIN_EXE_grading");
+    let dir = std::env::temp_dir().join(format!("raftlab-shards-{}", std::process::id()));
+    let mut files = Vec::new();
+    for k in 1..=3 {
+        let file = dir.join(format!("shard{k}.json"));
+        let out = Command::new(grader)
+            .args([
+                "--part",
+                "2a",
+                "--seeds",
+                "2",
+                "--shard",
+                &format!("{k}/3"),
+                "--json",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        files.push(file);
+    }
+    let mut jobs: Vec<(String, u64)> = Vec::new();
+    for f in &files {
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        for j in json["jobs"].as_array().unwrap() {
+            jobs.push((
+                j["test"].as_str().unwrap().to_string(),
+                j["seed"].as_u64().unwrap(),
+            ));
+        }
+    }
+    jobs.sort();
+    let before = jobs.len();
+    jobs.dedup();
+    assert_eq!(before, jobs.len(), "shards overlap");
+    assert_eq!(jobs.len(), 3 * 2, "3 scenarios of 2A × 2 seeds");
+    let merged = dir.join("merged.xml");
+    let out = Command::new(grader)
+        .arg("merge")
+        .args(&files)
+        .arg("--junit")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("15.0/15.0"));
+    assert!(
+        std::fs::read_to_string(&merged)
+            .unwrap()
+            .contains("tests=\"6\"")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
