@@ -58,7 +58,11 @@ fn an_idle_raft_fails_every_scenario_with_a_clear_message() {
             scenario.name,
             report.virtual_ms
         );
-        assert!(report.replay.contains("RAFTLAB_SEED=3 ") && report.replay.contains(scenario.name));
+        assert!(
+            report.replay.contains("--seed 3") && report.replay.contains(scenario.name),
+            "{}",
+            report.replay
+        );
     }
 }
 
