@@ -1,7 +1,9 @@
 //! Views of a simulated run, built from its recorded trace: the per-node column
 //! log ([`log`]) and the self-contained HTML timeline ([`timeline`]).
 
+pub mod calls;
 pub mod log;
+pub mod text;
 pub mod timeline;
 pub mod topic;
 

@@ -1,6 +1,20 @@
-//! The per-node column log of a run: one column per node, virtual timestamps,
-//! topics, colour on terminals, filters by node and topic.
+//! The per-node column log of a run: one column per server (clerks share one
+//! extra column, tagged with their ids), virtual timestamps (`s.mmm`), a topic
+//! tag, colour by topic on terminals, filters by node and topic.
+//!
+//! Tester actions and network changes are not a node's: they span the columns.
+//! A burst of end changes at one instant (a partition) is shown as one line
+//! giving the groups of servers that can still reach each other. Messages are
+//! shortened ([`crate::text::compact`]); a delivery or a return names the
+//! message of its call. The failure, if any, closes the log.
 
+use std::fmt::Write as _;
+
+use labrpc::trace::NetChange;
+use labrpc::{NodeId, Time, TraceEvent, TraceRecord};
+
+use crate::calls::{Calls, drop_reason};
+use crate::text::{compact, name, truncate};
 use crate::{Run, Topic};
 
 /// What to show and how.
@@ -14,24 +28,478 @@ pub struct LogOptions {
     pub colour: bool,
 }
 
+/// The widest the log aims to be, in characters.
+const TARGET_WIDTH: usize = 160;
+/// The narrowest a column gets.
+const MIN_COLUMN: usize = 28;
+/// Width of the time stamp and topic tag before the columns.
+const PREFIX: usize = 18;
+/// A message shown in a column wraps onto at most this many lines.
+const MESSAGE_LINES: usize = 3;
+
 /// Renders `run` as a column log.
 pub fn render(run: &Run<'_>, options: &LogOptions) -> String {
-    let mut out = String::new();
-    for r in run.records {
-        let topic = Topic::of(r);
-        if !options.topics.is_empty() && !options.topics.contains(&topic) {
-            continue;
+    Log::new(run, options).render()
+}
+
+/// Where a record goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// In this column.
+    Column(usize),
+    /// Across every column.
+    Span,
+}
+
+struct Log<'r, 'a> {
+    run: &'r Run<'a>,
+    options: &'r LogOptions,
+    calls: Calls<'a>,
+    /// The servers with a column, in order.
+    shown_servers: Vec<NodeId>,
+    /// Whether clerks (nodes ≥ servers) get the last column.
+    clients: bool,
+    width: usize,
+    out: String,
+}
+
+impl<'r, 'a> Log<'r, 'a> {
+    fn new(run: &'r Run<'a>, options: &'r LogOptions) -> Self {
+        let wanted = |n: NodeId| options.servers.is_empty() || options.servers.contains(&n);
+        let shown_servers: Vec<NodeId> = (0..run.servers).filter(|&n| wanted(n)).collect();
+        let clients = run
+            .records
+            .iter()
+            .any(|r| r.node.is_some_and(|n| n >= run.servers && wanted(n)));
+        let columns = (shown_servers.len() + usize::from(clients)).max(1);
+        let width = ((TARGET_WIDTH - PREFIX) / columns).max(MIN_COLUMN);
+        Log {
+            run,
+            options,
+            calls: Calls::new(run.records),
+            shown_servers,
+            clients,
+            width,
+            out: String::new(),
         }
-        if let Some(n) = r.node
-            && !options.servers.is_empty()
-            && !options.servers.contains(&n)
-        {
-            continue;
-        }
-        out.push_str(&format!(
-            "{} {:?} [{topic}] {:?}\n",
-            r.time, r.node, r.event
-        ));
     }
-    out
+
+    fn columns(&self) -> usize {
+        self.shown_servers.len() + usize::from(self.clients)
+    }
+
+    fn wanted_node(&self, n: NodeId) -> bool {
+        self.options.servers.is_empty() || self.options.servers.contains(&n)
+    }
+
+    fn wanted_topic(&self, t: Topic) -> bool {
+        self.options.topics.is_empty() || self.options.topics.contains(&t)
+    }
+
+    /// The column of node `n`, if it has one.
+    fn column(&self, n: NodeId) -> Option<usize> {
+        if n < self.run.servers {
+            self.shown_servers.iter().position(|&s| s == n)
+        } else if self.clients && self.wanted_node(n) {
+            Some(self.shown_servers.len())
+        } else {
+            None
+        }
+    }
+
+    fn render(mut self) -> String {
+        self.header();
+        let records = self.run.records;
+        // Servers' connectivity, to describe partitions.
+        let nodes = records
+            .iter()
+            .filter_map(|r| match &r.event {
+                TraceEvent::Network {
+                    change: NetChange::End { from, to, .. },
+                } => Some((*from).max(*to) + 1),
+                _ => r.node.map(|n| n + 1),
+            })
+            .max()
+            .unwrap_or(0)
+            .max(self.run.servers);
+        let mut ends = vec![vec![true; nodes]; nodes];
+        let mut i = 0;
+        while i < records.len() {
+            let r = &records[i];
+            if let TraceEvent::Network {
+                change: NetChange::End { .. },
+            } = r.event
+            {
+                // One line for every end change at this instant.
+                let mut j = i;
+                while j < records.len()
+                    && records[j].time == r.time
+                    && let TraceEvent::Network {
+                        change: NetChange::End { from, to, enabled },
+                    } = records[j].event
+                {
+                    ends[from][to] = enabled;
+                    j += 1;
+                }
+                if self.wanted_topic(Topic::Fault) {
+                    let text = format!("network: {}", groups(&ends, self.run.servers));
+                    self.line(r.time, Topic::Fault, Place::Span, &text, usize::MAX);
+                }
+                i = j;
+                continue;
+            }
+            self.record(r);
+            i += 1;
+        }
+        self.footer();
+        self.out
+    }
+
+    fn header(&mut self) {
+        let clerks = {
+            let mut ids: Vec<NodeId> = self
+                .run
+                .records
+                .iter()
+                .filter_map(|r| r.node.filter(|&n| n >= self.run.servers))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.len()
+        };
+        let mut title = format!(
+            "{} seed {}: {} servers",
+            self.run.test, self.run.seed, self.run.servers
+        );
+        if clerks > 0 {
+            let _ = write!(title, ", {clerks} clerks");
+        }
+        let _ = write!(title, ", {} records", self.run.records.len());
+        self.out.push_str(&self.paint(Topic::Tester, &title));
+        self.out.push('\n');
+        let mut head = format!("{:>8} {:<9}", "time", "topic");
+        let mut names: Vec<String> = self
+            .shown_servers
+            .iter()
+            .map(|s| format!("server {s}"))
+            .collect();
+        if self.clients {
+            names.push("clerks".to_string());
+        }
+        for (c, n) in names.iter().enumerate() {
+            if c + 1 < names.len() {
+                let _ = write!(head, "{:<w$}", n, w = self.width);
+            } else {
+                head.push_str(n);
+            }
+        }
+        self.out.push_str(head.trim_end());
+        self.out.push('\n');
+    }
+
+    fn footer(&mut self) {
+        if let Some(failure) = self.run.failure {
+            let time = failure_time(self.run.records)
+                .map(|t| format!(" at {}", stamp(t).trim()))
+                .unwrap_or_default();
+            let text = format!("FAILED{time}: {failure}");
+            self.out.push_str(&self.paint(Topic::Fault, &text));
+            self.out.push('\n');
+        }
+    }
+
+    fn record(&mut self, r: &TraceRecord) {
+        let topic = self.calls.topic_of(r);
+        if !self.wanted_topic(topic) {
+            return;
+        }
+        let short = self.width.saturating_sub(1) * MESSAGE_LINES;
+        // Where the record goes and what it says.
+        let (node, text, limit): (Option<NodeId>, String, usize) = match &r.event {
+            TraceEvent::Start => (r.node, format!("START (life {})", r.incarnation), 0),
+            TraceEvent::Crash => (r.node, format!("CRASH (life {})", r.incarnation), 0),
+            TraceEvent::Send {
+                call, to, message, ..
+            } => {
+                let text = format!("→{to} #{call} {}", compact(message, short));
+                (r.node, text, short)
+            }
+            TraceEvent::Deliver { call, from } => {
+                let what = self.calls.get(*call).map_or("?", |c| name(c.request));
+                (r.node, format!("←{from} #{call} {what}"), short)
+            }
+            TraceEvent::Reply {
+                call, to, message, ..
+            } => {
+                let text = format!("⇢{to} #{call} {}", compact(message, short));
+                (r.node, text, short)
+            }
+            TraceEvent::Return { call, from, ok } => {
+                let text = if *ok {
+                    let what = self
+                        .calls
+                        .get(*call)
+                        .and_then(|c| c.replied)
+                        .map_or("reply", |(_, m)| name(m));
+                    format!("⇠{from} #{call} {what}")
+                } else {
+                    format!("⇠{from} #{call} failed, no reply")
+                };
+                (r.node, text, short)
+            }
+            TraceEvent::Drop {
+                call,
+                from,
+                to,
+                reason,
+            } => {
+                let (shown, text) = match self.calls.get(*call) {
+                    Some(c) => (
+                        c.from,
+                        format!(
+                            "✗ #{call} {from}→{to} {} dropped: {}",
+                            name(c.request),
+                            drop_reason(*reason)
+                        ),
+                    ),
+                    None => (
+                        *from,
+                        format!("✗ #{call} {from}→{to}: {}", drop_reason(*reason)),
+                    ),
+                };
+                if !self.wanted_node(*from) && !self.wanted_node(*to) {
+                    return;
+                }
+                // Shown with the caller if it has a column, else with the server.
+                let node = if self.column(shown).is_some() {
+                    shown
+                } else {
+                    *to
+                };
+                (Some(node), text, short)
+            }
+            TraceEvent::Timer { tag, .. } => (r.node, format!("timer {tag}"), short),
+            TraceEvent::Persist {
+                state_bytes,
+                snapshot_bytes,
+            } => (
+                r.node,
+                format!("persist state {state_bytes} B, snapshot {snapshot_bytes} B"),
+                short,
+            ),
+            TraceEvent::Output { text } => (r.node, output(text, short), short),
+            TraceEvent::Status { text } => (r.node, format!("= {text}"), short),
+            TraceEvent::Log { text } => (r.node, strip_topic(text).to_string(), usize::MAX),
+            TraceEvent::Network { change } => {
+                let text = match change {
+                    NetChange::End { from, to, enabled } => {
+                        format!("network: end {from}→{to} {}", on_off(*enabled))
+                    }
+                    NetChange::Reliable { on } => format!("network: reliable {}", on_off(*on)),
+                    NetChange::LongReordering { on } => {
+                        format!("network: long reordering {}", on_off(*on))
+                    }
+                    NetChange::LongDelays { on } => {
+                        format!("network: long delays {}", on_off(*on))
+                    }
+                };
+                (None, text, usize::MAX)
+            }
+            TraceEvent::Tester { text } => (None, format!("── {text}"), usize::MAX),
+        };
+        let place = match node {
+            None => Place::Span,
+            Some(n) => {
+                if !self.wanted_node(n) {
+                    return;
+                }
+                let Some(c) = self.column(n) else { return };
+                Place::Column(c)
+            }
+        };
+        // Clerks share a column: say which one.
+        let text = match node {
+            Some(n) if n >= self.run.servers && !matches!(r.event, TraceEvent::Drop { .. }) => {
+                format!("c{n} {text}")
+            }
+            _ => text,
+        };
+        self.line(r.time, topic, place, &text, limit);
+    }
+
+    /// Writes `text` at `place`, wrapped to its column (at most `limit` characters).
+    fn line(&mut self, time: Time, topic: Topic, place: Place, text: &str, limit: usize) {
+        let text = if limit == 0 || limit == usize::MAX {
+            text.to_string()
+        } else {
+            truncate(text, limit)
+        };
+        let (indent, width) = match place {
+            Place::Column(c) => (c * self.width, self.width.saturating_sub(1).max(8)),
+            Place::Span => (0, (self.columns() * self.width).max(self.width)),
+        };
+        let chunks = wrap(&text, width);
+        for (k, chunk) in chunks.iter().enumerate() {
+            let prefix = if k == 0 {
+                format!("{} {:<9}", stamp(time), topic.name())
+            } else {
+                " ".repeat(PREFIX)
+            };
+            let body = format!("{}{}", " ".repeat(indent), chunk);
+            if self.options.colour {
+                let _ = writeln!(
+                    self.out,
+                    "{}{}",
+                    self.paint(topic, &prefix),
+                    self.paint(topic, &body)
+                );
+            } else {
+                let _ = writeln!(self.out, "{prefix}{body}");
+            }
+        }
+    }
+
+    /// `text` in the colour of `topic` (when colour is on).
+    fn paint(&self, topic: Topic, text: &str) -> String {
+        if self.options.colour {
+            format!("\x1b[{}m{text}\x1b[0m", ansi(topic))
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// The virtual time as `s.mmm`, right-aligned in 8 characters.
+pub fn stamp(t: Time) -> String {
+    let us = t.as_micros();
+    format!("{:>4}.{:03}", us / 1_000_000, (us / 1000) % 1000)
+}
+
+/// When the run failed: the tester's `FAILED:` note, if there is one.
+pub fn failure_time(records: &[TraceRecord]) -> Option<Time> {
+    records.iter().rev().find_map(|r| match &r.event {
+        TraceEvent::Tester { text } if text.starts_with("FAILED") => Some(r.time),
+        _ => None,
+    })
+}
+
+/// The ANSI colour code of a topic.
+fn ansi(topic: Topic) -> &'static str {
+    match topic {
+        Topic::Election => "1;33",
+        Topic::Vote => "35",
+        Topic::Append => "34",
+        Topic::Commit => "32",
+        Topic::Apply => "92",
+        Topic::Persist => "36",
+        Topic::Snapshot => "96",
+        Topic::Client => "94",
+        Topic::Rpc => "37",
+        Topic::Timer => "90",
+        Topic::Fault => "1;31",
+        Topic::Tester => "1;97",
+        Topic::Log => "0",
+    }
+}
+
+/// A log line without its `[topic]` prefix (the tag shows the topic).
+fn strip_topic(text: &str) -> &str {
+    if let Some(rest) = text.strip_prefix('[')
+        && let Some((name, line)) = rest.split_once(']')
+        && Topic::parse(name).is_ok()
+    {
+        line.trim_start()
+    } else {
+        text
+    }
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
+/// An applied command or snapshot, shortened: `apply 7: 4821` for an 8-byte
+/// command (shown as the tester's number), else the compact form.
+fn output(text: &str, max: usize) -> String {
+    if let Some(rest) = text.strip_prefix("Command { index: ")
+        && let Some((index, rest)) = rest.split_once(", command: [")
+        && let Some((bytes, _)) = rest.split_once(']')
+    {
+        let bytes: Vec<u8> = bytes
+            .split(", ")
+            .filter_map(|b| b.trim().parse().ok())
+            .collect();
+        let shown = match <[u8; 8]>::try_from(bytes.as_slice()) {
+            Ok(b) => u64::from_le_bytes(b).to_string(),
+            Err(_) => format!("{} bytes", bytes.len()),
+        };
+        return format!("apply {index}: {shown}");
+    }
+    compact(text, max)
+}
+
+/// Groups of servers that can reach each other both ways, as `0 1 | 2 | 3 4`.
+fn groups(ends: &[Vec<bool>], servers: usize) -> String {
+    let mut group: Vec<Option<usize>> = vec![None; servers];
+    let mut parts: Vec<Vec<usize>> = Vec::new();
+    for i in 0..servers {
+        if group[i].is_some() {
+            continue;
+        }
+        let g = parts.len();
+        let mut part = vec![i];
+        group[i] = Some(g);
+        let mut k = 0;
+        while k < part.len() {
+            let a = part[k];
+            for b in 0..servers {
+                if group[b].is_none() && a != b && ends[a][b] && ends[b][a] {
+                    group[b] = Some(g);
+                    part.push(b);
+                }
+            }
+            k += 1;
+        }
+        part.sort_unstable();
+        parts.push(part);
+    }
+    parts
+        .iter()
+        .map(|p| {
+            p.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// `text` cut into pieces of at most `width` characters, at spaces when possible.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let chars: Vec<char> = paragraph.chars().collect();
+        let mut start = 0;
+        if chars.is_empty() {
+            lines.push(String::new());
+        }
+        while start < chars.len() {
+            let mut end = (start + width).min(chars.len());
+            if end < chars.len()
+                && let Some(space) = (start + width / 2..end).rev().find(|&i| chars[i] == ' ')
+            {
+                end = space + 1;
+            }
+            lines.push(
+                chars[start..end]
+                    .iter()
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string(),
+            );
+            start = end;
+        }
+    }
+    lines
 }

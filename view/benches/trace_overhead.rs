@@ -1,0 +1,2 @@
+//! Placeholder: the trace-overhead bench follows.
+fn main() {}
