@@ -172,7 +172,8 @@ impl<'r, 'a> Log<'r, 'a> {
             self.run.test, self.run.seed, self.run.servers
         );
         if clerks > 0 {
-            let _ = write!(title, ", {clerks} clerks");
+            let unit = if clerks == 1 { "clerk" } else { "clerks" };
+            let _ = write!(title, ", {clerks} {unit}");
         }
         let _ = write!(title, ", {} records", self.run.records.len());
         self.out.push_str(&self.paint(Topic::Tester, &title));
