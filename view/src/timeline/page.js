@@ -620,12 +620,15 @@
       t0 = parseFloat(m[1]) * 1e6; t1 = parseFloat(m[2]) * 1e6; clampView();
     }
   })();
+  var started = window.performance ? performance.now() : 0;
   draw();
+  var renderMs = window.performance ? performance.now() - started : 0;
   var events = NC + NM + D.tester.length + D.lives.length + D.bands.length;
   statusEl.setAttribute('data-lanes', String(L));
   statusEl.setAttribute('data-events', String(events));
   statusEl.setAttribute('data-calls', String(NC));
   statusEl.setAttribute('data-drawn', String(drawn));
+  statusEl.setAttribute('data-render-ms', renderMs.toFixed(1));
   statusEl.setAttribute('data-ready', '1');
   statusEl.textContent = L + ' lanes, ' + events + ' events (' + NC + ' calls), ' + drawn + ' shapes drawn';
 })();
