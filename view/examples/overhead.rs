@@ -15,5 +15,8 @@ fn main() {
         records = scenario.run(seed, record).records.len();
     }
     let each = start.elapsed() / reps;
-    println!("{} record={record}: {each:?} per run, {records} records", args[0]);
+    println!(
+        "{} record={record}: {each:?} per run, {records} records",
+        args[0]
+    );
 }
