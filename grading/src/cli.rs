@@ -58,6 +58,9 @@ pub enum Command {
         /// Address-space limit in MiB (0: none).
         #[arg(long, default_value_t = 0)]
         memory_mb: u64,
+        /// Where to write the timeline if the run fails.
+        #[arg(long)]
+        artifacts: Option<PathBuf>,
     },
 }
 
@@ -140,6 +143,14 @@ pub struct GradeArgs {
     /// Memory limit per job, in MiB (address space).
     #[arg(long, default_value_t = 4096)]
     pub memory_mb: u64,
+    /// Where failed jobs' HTML timelines (and kvraft's linearizability
+    /// pictures) go [default: next to the first report given, else
+    /// target/raftlab/grading].
+    #[arg(long, value_name = "DIR")]
+    pub timelines: Option<PathBuf>,
+    /// Write no timelines for failed jobs.
+    #[arg(long, conflicts_with = "timelines")]
+    pub no_timelines: bool,
     /// Grade the student files of this directory instead of this tree's.
     #[arg(long)]
     pub submission: Option<PathBuf>,

@@ -1,8 +1,9 @@
 //! One job, (scenario, seed): its result, how a child process runs it and
-//! reports it, and how the parent turns a child's end into a reason.
+//! reports it (with a timeline of the run when it fails), and how the parent
+//! turns a child's end into a reason.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -57,12 +58,41 @@ pub struct JobResult {
     pub trace_digest: String,
     /// The command that replays it.
     pub replay: String,
+    /// The HTML timeline of the failed run, if one was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<String>,
+    /// The picture of a history found not linearizable (kvraft), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linearizability: Option<String>,
+}
+
+/// How jobs run: their limits, and where the files of failures go.
+#[derive(Clone, Debug)]
+pub struct JobOptions {
+    /// Wall-clock limit of a job.
+    pub timeout: Duration,
+    /// Address-space limit in MiB (0: none).
+    pub memory_mb: u64,
+    /// Where failed jobs write their timelines and pictures (None: nowhere).
+    pub artifacts: Option<PathBuf>,
 }
 
 impl JobResult {
     /// Whether it passed.
     pub fn passed(&self) -> bool {
         self.outcome == Status::Passed
+    }
+
+    /// The lines that name the files written for this job (empty if none).
+    pub fn files(&self) -> String {
+        let mut out = String::new();
+        if let Some(t) = &self.timeline {
+            out.push_str(&format!("\ntimeline: {t}"));
+        }
+        if let Some(l) = &self.linearizability {
+            out.push_str(&format!("\nlinearizability: {l}"));
+        }
+        out
     }
 
     fn from_report(scenario: &Scenario, report: &Report, wall: Duration) -> JobResult {
@@ -89,6 +119,8 @@ impl JobResult {
             bytes: report.bytes,
             trace_digest: format!("{:016x}", report.trace_digest),
             replay: report.replay.clone(),
+            timeline: None,
+            linearizability: None,
         }
     }
 
@@ -112,26 +144,82 @@ impl JobResult {
             bytes: 0,
             trace_digest: String::new(),
             replay: tests::replay_command(scenario.name, seed),
+            timeline: None,
+            linearizability: None,
         }
     }
 }
 
 /// Runs the job in this process (the child's side) and returns its result.
-pub fn run_here(scenario: &Scenario, seed: u64) -> JobResult {
+/// A run that ends in failure is replayed with full records, and its timeline
+/// written under `artifacts` (with a kvraft history's picture, which the
+/// tester writes under `$RAFTLAB_OUT_DIR`).
+pub fn run_here(scenario: &Scenario, seed: u64, artifacts: Option<&Path>) -> JobResult {
     let start = Instant::now();
     let report = scenario.run(seed, false);
-    JobResult::from_report(scenario, &report, start.elapsed())
+    let mut result = JobResult::from_report(scenario, &report, start.elapsed());
+    if result.passed() {
+        return result;
+    }
+    let picture = tests::kv::linearizability::picture_path(scenario.name, seed);
+    if result.reason.contains(&picture.display().to_string()) {
+        result.linearizability = Some(picture.display().to_string());
+    }
+    if let Some(dir) = artifacts {
+        match write_timeline(scenario, &report, dir) {
+            Ok(path) => result.timeline = Some(path.display().to_string()),
+            Err(e) => result.reason.push_str(&format!(" (no timeline: {e})")),
+        }
+    }
+    result
+}
+
+/// Replays a failed run with full records and writes its timeline as
+/// `<dir>/timelines/<test>-seed<seed>.html`.
+fn write_timeline(scenario: &Scenario, failed: &Report, dir: &Path) -> Result<PathBuf, String> {
+    let replay = scenario.run(failed.seed, true);
+    if replay.trace_digest != failed.trace_digest {
+        return Err(format!(
+            "the replay took different steps (trace digest {:016x}, first run {:016x}): \
+             the implementation is not deterministic; try `grading determinism --test {} --seed {}`",
+            replay.trace_digest, failed.trace_digest, scenario.name, failed.seed
+        ));
+    }
+    let failure = match &replay.outcome {
+        Outcome::Passed => None,
+        Outcome::Failed { message, .. } => Some(message.as_str()),
+    };
+    let run = view::Run {
+        test: scenario.name,
+        seed: failed.seed,
+        servers: replay.servers,
+        records: &replay.records,
+        failure,
+    };
+    let dir = dir.join("timelines");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!("{}-seed{}.html", scenario.name, failed.seed));
+    let partial = path.with_extension("html.partial");
+    std::fs::write(&partial, view::timeline::html(&run))
+        .and_then(|()| std::fs::rename(&partial, &path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// The child's side: limits its own address space, runs the job, prints the
 /// result as one JSON line on stdout.
-pub fn child_main(scenario: &Scenario, seed: u64, memory_mb: u64) -> Result<(), String> {
+pub fn child_main(
+    scenario: &Scenario,
+    seed: u64,
+    memory_mb: u64,
+    artifacts: Option<&Path>,
+) -> Result<(), String> {
     if memory_mb > 0 {
         let bytes = memory_mb.saturating_mul(1 << 20);
         rlimit::setrlimit(rlimit::Resource::AS, bytes, bytes)
             .map_err(|e| format!("cannot set the memory limit: {e}"))?;
     }
-    let result = run_here(scenario, seed);
+    let result = run_here(scenario, seed, artifacts);
     let line = serde_json::to_string(&result).map_err(|e| e.to_string())?;
     println!("{RESULT_PREFIX}{line}");
     Ok(())
@@ -142,20 +230,25 @@ const RESULT_PREFIX: &str = "@@raftlab-result ";
 
 /// The parent's side: runs the job in a child process of `exe` under the
 /// limits, and classifies how it ended.
-pub fn run_isolated(
-    exe: &Path,
-    scenario: &Scenario,
-    seed: u64,
-    timeout: Duration,
-    memory_mb: u64,
-) -> JobResult {
+pub fn run_isolated(exe: &Path, scenario: &Scenario, seed: u64, options: &JobOptions) -> JobResult {
+    let JobOptions {
+        timeout, memory_mb, ..
+    } = *options;
     let start = Instant::now();
-    let spawned = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args(["job", "--test", scenario.name, "--seed"])
         .arg(seed.to_string())
         .arg("--memory-mb")
         .arg(memory_mb.to_string())
-        .env("RUST_BACKTRACE", "0")
+        .env("RUST_BACKTRACE", "0");
+    if let Some(dir) = &options.artifacts {
+        command
+            .arg("--artifacts")
+            .arg(dir)
+            .env("RAFTLAB_OUT_DIR", dir);
+    }
+    let spawned = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -249,13 +342,26 @@ pub fn run_isolated(
             wall,
         ),
         None => {
-            let signal =
-                signal_of(&status).map_or("a signal".to_string(), |s| format!("signal {s}"));
+            let signal = signal_of(&status);
+            let name = match signal {
+                Some(6) => "signal 6, SIGABRT".to_string(),
+                Some(9) => "signal 9, SIGKILL".to_string(),
+                Some(11) => "signal 11, SIGSEGV".to_string(),
+                Some(s) => format!("signal {s}"),
+                None => "a signal".to_string(),
+            };
+            let why = if err.contains("has overflowed its stack") {
+                "a stack overflow (unbounded recursion?)"
+            } else if signal == Some(6) {
+                "the process aborted"
+            } else {
+                "killed from outside, or a crash"
+            };
             JobResult::died(
                 scenario,
                 seed,
                 Status::Killed,
-                format!("killed by {signal} (abort or stack overflow?): {tail}"),
+                format!("killed by {name}: {why}: {tail}"),
                 wall,
             )
         }
@@ -273,7 +379,10 @@ fn signal_of(_: &std::process::ExitStatus) -> Option<i32> {
 }
 
 fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
+        .collect();
     let tail = &lines[lines.len().saturating_sub(n)..];
     if tail.is_empty() {
         "(nothing on stderr)".into()

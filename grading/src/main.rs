@@ -39,8 +39,9 @@ fn main() -> ExitCode {
             test,
             seed,
             memory_mb,
+            artifacts,
         }) => tests::find(&test)
-            .and_then(|s| job::child_main(&s, seed, memory_mb))
+            .and_then(|s| job::child_main(&s, seed, memory_mb, artifacts.as_deref()))
             .map(|()| true),
     };
     match result {
@@ -160,6 +161,27 @@ fn merge(files: &[PathBuf], reports: &cli::ReportArgs) -> Result<bool, String> {
     Ok(results.iter().all(job::JobResult::passed))
 }
 
+/// Where failed jobs' files go: `--timelines`, else beside the first report
+/// given, else under `target/raftlab/grading`.
+fn artifacts_dir(args: &GradeArgs) -> Option<PathBuf> {
+    if args.no_timelines {
+        return None;
+    }
+    if let Some(dir) = &args.timelines {
+        return Some(dir.clone());
+    }
+    let r = &args.reports;
+    let beside = [&r.json, &r.gradescope, &r.junit]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|report| match report.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    Some(beside.unwrap_or_else(|| root().join("target/raftlab/grading")))
+}
+
 fn grade(args: &GradeArgs) -> Result<bool, String> {
     let started = Instant::now();
     let jobs = plan::jobs(args)?;
@@ -171,14 +193,14 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
             match submission::build(&root(), dir) {
                 Ok(exe) => exe,
                 Err(e) => {
-                    if let Some(path) = &args.reports.gradescope {
-                        let scores = score::score(&[], args.reports.policy);
-                        let text =
-                            reports::gradescope(&scores, started.elapsed().as_secs_f64(), Some(&e));
-                        std::fs::write(path, text).map_err(|w| {
-                            format!("{e}\n(and cannot write {}: {w})", path.display())
-                        })?;
-                    }
+                    let scenarios: std::collections::BTreeMap<&str, u32> = jobs
+                        .iter()
+                        .map(|j| (j.scenario.name, j.scenario.points))
+                        .collect();
+                    let max_score = scenarios.values().map(|&p| f64::from(p)).sum();
+                    let wall = started.elapsed().as_secs_f64();
+                    reports::write_error(&args.reports, &e, max_score, wall)
+                        .map_err(|w| format!("{e}\n(and the reports: {w})"))?;
                     return Err(e);
                 }
             }
@@ -194,14 +216,12 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
     }
     eprintln!("grading {} jobs on {workers} workers", jobs.len());
     let total_jobs = jobs.len();
-    let results = pool::run(
-        &exe,
-        jobs,
-        workers,
-        Duration::from_secs(args.timeout),
-        args.memory_mb,
-        interrupted.clone(),
-    );
+    let options = job::JobOptions {
+        timeout: Duration::from_secs(args.timeout),
+        memory_mb: args.memory_mb,
+        artifacts: artifacts_dir(args),
+    };
+    let results = pool::run(&exe, jobs, workers, &options, interrupted.clone());
     if interrupted.load(Ordering::SeqCst) {
         eprintln!(
             "interrupted: reporting the {} of {total_jobs} jobs that finished",

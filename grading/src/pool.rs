@@ -5,12 +5,11 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tests::Part;
 
-use crate::job::{JobResult, run_isolated};
+use crate::job::{JobOptions, JobResult, run_isolated};
 use crate::plan::Job;
 
 /// Runs `jobs` and returns the results of those that finished (in job order).
@@ -19,8 +18,7 @@ pub fn run(
     exe: &Path,
     jobs: Vec<Job>,
     workers: usize,
-    timeout: Duration,
-    memory_mb: u64,
+    options: &JobOptions,
     interrupted: Arc<AtomicBool>,
 ) -> Vec<JobResult> {
     let multi = MultiProgress::new();
@@ -61,7 +59,7 @@ pub fn run(
                     if interrupted.load(Ordering::SeqCst) {
                         break;
                     }
-                    let result = run_isolated(exe, &job.scenario, job.seed, timeout, memory_mb);
+                    let result = run_isolated(exe, &job.scenario, job.seed, options);
                     if interrupted.load(Ordering::SeqCst) {
                         break;
                     }
@@ -84,8 +82,13 @@ pub fn run(
                 ));
                 multi.suspend(|| {
                     eprintln!(
-                        "FAILED {} seed {} ({:?}): {}\n  replay: {}",
-                        result.test, result.seed, result.outcome, result.reason, result.replay
+                        "FAILED {} seed {} ({:?}): {}\n  replay: {}{}",
+                        result.test,
+                        result.seed,
+                        result.outcome,
+                        result.reason,
+                        result.replay,
+                        result.files().replace('\n', "\n  ")
                     )
                 });
             }

@@ -18,6 +18,9 @@ pub struct JsonReport {
     pub max_score: f64,
     /// Every job.
     pub jobs: Vec<JobResult>,
+    /// Why nothing was graded (a submission that does not build, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
@@ -45,6 +48,7 @@ pub fn write_all(
             score: total,
             max_score: max,
             jobs: results.to_vec(),
+            error: None,
         };
         write_file(
             path,
@@ -58,6 +62,43 @@ pub fn write_all(
         write_file(path, &junit(results))?;
     }
     Ok(scores)
+}
+
+/// Writes every report `args` asks for when nothing could be graded: score 0
+/// of `max_score`, with `error` as the reason.
+pub fn write_error(
+    args: &ReportArgs,
+    error: &str,
+    max_score: f64,
+    wall_secs: f64,
+) -> Result<(), String> {
+    if let Some(path) = &args.json {
+        let report = JsonReport {
+            score: 0.0,
+            max_score,
+            jobs: Vec::new(),
+            error: Some(error.to_string()),
+        };
+        write_file(
+            path,
+            &serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
+        )?;
+    }
+    if let Some(path) = &args.gradescope {
+        write_file(path, &gradescope(&[], wall_secs, Some(error)))?;
+    }
+    if let Some(path) = &args.junit {
+        let text = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"raftlab\">\n  \
+             <testsuite name=\"submission\" tests=\"1\" failures=\"1\">\n    \
+             <testcase classname=\"raftlab\" name=\"build\">\n      \
+             <failure message=\"not graded\">{}</failure>\n    </testcase>\n  \
+             </testsuite>\n</testsuites>\n",
+            xml(error)
+        );
+        write_file(path, &text)?;
+    }
+    Ok(())
 }
 
 /// Gradescope's results.json; `error` (a build failure, say) gives score 0 with
@@ -127,10 +168,11 @@ pub fn junit(results: &[JobResult]) -> String {
                 out.push_str("/>\n");
             } else {
                 out.push_str(&format!(
-                    ">\n      <failure message=\"{:?}\">{}\nreplay: {}</failure>\n    </testcase>\n",
+                    ">\n      <failure message=\"{:?}\">{}\nreplay: {}{}</failure>\n    </testcase>\n",
                     r.outcome,
                     xml(&r.reason),
-                    xml(&r.replay)
+                    xml(&r.replay),
+                    xml(&r.files())
                 ));
             }
         }

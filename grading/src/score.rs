@@ -50,8 +50,12 @@ pub fn score(results: &[JobResult], policy: Policy) -> Vec<ScenarioScore> {
             max_score,
             first_failure: runs.iter().find(|r| !r.passed()).map(|r| {
                 format!(
-                    "seed {} ({:?}): {}\nreplay: {}",
-                    r.seed, r.outcome, r.reason, r.replay
+                    "seed {} ({:?}): {}\nreplay: {}{}",
+                    r.seed,
+                    r.outcome,
+                    r.reason,
+                    r.replay,
+                    r.files()
                 )
             }),
         });

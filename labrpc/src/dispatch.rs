@@ -7,6 +7,7 @@ use crate::context::Effect;
 use crate::error::SimError;
 use crate::node::{NodeId, ReplyTo};
 use crate::observer::Observer;
+use crate::payload::Payload;
 use crate::protocol::Protocol;
 use crate::sim::{Event, Flight, Sim};
 use crate::trace::{self, DropReason, TraceEvent, kind};
@@ -173,7 +174,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                     call: call.0,
                     to,
                     bytes: bytes.len(),
-                    message: format!("{:?}", flight.request),
+                    message: Payload::encoded::<P::Request>(bytes.clone()),
                 }
             });
         let unreachable = if !self.net.is_enabled(from, to) {
@@ -302,7 +303,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                     call: call.0,
                     to,
                     bytes: bytes.len(),
-                    message: format!("{reply:?}"),
+                    message: Payload::encoded::<P::Reply>(bytes.clone()),
                 }
             });
         match self.net.plan_reply() {

@@ -29,15 +29,16 @@ pub trait Observer<P: Protocol>: 'static {
         Ok(())
     }
 
-    /// A short description of `node`'s visible state (a Raft server's role and
-    /// term, say), recorded in the trace as a [`TraceEvent::Status`] whenever it
-    /// changes. Asked after every handler, but only while full records are kept;
-    /// it never affects the run or its digest.
+    /// Writes a short description of `node`'s visible state (a Raft server's
+    /// role and term, say) into `out`, which is empty on entry; leaving it empty
+    /// says nothing. Recorded in the trace as a [`TraceEvent::Status`] whenever
+    /// it changes. Asked after every handler, but only while full records are
+    /// kept; it never affects the run or its digest. (`out` is one buffer reused
+    /// for every call, so describing costs no allocation.)
     ///
     /// [`TraceEvent::Status`]: crate::TraceEvent::Status
-    fn status(&mut self, node: NodeId, state: &dyn Any) -> Option<String> {
-        let _ = (node, state);
-        None
+    fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
+        let _ = (node, state, out);
     }
 
     /// Tester actions to run right after the current event, at the same instant,

@@ -104,6 +104,7 @@ pub struct Sim<P: Protocol, O: Observer<P> = ()> {
     pub(crate) livelock_limit: u64,
     pub(crate) events: u64,
     pub(crate) statuses: Vec<Option<String>>,
+    pub(crate) status_buffer: String,
 }
 
 impl<P: Protocol, O: Observer<P>> Sim<P, O> {
@@ -128,6 +129,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             livelock_limit: DEFAULT_LIVELOCK_LIMIT,
             events: 0,
             statuses: Vec::new(),
+            status_buffer: String::new(),
         }
     }
 
@@ -377,15 +379,17 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 if let Err(message) = self.observer.after_handler(self.now, id, node) {
                     return Err(self.fail(message));
                 }
-                if self.trace.is_recording()
-                    && let Some(text) = self.observer.status(id, node)
-                    && self.statuses[id].as_ref() != Some(&text)
-                {
-                    self.statuses[id] = Some(text.clone());
-                    self.trace
-                        .record(self.now, Some((id, incarnation)), || TraceEvent::Status {
-                            text,
+                if self.trace.is_recording() {
+                    let mut text = std::mem::take(&mut self.status_buffer);
+                    text.clear();
+                    self.observer.status(id, node, &mut text);
+                    if !text.is_empty() && self.statuses[id].as_deref() != Some(text.as_str()) {
+                        self.statuses[id] = Some(text.clone());
+                        self.trace.record(self.now, Some((id, incarnation)), || {
+                            TraceEvent::Status { text: text.clone() }
                         });
+                    }
+                    self.status_buffer = text;
                 }
                 for action in self.observer.follow_ups() {
                     self.queue.push(

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::node::NodeId;
+use crate::payload::Payload;
 use crate::time::Time;
 
 /// Why a message did not arrive.
@@ -80,8 +81,8 @@ pub enum TraceEvent {
         to: NodeId,
         /// Encoded request size.
         bytes: usize,
-        /// The request, as `Debug` prints it.
-        message: String,
+        /// The request (printed as `Debug` prints it, when read).
+        message: Payload,
     },
     /// A request reached the node's handler.
     Deliver {
@@ -98,8 +99,8 @@ pub enum TraceEvent {
         to: NodeId,
         /// Encoded reply size.
         bytes: usize,
-        /// The reply, as `Debug` prints it.
-        message: String,
+        /// The reply (printed as `Debug` prints it, when read).
+        message: Payload,
     },
     /// A message was dropped; the call fails for its caller.
     Drop {

@@ -2,6 +2,7 @@
 //! the driving API, observers and trace records.
 
 use std::any::Any;
+use std::fmt::Write;
 use std::time::Duration;
 
 use labrpc::{
@@ -406,10 +407,10 @@ fn follow_ups_run_right_after_the_event_at_the_same_instant() {
 /// Describes a `Counter` by its value.
 struct Describe;
 impl Observer<Test> for Describe {
-    fn status(&mut self, _: NodeId, state: &dyn Any) -> Option<String> {
-        state
-            .downcast_ref::<Counter>()
-            .map(|c| format!("value {}", c.value))
+    fn status(&mut self, _: NodeId, state: &dyn Any, out: &mut String) {
+        if let Some(c) = state.downcast_ref::<Counter>() {
+            write!(out, "value {}", c.value).expect("writing to a String");
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use std::any::Any;
+use std::fmt::Write;
 use std::panic::{self, AssertUnwindSafe};
 
 use kvraft::{ClerkNode, Completed, KvClerk, KvProtocol, KvServerNode, Op};
@@ -170,12 +171,20 @@ impl<C: KvClerk> Observer<KvProtocol<C::Server>> for KvTester<C> {
         Ok(())
     }
 
-    fn status(&mut self, _: NodeId, state: &dyn Any) -> Option<String> {
-        let raft = state.downcast_ref::<KvServerNode<C::Server>>()?.raft();
-        panic::catch_unwind(AssertUnwindSafe(|| {
-            format!("{} {}", raft.role().name(), raft.state().0)
-        }))
-        .ok()
+    fn status(&mut self, _: NodeId, state: &dyn Any, out: &mut String) {
+        let Some(raft) = state
+            .downcast_ref::<KvServerNode<C::Server>>()
+            .map(|n| n.raft())
+        else {
+            return;
+        };
+        // A student's role() or state() may panic; then there is nothing to say.
+        let described = panic::catch_unwind(AssertUnwindSafe(|| {
+            write!(out, "{} {}", raft.role().name(), raft.state().0)
+        }));
+        if !matches!(described, Ok(Ok(()))) {
+            out.clear();
+        }
     }
 
     fn follow_ups(&mut self) -> Vec<Action<KvProtocol<C::Server>, Self>> {

@@ -5,6 +5,7 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -268,12 +269,17 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
         Ok(())
     }
 
-    fn status(&mut self, _: NodeId, state: &dyn Any) -> Option<String> {
-        let raft = &state.downcast_ref::<RaftNode<R>>()?.0;
-        panic::catch_unwind(AssertUnwindSafe(|| {
-            format!("{} {}", raft.role().name(), raft.state().0)
-        }))
-        .ok()
+    fn status(&mut self, _: NodeId, state: &dyn Any, out: &mut String) {
+        let Some(raft) = state.downcast_ref::<RaftNode<R>>().map(|n| &n.0) else {
+            return;
+        };
+        // A student's role() or state() may panic; then there is nothing to say.
+        let described = panic::catch_unwind(AssertUnwindSafe(|| {
+            write!(out, "{} {}", raft.role().name(), raft.state().0)
+        }));
+        if !matches!(described, Ok(Ok(()))) {
+            out.clear();
+        }
     }
 
     fn follow_ups(&mut self) -> Vec<Action<RaftProtocol<R>, Self>> {

@@ -1,0 +1,230 @@
+//! Broken submissions are graded, not crashed on: a Raft that panics in a
+//! handler, loops forever in one, allocates without bound, exits, aborts or
+//! overflows its stack gets zero points for the affected scenarios, each job
+//! with the right outcome and reason, within the grader's limits. A run that
+//! fails with a report also gets its HTML timeline, named in the reports.
+//!
+//! The submission is the reference with `fixtures/fault.rs` called first thing
+//! in `handle_request`; `RAFTLAB_FAULT` picks the fault when a job starts, so
+//! one build serves every case.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// The broken submission's directory (written once per test run).
+fn submission() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = root().join("target/broken-submission");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        for d in ["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"] {
+            copy_dir(&root().join(d), &dir.join(d));
+        }
+        let peer = dir.join("raft/src/peer");
+        std::fs::copy(
+            root().join("grading/tests/fixtures/fault.rs"),
+            peer.join("fault.rs"),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(peer.join("mod.rs")).unwrap();
+        let anchor = "    fn handle_request(";
+        let at = text
+            .find(anchor)
+            .expect("the reference's mod.rs defines handle_request");
+        let body = at + text[at..].find("{\n").expect("handle_request has a body") + 2;
+        let patched = format!(
+            "{}        fault::inject();\n{}\nmod fault;\n",
+            &text[..body],
+            &text[body..]
+        );
+        std::fs::write(peer.join("mod.rs"), patched).unwrap();
+        dir
+    })
+}
+
+/// What grading the broken submission with `fault` printed and reported.
+struct Graded {
+    exit: Option<i32>,
+    stderr: String,
+    report: Value,
+    gradescope: Value,
+    junit: String,
+}
+
+fn grade(fault: &str, tests: &[&str], limits: &[&str]) -> Graded {
+    let out_dir = root().join(format!("target/broken-graded/{fault}"));
+    if out_dir.exists() {
+        std::fs::remove_dir_all(&out_dir).unwrap();
+    }
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_grading"));
+    command.arg("--submission").arg(submission());
+    for t in tests {
+        command.args(["--test", t]);
+    }
+    let out = command
+        .args(limits)
+        .arg("--json")
+        .arg(out_dir.join("report.json"))
+        .arg("--gradescope")
+        .arg(out_dir.join("results.json"))
+        .arg("--junit")
+        .arg(out_dir.join("junit.xml"))
+        .env("RAFTLAB_FAULT", fault)
+        .output()
+        .unwrap();
+    let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out_dir.join("report.json").is_file(),
+        "no report for fault {fault}:\n{stderr}"
+    );
+    Graded {
+        exit: out.status.code(),
+        stderr,
+        report: serde_json::from_str(&read("report.json")).unwrap(),
+        gradescope: serde_json::from_str(&read("results.json")).unwrap(),
+        junit: read("junit.xml"),
+    }
+}
+
+/// Every job ended with `outcome` and a reason containing `reason`, and every
+/// scenario earned nothing.
+fn all_failed(g: &Graded, jobs: usize, outcome: &str, reason: &str) {
+    assert_eq!(g.exit, Some(1), "{}", g.stderr);
+    let list = g.report["jobs"].as_array().unwrap();
+    assert_eq!(list.len(), jobs, "{}", g.report);
+    for job in list {
+        assert_eq!(job["outcome"], outcome, "{job}");
+        assert!(
+            job["reason"].as_str().unwrap().contains(reason),
+            "expected {reason:?} in {job}"
+        );
+    }
+    assert_eq!(g.report["score"], 0.0);
+    assert!(g.report["max_score"].as_f64().unwrap() > 0.0);
+    assert_eq!(g.gradescope["score"], 0.0);
+    for t in g.gradescope["tests"].as_array().unwrap() {
+        assert_eq!(t["score"], 0.0, "{t}");
+        assert!(t["max_score"].as_f64().unwrap() > 0.0, "{t}");
+    }
+    assert_eq!(g.junit.matches("<failure").count(), jobs, "{}", g.junit);
+}
+
+#[test]
+fn a_raft_that_panics_in_a_handler() {
+    let g = grade("panic", &["initial_election_2a", "basic_3a"], &[]);
+    all_failed(&g, 2, "panicked", "injected fault: the handler gave up");
+    // Each failed run was replayed into a timeline, named in every report.
+    for job in g.report["jobs"].as_array().unwrap() {
+        let timeline = job["timeline"].as_str().expect("a timeline");
+        let html = std::fs::read_to_string(timeline).unwrap();
+        assert!(html.contains("injected fault: the handler gave up"));
+        assert!(html.contains(job["test"].as_str().unwrap()));
+        assert!(g.junit.contains(timeline));
+    }
+    let output = g.gradescope["tests"][0]["output"].as_str().unwrap();
+    assert!(output.contains("timeline: "), "{output}");
+    assert!(g.stderr.contains("timeline: "), "{}", g.stderr);
+}
+
+#[test]
+fn a_raft_that_loops_forever_in_a_handler() {
+    let g = grade("loop", &["initial_election_2a"], &["--timeout", "3"]);
+    all_failed(&g, 1, "timed_out", "still running after 3 s");
+    let job = &g.report["jobs"][0];
+    assert!(job.get("timeline").is_none(), "{job}");
+    let wall = job["wall_ms"].as_u64().unwrap();
+    assert!((3000..10_000).contains(&wall), "{job}");
+}
+
+#[test]
+fn a_raft_that_allocates_without_bound() {
+    let g = grade("alloc", &["initial_election_2a"], &["--memory-mb", "1024"]);
+    all_failed(&g, 1, "out_of_memory", "out of memory (limit 1024 MiB)");
+}
+
+#[test]
+fn a_raft_that_exits_aborts_or_overflows_its_stack() {
+    let g = grade("exit", &["initial_election_2a"], &[]);
+    all_failed(&g, 1, "exited", "exited with code 3");
+    let g = grade("abort", &["initial_election_2a"], &[]);
+    all_failed(&g, 1, "killed", "SIGABRT: the process aborted");
+    let g = grade("overflow", &["initial_election_2a"], &[]);
+    all_failed(&g, 1, "killed", "a stack overflow (unbounded recursion?)");
+}
+
+#[test]
+fn without_a_fault_it_is_the_reference_and_passes() {
+    let g = grade("none", &["initial_election_2a", "basic_3a"], &[]);
+    assert_eq!(g.exit, Some(0), "{}", g.stderr);
+    assert_eq!(g.report["score"], g.report["max_score"]);
+    assert_eq!(g.gradescope["score"], g.report["max_score"]);
+}
+
+#[test]
+fn a_submission_that_does_not_compile_scores_zero_with_the_compiler_output() {
+    let dir = root().join("target/broken-syntax");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    for d in ["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"] {
+        copy_dir(&root().join(d), &dir.join(d));
+    }
+    let election = dir.join("raft/src/peer/election.rs");
+    let mut text = std::fs::read_to_string(&election).unwrap();
+    text.push_str("\nfn half_written(term: u64 -> bool {\n");
+    std::fs::write(&election, text).unwrap();
+    let out_dir = root().join("target/broken-graded/syntax");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_grading"))
+        .arg("--submission")
+        .arg(&dir)
+        .args(["--part", "2a", "--json"])
+        .arg(out_dir.join("report.json"))
+        .arg("--gradescope")
+        .arg(out_dir.join("results.json"))
+        .arg("--junit")
+        .arg(out_dir.join("junit.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("does not build"), "{stderr}");
+    let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).unwrap();
+    let report: Value = serde_json::from_str(&read("report.json")).unwrap();
+    assert_eq!(report["score"], 0.0);
+    assert!(report["max_score"].as_f64().unwrap() > 0.0);
+    assert!(report["jobs"].as_array().unwrap().is_empty());
+    let error = report["error"].as_str().unwrap();
+    assert!(error.contains("election.rs"), "{error}");
+    let results: Value = serde_json::from_str(&read("results.json")).unwrap();
+    assert_eq!(results["score"], 0.0);
+    assert!(results["output"].as_str().unwrap().contains("election.rs"));
+    assert!(read("junit.xml").contains("election.rs"));
+}
