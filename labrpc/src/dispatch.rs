@@ -50,11 +50,14 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 }
                 self.trace
                     .mix(kind::TIMER, self.now, [node as u64, timer.0, 0, 0]);
-                self.trace
-                    .record(self.now, Some((node, incarnation)), || TraceEvent::Timer {
-                        timer: timer.0,
-                        tag: format!("{tag:?}"),
-                    });
+                if self.trace.is_recording() {
+                    let tag = self.trace.debug_text(&tag);
+                    self.trace
+                        .record(self.now, Some((node, incarnation)), || TraceEvent::Timer {
+                            timer: timer.0,
+                            tag,
+                        });
+                }
                 let described = tag.clone();
                 self.with_context(
                     node,
@@ -138,10 +141,12 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 }
                 Effect::Output(output) => {
                     self.trace.mix(kind::OUTPUT, self.now, [id as u64, 0, 0, 0]);
-                    self.trace
-                        .record(self.now, Some((id, incarnation)), || TraceEvent::Output {
-                            text: format!("{output:?}"),
+                    if self.trace.is_recording() {
+                        let text = self.trace.debug_text(&output);
+                        self.trace.record(self.now, Some((id, incarnation)), || {
+                            TraceEvent::Output { text: text.into() }
                         });
+                    }
                     if let Err(message) = self.observer.on_output(self.now, id, output) {
                         result = Err(self.fail(message));
                     }
@@ -168,15 +173,6 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             self.now,
             [call.0, from as u64, to as u64, trace::hash_bytes(&bytes)],
         );
-        self.trace
-            .record(self.now, Some((from, flight.from_incarnation)), || {
-                TraceEvent::Send {
-                    call: call.0,
-                    to,
-                    bytes: bytes.len(),
-                    message: Payload::encoded::<P::Request>(bytes.clone()),
-                }
-            });
         let unreachable = if !self.net.is_enabled(from, to) {
             Some(DropReason::EndDisabled)
         } else if !self.is_alive(to) {
@@ -184,6 +180,23 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         } else {
             None
         };
+        // The record keeps the bytes: a copy if they travel on, else the bytes
+        // themselves (most requests of an unreliable scenario go nowhere).
+        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        let (bytes, recorded) = match unreachable {
+            Some(_) => (Vec::new(), bytes),
+            None if self.trace.is_recording() => (bytes.clone(), bytes),
+            None => (bytes, Vec::new()),
+        };
+        self.trace
+            .record(self.now, Some((from, flight.from_incarnation)), || {
+                TraceEvent::Send {
+                    call: call.0,
+                    to,
+                    bytes: len,
+                    message: Payload::encoded::<P::Request>(recorded),
+                }
+            });
         match unreachable {
             Some(reason) => {
                 self.note_drop(&flight, reason);
@@ -297,16 +310,23 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 trace::hash_bytes(&bytes),
             ],
         );
+        let plan = self.net.plan_reply();
+        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        let (bytes, recorded) = match plan {
+            None => (Vec::new(), bytes),
+            Some(_) if self.trace.is_recording() => (bytes.clone(), bytes),
+            Some(_) => (bytes, Vec::new()),
+        };
         self.trace
             .record(self.now, Some((flight.to, flight.to_incarnation)), || {
                 TraceEvent::Reply {
                     call: call.0,
                     to,
-                    bytes: bytes.len(),
-                    message: Payload::encoded::<P::Reply>(bytes.clone()),
+                    bytes: len,
+                    message: Payload::encoded::<P::Reply>(recorded),
                 }
             });
-        match self.net.plan_reply() {
+        match plan {
             None => {
                 self.note_drop(&flight, DropReason::ReplyLost);
                 self.return_after(flight, None, 0);

@@ -21,7 +21,11 @@ use crate::codec;
 ///
 /// Serialized as its text; a payload read back from text is that text.
 #[derive(Clone)]
-pub struct Payload {
+pub struct Payload(Box<Inner>);
+
+/// Boxed, so that a payload costs a trace record one pointer.
+#[derive(Clone)]
+struct Inner {
     bytes: Vec<u8>,
     render: fn(&[u8]) -> String,
     text: OnceLock<String>,
@@ -29,32 +33,35 @@ pub struct Payload {
 
 impl Payload {
     /// The payload of a message of type `T` encoded as `bytes`.
-    pub fn encoded<T: DeserializeOwned + fmt::Debug>(bytes: Vec<u8>) -> Payload {
-        Payload {
+    pub fn encoded<T: DeserializeOwned + fmt::Debug>(mut bytes: Vec<u8>) -> Payload {
+        // Kept for the whole run: no spare capacity.
+        bytes.shrink_to_fit();
+        Payload(Box::new(Inner {
             bytes,
             render: render::<T>,
             text: OnceLock::new(),
-        }
+        }))
     }
 
     /// A payload that is already text (for records read back, or written by hand).
     pub fn text_only(text: impl Into<String>) -> Payload {
         let text: String = text.into();
-        Payload {
+        Payload(Box::new(Inner {
             bytes: text.as_bytes().to_vec(),
             render: lossy_utf8,
             text: OnceLock::from(text),
-        }
+        }))
     }
 
     /// The message as `Debug` prints it (made on the first call).
     pub fn text(&self) -> &str {
-        self.text.get_or_init(|| (self.render)(&self.bytes))
+        let inner = &*self.0;
+        inner.text.get_or_init(|| (inner.render)(&inner.bytes))
     }
 
     /// The bytes as recorded: the encoded message, or the text of a text-only one.
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.0.bytes
     }
 }
 

@@ -80,7 +80,7 @@ pub enum TraceEvent {
         /// Destination.
         to: NodeId,
         /// Encoded request size.
-        bytes: usize,
+        bytes: u32,
         /// The request (printed as `Debug` prints it, when read).
         message: Payload,
     },
@@ -98,7 +98,7 @@ pub enum TraceEvent {
         /// The caller.
         to: NodeId,
         /// Encoded reply size.
-        bytes: usize,
+        bytes: u32,
         /// The reply (printed as `Debug` prints it, when read).
         message: Payload,
     },
@@ -127,7 +127,7 @@ pub enum TraceEvent {
         /// Timer number.
         timer: u64,
         /// The tag, as `Debug` prints it.
-        tag: String,
+        tag: Box<str>,
     },
     /// The node saved its state.
     Persist {
@@ -193,12 +193,16 @@ pub(crate) mod kind {
     pub const INVOKE: u64 = 13;
 }
 
+/// Records a recorded run makes room for at its start.
+const RECORDS_RESERVED: usize = 1 << 16;
+
 /// The digest and (optionally) the records of a run.
 #[derive(Debug)]
 pub struct Trace {
     digest: u64,
     events: u64,
     records: Option<Vec<TraceRecord>>,
+    scratch: String,
 }
 
 impl Trace {
@@ -207,6 +211,7 @@ impl Trace {
             digest: seed,
             events: 0,
             records: None,
+            scratch: String::new(),
         }
     }
 
@@ -240,7 +245,9 @@ impl Trace {
 
     pub(crate) fn set_recording(&mut self, on: bool) {
         match (on, self.records.is_some()) {
-            (true, false) => self.records = Some(Vec::new()),
+            // Room for a large scenario's records up front (`figure8_unreliable_2c`
+            // keeps about 33,000): growing by copying cost more than the records.
+            (true, false) => self.records = Some(Vec::with_capacity(RECORDS_RESERVED)),
             (false, true) => self.records = None,
             _ => {}
         }
@@ -256,6 +263,15 @@ impl Trace {
         }
         self.digest = xxh3_64_with_seed(&buf, self.digest);
         self.events += 1;
+    }
+
+    /// `value` as `Debug` prints it, in a string of exactly its length: the
+    /// printing goes through one reused buffer, so a text costs one allocation.
+    pub(crate) fn debug_text(&mut self, value: &dyn std::fmt::Debug) -> Box<str> {
+        use std::fmt::Write;
+        self.scratch.clear();
+        write!(self.scratch, "{value:?}").expect("writing to a String");
+        self.scratch.as_str().into()
     }
 
     /// Keeps a record if recording; `make` runs only then.

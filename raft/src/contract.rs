@@ -23,7 +23,10 @@ use serde::{Deserialize, Serialize};
 
 /// What Raft hands to the service above it (the tester, or your kvraft server):
 /// committed commands in log order, and snapshots to install.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Printed compactly, bytes in hex (the first 32 of a long snapshot):
+/// `Command { index: 7, command: <8 bytes 2d1c000000000000> }`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ApplyMsg {
     /// The command at log index `index` is committed; apply it.
     Command {
@@ -45,6 +48,48 @@ pub enum ApplyMsg {
         #[serde(with = "serde_bytes")]
         snapshot: Vec<u8>,
     },
+}
+
+impl Debug for ApplyMsg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApplyMsg::Command { index, command } => {
+                write!(
+                    f,
+                    "Command {{ index: {index}, command: {:?} }}",
+                    Hex(command)
+                )
+            }
+            ApplyMsg::Snapshot {
+                index,
+                term,
+                snapshot,
+            } => write!(
+                f,
+                "Snapshot {{ index: {index}, term: {term}, snapshot: {:?} }}",
+                Hex(snapshot)
+            ),
+        }
+    }
+}
+
+/// Bytes as `<N bytes 0a1b…>`: hex of the first 32, `…` if there are more.
+struct Hex<'a>(&'a [u8]);
+
+impl Debug for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        const SHOWN: usize = 32;
+        let mut hex = [0u8; 2 * SHOWN];
+        let shown = self.0.len().min(SHOWN);
+        for (i, b) in self.0[..shown].iter().enumerate() {
+            hex[2 * i] = DIGITS[usize::from(b >> 4)];
+            hex[2 * i + 1] = DIGITS[usize::from(b & 15)];
+        }
+        let hex = std::str::from_utf8(&hex[..2 * shown]).expect("ASCII digits");
+        let more = if self.0.len() > SHOWN { "…" } else { "" };
+        write!(f, "<{} bytes {hex}{more}>", self.0.len())
+    }
 }
 
 /// A server's role, as Figure 2 names them.

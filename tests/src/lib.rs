@@ -32,6 +32,7 @@ pub mod raft;
 pub mod registry;
 pub mod report;
 pub mod seeds;
+pub mod status;
 
 pub use registry::{Part, RunSpec, Scenario, find, registry};
 pub use report::{Check, Failure, FailureKind, Outcome, Report, replay_command};

@@ -420,21 +420,14 @@ fn on_off(on: bool) -> &'static str {
 }
 
 /// An applied command or snapshot, shortened: `apply 7: 4821` for an 8-byte
-/// command (shown as the tester's number), else the compact form.
+/// command (shown as the tester's number, little-endian), else the compact form.
 fn output(text: &str, max: usize) -> String {
     if let Some(rest) = text.strip_prefix("Command { index: ")
-        && let Some((index, rest)) = rest.split_once(", command: [")
-        && let Some((bytes, _)) = rest.split_once(']')
+        && let Some((index, rest)) = rest.split_once(", command: <8 bytes ")
+        && let Some((hex, _)) = rest.split_once('>')
+        && let Ok(number) = u64::from_str_radix(hex, 16)
     {
-        let bytes: Vec<u8> = bytes
-            .split(", ")
-            .filter_map(|b| b.trim().parse().ok())
-            .collect();
-        let shown = match <[u8; 8]>::try_from(bytes.as_slice()) {
-            Ok(b) => u64::from_le_bytes(b).to_string(),
-            Err(_) => format!("{} bytes", bytes.len()),
-        };
-        return format!("apply {index}: {shown}");
+        return format!("apply {index}: {}", number.swap_bytes());
     }
     compact(text, max)
 }

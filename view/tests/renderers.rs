@@ -163,7 +163,7 @@ fn records() -> Vec<TraceRecord> {
         470,
         Some(1),
         Output {
-            text: "Command { index: 1, command: [7, 0, 0, 0, 0, 0, 0, 0] }".into(),
+            text: "Command { index: 1, command: <8 bytes 0700000000000000> }".into(),
         },
     ));
     r.push(at(

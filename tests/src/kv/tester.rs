@@ -6,12 +6,11 @@ use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use std::any::Any;
-use std::fmt::Write;
-use std::panic::{self, AssertUnwindSafe};
 
 use kvraft::{ClerkNode, Completed, KvClerk, KvProtocol, KvServerNode, Op};
 use labrpc::{Action, NodeId, Observer, Sim, Time};
-use raft::Raft;
+
+use crate::status::Described;
 
 /// The simulated world of a kv scenario.
 pub type KvSim<C> = Sim<KvProtocol<<C as KvClerk>::Server>, KvTester<C>>;
@@ -58,6 +57,8 @@ pub struct KvTester<C: KvClerk> {
     pub history: Vec<Operation>,
     /// Operations completed (recorded or not): Go's "#Ops".
     pub ops: u64,
+    /// Roles and terms last written to the trace.
+    described: Described,
     _clerk: PhantomData<fn() -> C>,
 }
 
@@ -69,6 +70,7 @@ impl<C: KvClerk> Default for KvTester<C> {
             wake: Vec::new(),
             history: Vec::new(),
             ops: 0,
+            described: Described::default(),
             _clerk: PhantomData,
         }
     }
@@ -171,19 +173,9 @@ impl<C: KvClerk> Observer<KvProtocol<C::Server>> for KvTester<C> {
         Ok(())
     }
 
-    fn status(&mut self, _: NodeId, state: &dyn Any, out: &mut String) {
-        let Some(raft) = state
-            .downcast_ref::<KvServerNode<C::Server>>()
-            .map(|n| n.raft())
-        else {
-            return;
-        };
-        // A student's role() or state() may panic; then there is nothing to say.
-        let described = panic::catch_unwind(AssertUnwindSafe(|| {
-            write!(out, "{} {}", raft.role().name(), raft.state().0)
-        }));
-        if !matches!(described, Ok(Ok(()))) {
-            out.clear();
+    fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
+        if let Some(server) = state.downcast_ref::<KvServerNode<C::Server>>() {
+            self.described.describe(node, server.raft(), out);
         }
     }
 

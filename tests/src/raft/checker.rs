@@ -5,12 +5,13 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 
 use labrpc::{Action, NodeId, Observer, Sim, Time};
 use raft::{ApplyMsg, Raft, RaftNode, RaftProtocol};
+
+use crate::status::Described;
 
 /// The simulated world of a Raft scenario.
 pub type RaftSim<R> = Sim<RaftProtocol<R>, Tester<R>>;
@@ -69,6 +70,8 @@ pub struct Tester<R> {
     leaders: BTreeMap<u64, NodeId>,
     /// `snapshot` calls to make right after the current event.
     pending: Vec<(NodeId, u32, u64, Vec<u8>)>,
+    /// Roles and terms last written to the trace.
+    described: Described,
     _raft: PhantomData<fn() -> R>,
 }
 
@@ -84,6 +87,7 @@ impl<R: Raft> Tester<R> {
             snapshots,
             leaders: BTreeMap::new(),
             pending: Vec::new(),
+            described: Described::default(),
             _raft: PhantomData,
         }
     }
@@ -269,16 +273,9 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
         Ok(())
     }
 
-    fn status(&mut self, _: NodeId, state: &dyn Any, out: &mut String) {
-        let Some(raft) = state.downcast_ref::<RaftNode<R>>().map(|n| &n.0) else {
-            return;
-        };
-        // A student's role() or state() may panic; then there is nothing to say.
-        let described = panic::catch_unwind(AssertUnwindSafe(|| {
-            write!(out, "{} {}", raft.role().name(), raft.state().0)
-        }));
-        if !matches!(described, Ok(Ok(()))) {
-            out.clear();
+    fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
+        if let Some(raft) = state.downcast_ref::<RaftNode<R>>() {
+            self.described.describe(node, &raft.0, out);
         }
     }
 
