@@ -1,0 +1,74 @@
+//! The log and the timeline of every registered scenario: each recorded run
+//! renders, with a lane per server, every server's column in the log, each
+//! message decoded, and applies shown as the tester's numbers.
+
+use std::collections::BTreeSet;
+
+use labrpc::TraceEvent;
+use view::{LogOptions, Run};
+
+fn embedded_json(html: &str) -> serde_json::Value {
+    let open = "<script id=\"run-data\" type=\"application/json\">";
+    let start = html.find(open).expect("the data element") + open.len();
+    let len = html[start..].find("</script>").expect("its end");
+    serde_json::from_str(&html[start..start + len]).expect("the embedded JSON parses")
+}
+
+#[test]
+fn every_scenario_has_a_log_and_a_timeline() {
+    for scenario in tests::registry() {
+        let name = scenario.name;
+        let report = scenario.run(1, true);
+        assert!(report.passed(), "{name}: {}", report.explain());
+        assert!(!report.records.is_empty(), "{name}: nothing recorded");
+        let run = Run {
+            test: name,
+            seed: 1,
+            servers: report.servers,
+            records: &report.records,
+            failure: None,
+        };
+
+        // Every message decodes: no payload prints as undecodable bytes.
+        for r in &report.records {
+            if let TraceEvent::Send { message, .. } | TraceEvent::Reply { message, .. } = &r.event {
+                assert!(
+                    !message.text().contains("do not decode"),
+                    "{name}: {message}"
+                );
+            }
+        }
+
+        let html = view::timeline::html(&run);
+        let data = embedded_json(&html);
+        let lanes = data["lanes"].as_array().expect("lanes").len();
+        assert!(
+            lanes >= report.servers,
+            "{name}: {lanes} lanes for {} servers",
+            report.servers
+        );
+        assert!(html.contains("class=\"passed\""), "{name}");
+        assert_eq!(data["records"], report.records.len(), "{name}");
+
+        let log = view::log::render(&run, &LogOptions::default());
+        let header = log
+            .lines()
+            .find(|l| l.trim_start().starts_with("time topic"))
+            .unwrap_or_else(|| panic!("{name}: no column header in the log"));
+        for server in 0..report.servers {
+            assert!(
+                header.contains(&format!("server {server}")),
+                "{name}: no column for server {server} in {header:?}"
+            );
+        }
+        // Every server did something on the record.
+        let active: BTreeSet<usize> = report.records.iter().filter_map(|r| r.node).collect();
+        assert!(
+            (0..report.servers).all(|s| active.contains(&s)),
+            "{name}: active nodes {active:?}"
+        );
+        if name.ends_with("_2b") || name.ends_with("_2c") {
+            assert!(log.contains("apply "), "{name}: no applies in the log");
+        }
+    }
+}
