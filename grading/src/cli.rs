@@ -148,6 +148,9 @@ pub struct GradeArgs {
     /// target/raftlab/grading].
     #[arg(long, value_name = "DIR")]
     pub timelines: Option<PathBuf>,
+    /// At most N timelines per scenario (default: one for every failed job).
+    #[arg(long, value_name = "N")]
+    pub max_timelines: Option<usize>,
     /// Write no timelines for failed jobs.
     #[arg(long, conflicts_with = "timelines")]
     pub no_timelines: bool,

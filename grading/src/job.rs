@@ -75,6 +75,8 @@ pub struct JobOptions {
     pub memory_mb: u64,
     /// Where failed jobs write their timelines and pictures (None: nowhere).
     pub artifacts: Option<PathBuf>,
+    /// At most this many timelines per scenario (None: one per failed job).
+    pub max_timelines: Option<usize>,
 }
 
 impl JobResult {

@@ -220,6 +220,7 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
         timeout: Duration::from_secs(args.timeout),
         memory_mb: args.memory_mb,
         artifacts: artifacts_dir(args),
+        max_timelines: args.max_timelines,
     };
     let results = pool::run(&exe, jobs, workers, &options, interrupted.clone());
     if interrupted.load(Ordering::SeqCst) {

@@ -2,9 +2,10 @@
 //! each running its job in a child process; live progress bars; failures
 //! printed as they happen; Ctrl-C stops taking jobs and keeps what finished.
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tests::Part;
@@ -49,17 +50,38 @@ pub fn run(
     }
     drop(job_tx);
     let mut results: Vec<(usize, JobResult)> = Vec::new();
+    // Timelines written so far, per scenario (for --max-timelines).
+    let timelines: Mutex<BTreeMap<&'static str, usize>> = Mutex::new(BTreeMap::new());
+    let without_timeline = JobOptions {
+        artifacts: None,
+        ..options.clone()
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers.max(1) {
             let job_rx = job_rx.clone();
             let result_tx = result_tx.clone();
             let interrupted = &interrupted;
+            let timelines = &timelines;
+            let without_timeline = &without_timeline;
             scope.spawn(move || {
                 while let Ok((k, job)) = job_rx.recv() {
                     if interrupted.load(Ordering::SeqCst) {
                         break;
                     }
-                    let result = run_isolated(exe, &job.scenario, job.seed, options);
+                    let written =
+                        |t: &BTreeMap<&str, usize>| t.get(job.scenario.name).copied().unwrap_or(0);
+                    let full = options.max_timelines.is_some_and(|max| {
+                        written(&timelines.lock().expect("not poisoned")) >= max
+                    });
+                    let job_options = if full { without_timeline } else { options };
+                    let result = run_isolated(exe, &job.scenario, job.seed, job_options);
+                    if result.timeline.is_some() {
+                        *timelines
+                            .lock()
+                            .expect("not poisoned")
+                            .entry(job.scenario.name)
+                            .or_default() += 1;
+                    }
                     if interrupted.load(Ordering::SeqCst) {
                         break;
                     }

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
@@ -77,7 +78,9 @@ struct Graded {
 }
 
 fn grade(fault: &str, tests: &[&str], limits: &[&str]) -> Graded {
-    let out_dir = root().join(format!("target/broken-graded/{fault}"));
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::SeqCst);
+    let out_dir = root().join(format!("target/broken-graded/{fault}-{run}"));
     if out_dir.exists() {
         std::fs::remove_dir_all(&out_dir).unwrap();
     }
@@ -227,4 +230,21 @@ fn a_submission_that_does_not_compile_scores_zero_with_the_compiler_output() {
     assert_eq!(results["score"], 0.0);
     assert!(results["output"].as_str().unwrap().contains("election.rs"));
     assert!(read("junit.xml").contains("election.rs"));
+}
+
+#[test]
+fn max_timelines_caps_the_timelines_per_scenario() {
+    let g = grade(
+        "panic",
+        &["initial_election_2a"],
+        &["--seeds", "3", "--jobs", "1", "--max-timelines", "1"],
+    );
+    all_failed(&g, 3, "panicked", "injected fault");
+    let with: Vec<&Value> = g.report["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j.get("timeline").is_some())
+        .collect();
+    assert_eq!(with.len(), 1, "{}", g.report);
 }
