@@ -68,10 +68,9 @@ pub fn run(
                     if interrupted.load(Ordering::SeqCst) {
                         break;
                     }
-                    let written =
-                        |t: &BTreeMap<&str, usize>| t.get(job.scenario.name).copied().unwrap_or(0);
                     let full = options.max_timelines.is_some_and(|max| {
-                        written(&timelines.lock().expect("not poisoned")) >= max
+                        let written = timelines.lock().expect("not poisoned");
+                        written.get(job.scenario.name).copied().unwrap_or(0) >= max
                     });
                     let job_options = if full { without_timeline } else { options };
                     let result = run_isolated(exe, &job.scenario, job.seed, job_options);

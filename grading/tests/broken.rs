@@ -35,17 +35,23 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A fresh submission under `target/NAME` holding the reference's student files.
+fn reference_submission(name: &str) -> PathBuf {
+    let dir = root().join("target").join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    for d in ["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"] {
+        copy_dir(&root().join(d), &dir.join(d));
+    }
+    dir
+}
+
 /// The broken submission's directory (written once per test run).
 fn submission() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = root().join("target/broken-submission");
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).unwrap();
-        }
-        for d in ["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"] {
-            copy_dir(&root().join(d), &dir.join(d));
-        }
+        let dir = reference_submission("broken-submission");
         let peer = dir.join("raft/src/peer");
         std::fs::copy(
             root().join("grading/tests/fixtures/fault.rs"),
@@ -192,13 +198,7 @@ fn without_a_fault_it_is_the_reference_and_passes() {
 
 #[test]
 fn a_submission_that_does_not_compile_scores_zero_with_the_compiler_output() {
-    let dir = root().join("target/broken-syntax");
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-    for d in ["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"] {
-        copy_dir(&root().join(d), &dir.join(d));
-    }
+    let dir = reference_submission("broken-syntax");
     let election = dir.join("raft/src/peer/election.rs");
     let mut text = std::fs::read_to_string(&election).unwrap();
     text.push_str("\nfn half_written(term: u64 -> bool {\n");

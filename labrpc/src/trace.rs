@@ -246,7 +246,7 @@ impl Trace {
     pub(crate) fn set_recording(&mut self, on: bool) {
         match (on, self.records.is_some()) {
             // Room for a large scenario's records up front (`figure8_unreliable_2c`
-            // keeps about 33,000): growing by copying cost more than the records.
+            // keeps about 33,000), so the list is not regrown as the run goes.
             (true, false) => self.records = Some(Vec::with_capacity(RECORDS_RESERVED)),
             (false, true) => self.records = None,
             _ => {}

@@ -1,18 +1,14 @@
 //! The log and the timeline of every registered scenario: each recorded run
 //! renders, with a lane per server, every server's column in the log, each
-//! message decoded, and applies shown as the tester's numbers.
+//! message decoded, and applies in the 2B and 2C logs.
+
+mod common;
 
 use std::collections::BTreeSet;
 
+use common::embedded_json;
 use labrpc::TraceEvent;
 use view::{LogOptions, Run};
-
-fn embedded_json(html: &str) -> serde_json::Value {
-    let open = "<script id=\"run-data\" type=\"application/json\">";
-    let start = html.find(open).expect("the data element") + open.len();
-    let len = html[start..].find("</script>").expect("its end");
-    serde_json::from_str(&html[start..start + len]).expect("the embedded JSON parses")
-}
 
 #[test]
 fn every_scenario_has_a_log_and_a_timeline() {

@@ -2,6 +2,9 @@
 //! election exchange, a partition with a dropped call, a crash and restart, a
 //! student log line, a clerk request, and a failure.
 
+mod common;
+
+use common::embedded_json;
 use labrpc::trace::NetChange;
 use labrpc::{DropReason, Time, TraceEvent, TraceRecord};
 use view::{LogOptions, Run, Topic};
@@ -295,13 +298,6 @@ fn log_colours_by_topic_when_asked() {
     let log = view::log::render(&run(&records), &options);
     assert!(log.contains("\x1b[35m"), "votes in magenta");
     assert!(log.contains("\x1b[1;31m"), "faults in red");
-}
-
-fn embedded_json(html: &str) -> serde_json::Value {
-    let open = "<script id=\"run-data\" type=\"application/json\">";
-    let start = html.find(open).expect("the data element") + open.len();
-    let len = html[start..].find("</script>").expect("its end");
-    serde_json::from_str(&html[start..start + len]).expect("the embedded JSON parses")
 }
 
 #[test]
