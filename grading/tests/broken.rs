@@ -1,3 +1,4 @@
+// @solution-file
 //! Broken submissions are graded, not crashed on: a Raft that panics in a
 //! handler, loops forever in one, allocates without bound, exits, aborts or
 //! overflows its stack gets zero points for the affected scenarios, each job

@@ -1,3 +1,4 @@
+// @solution-file
 //! The handout check: the student version of this tree keeps nothing of the
 //! reference, builds, and fails its scenarios as "not implemented" naming the
 //! part; graded as a submission, it scores zero with those reasons.
@@ -28,8 +29,11 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn the_handout_builds_and_fails_as_not_implemented() {
     let grader = env!("CARGO_BIN_EXE_grading");
+    // The handout goes alone into an empty temporary directory, as a student
+    // would receive it: nothing beside it, nothing of this tree reachable.
+    let alone = std::env::temp_dir().join(format!("raftlab-handout-{}", std::process::id()));
+    let handout = alone.join("handout");
     let work = root().join("target/handout-check");
-    let handout = work.join(format!("tree-{}", std::process::id()));
     let out = Command::new(grader)
         .arg("handout")
         .arg(&handout)
@@ -61,6 +65,8 @@ fn the_handout_builds_and_fails_as_not_implemented() {
         "raft/src/peer/log.rs",
         "raft/src/peer/replication.rs",
         "kvraft/src/server/state.rs",
+        "grading/tests/broken.rs",
+        "view/tests/every_scenario.rs",
     ] {
         assert!(!handout.join(gone).exists(), "{gone} is reference-only");
     }
@@ -72,6 +78,7 @@ fn the_handout_builds_and_fails_as_not_implemented() {
         "labrpc/src/sim.rs",
         "tests/src/raft/part_2a.rs",
         "raft/src/contract.rs",
+        "lincheck/testdata/expected.tsv",
     ] {
         assert_eq!(
             std::fs::read(handout.join(same)).unwrap(),
@@ -80,20 +87,87 @@ fn the_handout_builds_and_fails_as_not_implemented() {
         );
     }
 
-    // It builds: every test compiles.
+    // It builds, and every test passes except the scenarios, which the
+    // student has yet to make pass: each of those fails as not implemented.
     let target = work.join("target");
     let cargo = env!("CARGO");
-    let build = Command::new(cargo)
+    let tests = Command::new(cargo)
         .current_dir(&handout)
-        .args(["test", "--workspace", "--no-run", "--quiet"])
+        .args([
+            "test",
+            "--workspace",
+            "--no-fail-fast",
+            "--exclude",
+            "tests",
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&tests.stdout);
+    assert!(
+        tests.status.success(),
+        "a test outside the scenarios fails in the handout:\n{stdout}\n{}",
+        String::from_utf8_lossy(&tests.stderr)
+    );
+    assert!(
+        passed_count(&stdout) >= 150,
+        "too few tests ran in the handout:\n{stdout}"
+    );
+    let tester = Command::new(cargo)
+        .current_dir(&handout)
+        .args([
+            "test",
+            "-p",
+            "tests",
+            "--lib",
+            "--test",
+            "harness",
+            "--test",
+            "determinism",
+        ])
         .env("CARGO_TARGET_DIR", &target)
         .output()
         .unwrap();
     assert!(
-        build.status.success(),
-        "the handout does not build:\n{}",
-        String::from_utf8_lossy(&build.stderr)
+        tester.status.success(),
+        "the tester's own tests fail in the handout:\n{}",
+        String::from_utf8_lossy(&tester.stdout)
     );
+    let scenarios = Command::new(cargo)
+        .current_dir(&handout)
+        .args([
+            "test",
+            "-p",
+            "tests",
+            "--no-fail-fast",
+            "--test",
+            "raft",
+            "--test",
+            "kvraft",
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&scenarios.stdout);
+    assert!(
+        !scenarios.status.success(),
+        "scenarios passed in the handout"
+    );
+    // Only the wrapper lists' consistency tests pass; no scenario does.
+    for passed in stdout.lines().filter(|l| l.ends_with(" ... ok")) {
+        assert!(
+            passed.contains("_has_a_wrapper"),
+            "passed in the handout: {passed}"
+        );
+    }
+    let failures: Vec<&str> = stdout.split("\n---- ").skip(1).collect();
+    assert!(failures.len() >= 40, "{stdout}");
+    for f in failures {
+        assert!(
+            f.contains("not yet implemented: 2A"),
+            "a scenario fails in the handout for another reason than the missing code:\n{f}"
+        );
+    }
 
     // Its scenarios fail as not implemented, naming the part.
     for (test, part) in [("initial_election_2a", "2A"), ("basic_3a", "2A")] {
@@ -146,8 +220,19 @@ fn the_handout_builds_and_fails_as_not_implemented() {
             "{t}"
         );
     }
-    std::fs::remove_dir_all(&handout).unwrap();
+    std::fs::remove_dir_all(&alone).unwrap();
     std::fs::remove_file(&results).unwrap();
+}
+
+/// The sum of the "N passed" counts of every test binary's summary line.
+fn passed_count(stdout: &str) -> usize {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: "))
+        .filter_map(|l| l.split("; ").next())
+        .filter_map(|l| l.rsplit(' ').nth(1))
+        .map(|n| n.parse::<usize>().unwrap())
+        .sum()
 }
 
 #[test]

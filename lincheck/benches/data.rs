@@ -13,7 +13,7 @@ const BUDGET: u64 = 50_000_000;
 
 fn data(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/linearizability")
+        .join("testdata")
         .join(file)
 }
 

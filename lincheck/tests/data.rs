@@ -1,4 +1,4 @@
-//! Every history of the public test data (`../shared/data/linearizability`)
+//! Every history of the public test data (`lincheck/testdata`, see its README)
 //! checked against the verdict `expected.tsv` gives it: the Jepsen etcd logs with
 //! the register model, the kv histories with the key/value model both
 //! partitioned by key and as one history. One test per file, so a failure names
@@ -17,7 +17,7 @@ const BUDGET: u64 = 50_000_000;
 
 fn data(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/linearizability")
+        .join("testdata")
         .join(file)
 }
 

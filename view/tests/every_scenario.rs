@@ -1,3 +1,4 @@
+// @solution-file
 //! The log and the timeline of every registered scenario: each recorded run
 //! renders, with a lane per server, every server's column in the log, each
 //! message decoded, and applies in the 2B and 2C logs.
