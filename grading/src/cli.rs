@@ -31,6 +31,9 @@ pub enum Command {
         /// The seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Check this submission's code instead of this tree's.
+        #[arg(long)]
+        submission: Option<PathBuf>,
     },
     /// Write the student handout of this tree to OUT_DIR.
     Handout {
@@ -46,21 +49,22 @@ pub enum Command {
         #[command(flatten)]
         reports: ReportArgs,
     },
-    /// (internal) Run one job and print its result as one JSON line.
+    /// (internal) Confine this process (landlock, seccomp, limits) and run a
+    /// command in it: how a submission's build runs.
     #[command(hide = true)]
-    Job {
-        /// The scenario.
+    SandboxExec {
+        /// Paths the command may read.
         #[arg(long)]
-        test: String,
-        /// The seed.
+        read: Vec<PathBuf>,
+        /// Paths the command may read and write.
         #[arg(long)]
-        seed: u64,
-        /// Address-space limit in MiB (0: none).
-        #[arg(long, default_value_t = 0)]
-        memory_mb: u64,
-        /// Where to write the timeline if the run fails.
+        write: Vec<PathBuf>,
+        /// The command's temporary directory (one of the writable paths).
         #[arg(long)]
-        artifacts: Option<PathBuf>,
+        tmp: PathBuf,
+        /// The command and its arguments.
+        #[arg(last = true, required = true)]
+        command: Vec<std::ffi::OsString>,
     },
 }
 
@@ -88,6 +92,10 @@ pub struct RunArgs {
     /// Write the run's HTML timeline here.
     #[arg(long)]
     pub timeline: Option<PathBuf>,
+    /// Replay this submission's code instead of this tree's (the build its
+    /// grading used).
+    #[arg(long)]
+    pub submission: Option<PathBuf>,
 }
 
 /// How points are given.
@@ -140,7 +148,7 @@ pub struct GradeArgs {
     /// Wall-clock limit per job, in seconds.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
-    /// Memory limit per job, in MiB (address space).
+    /// Memory budget per job, in MiB (what the job's allocations may hold).
     #[arg(long, default_value_t = 4096)]
     pub memory_mb: u64,
     /// Where failed jobs' HTML timelines (and kvraft's linearizability
@@ -157,6 +165,10 @@ pub struct GradeArgs {
     /// Grade the student files of this directory instead of this tree's.
     #[arg(long)]
     pub submission: Option<PathBuf>,
+    /// Fail every job whose sandbox is incomplete (a kernel without landlock
+    /// or seccomp) instead of warning once.
+    #[arg(long)]
+    pub require_sandbox: bool,
     /// Report outputs and scoring policy.
     #[command(flatten)]
     pub reports: ReportArgs,

@@ -1,37 +1,29 @@
-//! One job, (scenario, seed): its result, how a child process runs it and
-//! reports it (with a timeline of the run when it fails), and how the parent
-//! turns a child's end into a reason.
+//! One job, (scenario, seed), from the grader's side: start the harness in its
+//! own process group with a fresh key on stdin and a result channel on fd 3,
+//! keep its output within bounds, kill the whole group at the wall-clock limit,
+//! and believe only a result sealed with the key. Anything else (a clean exit
+//! without a sealed result, a forged or damaged one, a signal, a timeout) fails
+//! the job with its reason. The files a failed run leaves (timeline,
+//! linearizability picture) arrive as text in the sealed result and are
+//! written here, by the grader: the job itself can write no file.
 
-use std::io::Read;
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use command_fds::{CommandFdExt, FdMapping};
+use jobwire::{JobMessage, KEY_LEN, Key, MAX_RESULT_BYTES, RESULT_FD, Status};
 use serde::{Deserialize, Serialize};
-use tests::{Outcome, Part, Report, Scenario};
 use wait_timeout::ChildExt;
 
-/// How a job ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Every check held.
-    Passed,
-    /// A check of the tester failed.
-    Failed,
-    /// The implementation panicked.
-    Panicked,
-    /// Virtual time stopped advancing, or the scenario's virtual-time limit passed.
-    Stuck,
-    /// The job ran past its wall-clock limit and was killed.
-    TimedOut,
-    /// The job ran out of memory.
-    OutOfMemory,
-    /// The job's process exited by itself (`process::exit`) without a result.
-    Exited,
-    /// The job's process was killed by a signal (abort, stack overflow, ...).
-    Killed,
-}
+use crate::harness::Harness;
+
+/// Most bytes kept of a job's stdout and of its stderr; the rest is read and
+/// dropped, with a note.
+pub const MAX_OUTPUT: usize = 1 << 20;
 
 /// What one job produced.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -39,7 +31,7 @@ pub struct JobResult {
     /// The scenario.
     pub test: String,
     /// Its part.
-    pub part: Part,
+    pub part: String,
     /// The seed.
     pub seed: u64,
     /// How it ended.
@@ -71,12 +63,30 @@ pub struct JobResult {
 pub struct JobOptions {
     /// Wall-clock limit of a job.
     pub timeout: Duration,
-    /// Address-space limit in MiB (0: none).
+    /// Memory budget in MiB (0: none).
     pub memory_mb: u64,
-    /// Where failed jobs write their timelines and pictures (None: nowhere).
+    /// Where failed jobs' timelines and pictures go (None: nowhere).
     pub artifacts: Option<PathBuf>,
     /// At most this many timelines per scenario (None: one per failed job).
     pub max_timelines: Option<usize>,
+    /// Fail a job whose sandbox is incomplete instead of warning once.
+    pub require_sandbox: bool,
+    /// What `grading run` needs besides test and seed to replay a job
+    /// (` --submission DIR` for a submission).
+    pub replay_suffix: String,
+}
+
+/// One job to run.
+#[derive(Clone, Debug)]
+pub struct JobSpec<'a> {
+    /// The scenario.
+    pub test: &'a str,
+    /// Its part.
+    pub part: &'a str,
+    /// The seed.
+    pub seed: u64,
+    /// Ask for the timeline if it fails.
+    pub timeline: bool,
 }
 
 impl JobResult {
@@ -97,287 +107,274 @@ impl JobResult {
         out
     }
 
-    fn from_report(scenario: &Scenario, report: &Report, wall: Duration) -> JobResult {
-        let (outcome, reason) = match &report.outcome {
-            Outcome::Passed => (Status::Passed, String::new()),
-            Outcome::Failed { kind, message } => {
-                let status = match kind {
-                    tests::FailureKind::Panicked => Status::Panicked,
-                    tests::FailureKind::Livelock | tests::FailureKind::TimeLimit => Status::Stuck,
-                    tests::FailureKind::Check | tests::FailureKind::Decode => Status::Failed,
-                };
-                (status, message.clone())
-            }
-        };
+    fn new(job: &JobSpec<'_>, options: &JobOptions, outcome: Status, reason: String) -> Self {
         JobResult {
-            test: scenario.name.to_string(),
-            part: scenario.part,
-            seed: report.seed,
+            test: job.test.to_string(),
+            part: job.part.to_string(),
+            seed: job.seed,
             outcome,
             reason,
-            wall_ms: wall.as_millis() as u64,
-            virtual_ms: report.virtual_ms,
-            rpcs: report.rpcs,
-            bytes: report.bytes,
-            trace_digest: format!("{:016x}", report.trace_digest),
-            replay: report.replay.clone(),
-            timeline: None,
-            linearizability: None,
-        }
-    }
-
-    /// A job that produced no report (the process died).
-    fn died(
-        scenario: &Scenario,
-        seed: u64,
-        outcome: Status,
-        reason: String,
-        wall: Duration,
-    ) -> JobResult {
-        JobResult {
-            test: scenario.name.to_string(),
-            part: scenario.part,
-            seed,
-            outcome,
-            reason,
-            wall_ms: wall.as_millis() as u64,
+            wall_ms: 0,
             virtual_ms: 0,
             rpcs: 0,
             bytes: 0,
             trace_digest: String::new(),
-            replay: tests::replay_command(scenario.name, seed),
+            replay: format!(
+                "cargo run --release -p grading -- run --test {} --seed {}{}",
+                job.test, job.seed, options.replay_suffix
+            ),
             timeline: None,
             linearizability: None,
         }
     }
 }
 
-/// Runs the job in this process (the child's side) and returns its result.
-/// A run that ends in failure is replayed with full records, and its timeline
-/// written under `artifacts` (with a kvraft history's picture, which the
-/// tester writes under `$RAFTLAB_OUT_DIR`).
-pub fn run_here(scenario: &Scenario, seed: u64, artifacts: Option<&Path>) -> JobResult {
+/// Set once the grader has said that the sandbox is incomplete.
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Runs one job in a fresh harness process and classifies how it ended.
+pub fn run(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobResult {
     let start = Instant::now();
-    let report = scenario.run(seed, false);
-    let mut result = JobResult::from_report(scenario, &report, start.elapsed());
-    if result.passed() {
-        return result;
+    let mut result = run_child(harness, job, options);
+    result.wall_ms = start.elapsed().as_millis() as u64;
+    result
+}
+
+fn run_child(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobResult {
+    let died = |outcome, reason| JobResult::new(job, options, outcome, reason);
+    let mut key = [0u8; KEY_LEN];
+    if let Err(e) = getrandom::fill(&mut key) {
+        return died(
+            Status::Rejected,
+            format!("no randomness for the job's key: {e}"),
+        );
     }
-    let picture = tests::kv::linearizability::picture_path(scenario.name, seed);
-    if result.reason.contains(&picture.display().to_string()) {
-        result.linearizability = Some(picture.display().to_string());
+    let key = Key(key);
+    let (mut channel, channel_end) = match std::io::pipe() {
+        Ok(pair) => pair,
+        Err(e) => return died(Status::Rejected, format!("cannot make a pipe: {e}")),
+    };
+    let mut command = harness.command("job");
+    command
+        .args(["--test", job.test, "--seed"])
+        .arg(job.seed.to_string())
+        .arg("--memory-mb")
+        .arg(options.memory_mb.to_string())
+        .arg("--cpu-seconds")
+        .arg(options.timeout.as_secs().saturating_add(1).to_string());
+    if job.timeline {
+        command.arg("--timeline");
     }
-    if let Some(dir) = artifacts {
-        match write_timeline(scenario, &report, dir) {
-            Ok(path) => result.timeline = Some(path.display().to_string()),
-            Err(e) => result.reason.push_str(&format!(" (no timeline: {e})")),
+    command
+        .env_clear()
+        .env("RUST_BACKTRACE", "0")
+        .current_dir("/")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    if let Err(e) = command.fd_mappings(vec![FdMapping {
+        parent_fd: channel_end.into(),
+        child_fd: RESULT_FD,
+    }]) {
+        return died(
+            Status::Rejected,
+            format!("cannot pass the result channel: {e}"),
+        );
+    }
+    let spawned = command.spawn();
+    // The command holds our copy of the channel's write end: close it, or the
+    // channel never reaches its end.
+    drop(command);
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => {
+            return died(Status::Exited, format!("cannot start the harness: {e}"));
+        }
+    };
+    let group = nix::unistd::Pid::from_raw(child.id() as i32);
+    let kill_group = || {
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        // A harness that exits before reading its key fails below.
+        let _ = stdin.write_all(&key.0);
+    }
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let (out, err, sealed, status) = std::thread::scope(|scope| {
+        let out = scope.spawn(move || read_capped(stdout, MAX_OUTPUT));
+        let err = scope.spawn(move || read_capped(stderr, MAX_OUTPUT));
+        let sealed = scope.spawn(move || {
+            let (bytes, cut) = read_capped(&mut channel, MAX_RESULT_BYTES);
+            (bytes, cut)
+        });
+        let status = match child.wait_timeout(options.timeout) {
+            Ok(Some(status)) => Ok(status),
+            Ok(None) => Err(None),
+            Err(e) => Err(Some(e)),
+        };
+        // Whatever is left of the group goes, so the pipes reach their ends.
+        kill_group();
+        if status.is_err() {
+            let _ = child.wait();
+        }
+        (
+            out.join().unwrap_or_default(),
+            err.join().unwrap_or_default(),
+            sealed.join().unwrap_or_default(),
+            status,
+        )
+    });
+    let err_text = output_text(&err);
+    let _ = out;
+    let (sealed, sealed_cut) = sealed;
+    if sealed_cut {
+        return died(
+            Status::Rejected,
+            format!("the job's result channel carried more than {MAX_RESULT_BYTES} bytes"),
+        );
+    }
+    if !sealed.is_empty() {
+        return match JobMessage::open(&key, &sealed, job.test, job.seed) {
+            Ok(message) => accept(job, options, message),
+            Err(e) => died(
+                Status::Rejected,
+                format!("the job's result channel did not carry its sealed result: {e}"),
+            ),
+        };
+    }
+    let status = match status {
+        Ok(status) => status,
+        Err(None) => {
+            return died(
+                Status::TimedOut,
+                format!(
+                    "timed out: still running after {} s of wall-clock time (the whole process group was killed)",
+                    options.timeout.as_secs()
+                ),
+            );
+        }
+        Err(Some(e)) => return died(Status::Killed, format!("lost the job's process: {e}")),
+    };
+    let tail = last_lines(&err_text, 6);
+    match status.code() {
+        Some(code) => died(
+            Status::Exited,
+            format!("exited with code {code} without a sealed result: {tail}"),
+        ),
+        None => {
+            let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+            let (name, outcome) = match signal {
+                Some(24) => ("signal 24, SIGXCPU: its CPU-time limit", Status::TimedOut),
+                Some(6) => ("signal 6, SIGABRT", Status::Killed),
+                Some(9) => ("signal 9, SIGKILL", Status::Killed),
+                Some(11) => ("signal 11, SIGSEGV", Status::Killed),
+                _ => ("a signal", Status::Killed),
+            };
+            let why = if err_text.contains("has overflowed its stack") {
+                "a stack overflow (unbounded recursion?)"
+            } else if signal == Some(6) {
+                "the process aborted"
+            } else if signal == Some(24) {
+                "it used more CPU time than its wall-clock limit"
+            } else {
+                "killed from outside, or a crash"
+            };
+            died(outcome, format!("killed by {name}: {why}: {tail}"))
+        }
+    }
+}
+
+/// A genuine result: its figures, and its files written where the grader keeps them.
+fn accept(job: &JobSpec<'_>, options: &JobOptions, message: JobMessage) -> JobResult {
+    if !message.sandbox.missing.is_empty() {
+        let missing = message.sandbox.missing.join("; ");
+        if options.require_sandbox {
+            return JobResult::new(
+                job,
+                options,
+                Status::Rejected,
+                format!("the sandbox is incomplete and --require-sandbox was given: {missing}"),
+            );
+        }
+        if !WARNED.swap(true, Ordering::SeqCst) {
+            eprintln!("warning: jobs run with an incomplete sandbox: {missing}");
+        }
+    }
+    let Some(run) = message.run else {
+        return JobResult::new(
+            job,
+            options,
+            Status::OutOfMemory,
+            format!(
+                "out of memory: its allocations passed the budget of {} MiB",
+                options.memory_mb
+            ),
+        );
+    };
+    let mut result = JobResult::new(job, options, run.status, run.reason);
+    result.virtual_ms = run.virtual_ms;
+    result.rpcs = run.rpcs;
+    result.bytes = run.bytes;
+    result.trace_digest = run.trace_digest;
+    if let Some(note) = message.note {
+        result.reason.push_str(&format!(" ({note})"));
+    }
+    if let Some(dir) = &options.artifacts {
+        let name = format!("{}-seed{}.html", job.test, job.seed);
+        for (html, sub, slot) in [
+            (message.timeline, "timelines", &mut result.timeline),
+            (
+                message.linearizability,
+                "linearizability",
+                &mut result.linearizability,
+            ),
+        ] {
+            let Some(html) = html else { continue };
+            match write_atomically(&dir.join(sub), &name, &html) {
+                Ok(path) => *slot = Some(path.display().to_string()),
+                Err(e) => result.reason.push_str(&format!(" (no {sub}: {e})")),
+            }
         }
     }
     result
 }
 
-/// Replays a failed run with full records and writes its timeline as
-/// `<dir>/timelines/<test>-seed<seed>.html`.
-fn write_timeline(scenario: &Scenario, failed: &Report, dir: &Path) -> Result<PathBuf, String> {
-    let replay = scenario.run(failed.seed, true);
-    if replay.trace_digest != failed.trace_digest {
-        return Err(format!(
-            "the replay took different steps (trace digest {:016x}, first run {:016x}): \
-             the implementation is not deterministic; try `grading determinism --test {} --seed {}`",
-            replay.trace_digest, failed.trace_digest, scenario.name, failed.seed
-        ));
-    }
-    let failure = match &replay.outcome {
-        Outcome::Passed => None,
-        Outcome::Failed { message, .. } => Some(message.as_str()),
-    };
-    let run = view::Run {
-        test: scenario.name,
-        seed: failed.seed,
-        servers: replay.servers,
-        records: &replay.records,
-        failure,
-    };
-    let dir = dir.join("timelines");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let path = dir.join(format!("{}-seed{}.html", scenario.name, failed.seed));
-    let partial = path.with_extension("html.partial");
-    std::fs::write(&partial, view::timeline::html(&run))
+fn write_atomically(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(name);
+    let partial = dir.join(format!("{name}.partial"));
+    std::fs::write(&partial, text)
         .and_then(|()| std::fs::rename(&partial, &path))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
 
-/// The child's side: limits its own address space, runs the job, prints the
-/// result as one JSON line on stdout.
-pub fn child_main(
-    scenario: &Scenario,
-    seed: u64,
-    memory_mb: u64,
-    artifacts: Option<&Path>,
-) -> Result<(), String> {
-    if memory_mb > 0 {
-        let bytes = memory_mb.saturating_mul(1 << 20);
-        rlimit::setrlimit(rlimit::Resource::AS, bytes, bytes)
-            .map_err(|e| format!("cannot set the memory limit: {e}"))?;
+/// Reads `from` to its end, keeping at most `cap` bytes; whether it was cut.
+fn read_capped(mut from: impl Read, cap: usize) -> (Vec<u8>, bool) {
+    let mut kept = Vec::new();
+    let mut cut = false;
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = cap.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+                cut |= n > room;
+            }
+        }
     }
-    let result = run_here(scenario, seed, artifacts);
-    let line = serde_json::to_string(&result).map_err(|e| e.to_string())?;
-    println!("{RESULT_PREFIX}{line}");
-    Ok(())
+    (kept, cut)
 }
 
-/// Marks the result line among whatever else the child printed.
-const RESULT_PREFIX: &str = "@@raftlab-result ";
-
-/// The parent's side: runs the job in a child process of `exe` under the
-/// limits, and classifies how it ended.
-pub fn run_isolated(exe: &Path, scenario: &Scenario, seed: u64, options: &JobOptions) -> JobResult {
-    let JobOptions {
-        timeout, memory_mb, ..
-    } = *options;
-    let start = Instant::now();
-    let mut command = Command::new(exe);
-    command
-        .args(["job", "--test", scenario.name, "--seed"])
-        .arg(seed.to_string())
-        .arg("--memory-mb")
-        .arg(memory_mb.to_string())
-        .env("RUST_BACKTRACE", "0");
-    if let Some(dir) = &options.artifacts {
-        command
-            .arg("--artifacts")
-            .arg(dir)
-            .env("RAFTLAB_OUT_DIR", dir);
+fn output_text((bytes, cut): &(Vec<u8>, bool)) -> String {
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    if *cut {
+        text.push_str(&format!("\n(output cut at {} MiB)", MAX_OUTPUT >> 20));
     }
-    let spawned = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(e) => {
-            return JobResult::died(
-                scenario,
-                seed,
-                Status::Exited,
-                format!("cannot start the job's process: {e}"),
-                start.elapsed(),
-            );
-        }
-    };
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = stderr.read_to_end(&mut text);
-        String::from_utf8_lossy(&text).into_owned()
-    });
-    let status = match child.wait_timeout(timeout) {
-        Ok(Some(status)) => Some(status),
-        Ok(None) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            None
-        }
-        Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return JobResult::died(
-                scenario,
-                seed,
-                Status::Killed,
-                format!("lost the job's process: {e}"),
-                start.elapsed(),
-            );
-        }
-    };
-    let wall = start.elapsed();
-    let out = out_reader.join().unwrap_or_default();
-    let err = err_reader.join().unwrap_or_default();
-    let Some(status) = status else {
-        return JobResult::died(
-            scenario,
-            seed,
-            Status::TimedOut,
-            format!(
-                "timed out: still running after {} s of wall-clock time (an infinite loop in a handler?)",
-                timeout.as_secs()
-            ),
-            wall,
-        );
-    };
-    if let Some(line) = out
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix(RESULT_PREFIX))
-        && let Ok(mut result) = serde_json::from_str::<JobResult>(line)
-    {
-        result.wall_ms = wall.as_millis() as u64;
-        return result;
-    }
-    let tail = last_lines(&err, 6);
-    if err.contains("memory allocation of")
-        || err.contains("out of memory")
-        || err.contains("capacity overflow")
-    {
-        return JobResult::died(
-            scenario,
-            seed,
-            Status::OutOfMemory,
-            format!("out of memory (limit {memory_mb} MiB): {tail}"),
-            wall,
-        );
-    }
-    match status.code() {
-        Some(code) => JobResult::died(
-            scenario,
-            seed,
-            Status::Exited,
-            format!("exited with code {code} without a result: {tail}"),
-            wall,
-        ),
-        None => {
-            let signal = signal_of(&status);
-            let name = match signal {
-                Some(6) => "signal 6, SIGABRT".to_string(),
-                Some(9) => "signal 9, SIGKILL".to_string(),
-                Some(11) => "signal 11, SIGSEGV".to_string(),
-                Some(s) => format!("signal {s}"),
-                None => "a signal".to_string(),
-            };
-            let why = if err.contains("has overflowed its stack") {
-                "a stack overflow (unbounded recursion?)"
-            } else if signal == Some(6) {
-                "the process aborted"
-            } else {
-                "killed from outside, or a crash"
-            };
-            JobResult::died(
-                scenario,
-                seed,
-                Status::Killed,
-                format!("killed by {name}: {why}: {tail}"),
-                wall,
-            )
-        }
-    }
-}
-
-#[cfg(unix)]
-fn signal_of(status: &std::process::ExitStatus) -> Option<i32> {
-    std::os::unix::process::ExitStatusExt::signal(status)
-}
-
-#[cfg(not(unix))]
-fn signal_of(_: &std::process::ExitStatus) -> Option<i32> {
-    None
+    text
 }
 
 fn last_lines(text: &str, n: usize) -> String {

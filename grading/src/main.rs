@@ -8,6 +8,7 @@
 
 mod cli;
 mod handout;
+mod harness;
 mod job;
 mod plan;
 mod pool;
@@ -15,7 +16,7 @@ mod reports;
 mod score;
 mod submission;
 
-use std::io::IsTerminal;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 
 use crate::cli::{Cli, Command, GradeArgs, RunArgs};
+use crate::harness::Harness;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -32,17 +34,19 @@ fn main() -> ExitCode {
         None => grade(&cli.grade),
         Some(Command::List) => list(),
         Some(Command::Run(args)) => run(&args),
-        Some(Command::Determinism { test, seed }) => determinism(&test, seed),
-        Some(Command::Handout { out_dir }) => handout(&out_dir),
-        Some(Command::Merge { files, reports }) => merge(&files, &reports),
-        Some(Command::Job {
+        Some(Command::Determinism {
             test,
             seed,
-            memory_mb,
-            artifacts,
-        }) => tests::find(&test)
-            .and_then(|s| job::child_main(&s, seed, memory_mb, artifacts.as_deref()))
-            .map(|()| true),
+            submission,
+        }) => determinism(&test, seed, submission.as_deref()),
+        Some(Command::Handout { out_dir }) => handout(&out_dir),
+        Some(Command::Merge { files, reports }) => merge(&files, &reports),
+        Some(Command::SandboxExec {
+            read,
+            write,
+            tmp,
+            command,
+        }) => submission::sandbox_exec(read, write, &tmp, &command),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -62,84 +66,77 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The harness of this tree, built as `cargo test --release` builds it.
+fn tree_harness() -> Result<Harness, String> {
+    harness::build(&root(), None, None, false)
+}
+
+/// The harness to run: this tree's, or a submission's (built against the handout).
+fn harness_for(submission: Option<&Path>) -> Result<Harness, String> {
+    match submission {
+        None => tree_harness(),
+        Some(dir) => submission::build(&root(), dir),
+    }
+}
+
 fn list() -> Result<bool, String> {
+    let listing = tree_harness()?.listing()?;
     println!("{:<58} {:<5} {:>6}", "scenario", "part", "points");
-    for s in tests::registry() {
-        println!("{:<58} {:<5} {:>6}", s.name, s.part.name(), s.points);
+    for s in &listing.scenarios {
+        println!("{:<58} {:<5} {:>6}", s.name, s.part, s.points);
     }
     Ok(true)
 }
 
+/// `grading run`: the harness of the tree (or submission) replays the run in
+/// the foreground; this process becomes it.
 fn run(args: &RunArgs) -> Result<bool, String> {
-    let scenario = tests::find(&args.test)?;
-    let topics = args
-        .topics
-        .iter()
-        .map(|t| view::Topic::parse(t))
-        .collect::<Result<Vec<_>, _>>()?;
-    let record = args.log || args.timeline.is_some();
-    let start = Instant::now();
-    let report = scenario.run(args.seed, record);
-    let wall = start.elapsed();
-    let failure = match &report.outcome {
-        tests::Outcome::Passed => None,
-        tests::Outcome::Failed { message, .. } => Some(message.as_str()),
-    };
-    let view_run = view::Run {
-        test: scenario.name,
-        seed: args.seed,
-        servers: report.servers,
-        records: &report.records,
-        failure,
-    };
+    let harness = harness_for(args.submission.as_deref())?;
+    let mut command = harness.command("run");
+    command
+        .args(["--test", &args.test, "--seed"])
+        .arg(args.seed.to_string());
+    if args.json {
+        command.arg("--json");
+    }
     if args.log {
-        let options = view::LogOptions {
-            servers: args.servers.clone(),
-            topics,
-            colour: std::io::stdout().is_terminal(),
-        };
-        print!("{}", view::log::render(&view_run, &options));
+        command.arg("--log");
+    }
+    for s in &args.servers {
+        command.arg("--servers").arg(s.to_string());
+    }
+    for t in &args.topics {
+        command.arg("--topics").arg(t);
     }
     if let Some(path) = &args.timeline {
-        std::fs::write(path, view::timeline::html(&view_run))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("timeline: {}", path.display());
+        command.arg("--timeline").arg(path);
     }
-    if args.json {
-        let value = serde_json::json!({
-            "test": report.test,
-            "seed": report.seed,
-            "passed": report.passed(),
-            "outcome": report.outcome,
-            "virtual_ms": report.virtual_ms,
-            "wall_ms": wall.as_millis() as u64,
-            "rpcs": report.rpcs,
-            "bytes": report.bytes,
-            "trace_digest": format!("{:016x}", report.trace_digest),
-            "replay": report.replay,
-        });
-        println!("{value}");
-    } else {
-        println!("{}", report.summary());
-        if !report.passed() {
-            println!("{}", report.explain());
-        }
+    if let Some(dir) = &args.submission {
+        command.arg("--replay").arg(format!(
+            "cargo run --release -p grading -- run --test {} --seed {} --submission {}",
+            args.test,
+            args.seed,
+            dir.display()
+        ));
     }
-    Ok(report.passed())
+    Err(format!(
+        "cannot run the harness {}: {}",
+        harness.exe.display(),
+        command.exec()
+    ))
 }
 
-fn determinism(test: &str, seed: u64) -> Result<bool, String> {
-    let scenario = tests::find(test)?;
-    match tests::determinism::check(&scenario, seed) {
-        Ok(digest) => {
-            println!("{test} seed {seed}: deterministic (two runs, digest {digest:016x})");
-            Ok(true)
-        }
-        Err(e) => {
-            println!("{e}");
-            Ok(false)
-        }
-    }
+fn determinism(test: &str, seed: u64, submission: Option<&Path>) -> Result<bool, String> {
+    let harness = harness_for(submission)?;
+    let mut command = harness.command("determinism");
+    command
+        .args(["--test", test, "--seed"])
+        .arg(seed.to_string());
+    Err(format!(
+        "cannot run the harness {}: {}",
+        harness.exe.display(),
+        command.exec()
+    ))
 }
 
 fn handout(out: &Path) -> Result<bool, String> {
@@ -153,11 +150,25 @@ fn handout(out: &Path) -> Result<bool, String> {
 
 fn merge(files: &[PathBuf], reports: &cli::ReportArgs) -> Result<bool, String> {
     let mut results = Vec::new();
+    let mut listing: Option<jobwire::Listing> = None;
     for f in files {
-        results.extend(reports::read_json(f)?);
+        let report = reports::read_json(f)?;
+        match &listing {
+            None => listing = Some(report.listing),
+            Some(l) if *l != report.listing => {
+                return Err(format!(
+                    "{} was graded from other scenarios or points than {}",
+                    f.display(),
+                    files[0].display()
+                ));
+            }
+            Some(_) => {}
+        }
+        results.extend(report.jobs);
     }
-    let scores = reports::write_all(reports, &results, 0.0)?;
-    print!("{}", score::table(&results, &scores));
+    let listing = listing.expect("clap requires at least one file");
+    let scores = reports::write_all(reports, &listing, &results, 0.0)?;
+    print!("{}", score::table(&results, &scores, &listing.parts));
     Ok(results.iter().all(job::JobResult::passed))
 }
 
@@ -184,22 +195,25 @@ fn artifacts_dir(args: &GradeArgs) -> Option<PathBuf> {
 
 fn grade(args: &GradeArgs) -> Result<bool, String> {
     let started = Instant::now();
-    let jobs = plan::jobs(args)?;
-    let exe = match &args.submission {
-        None => std::env::current_exe()
-            .map_err(|e| format!("cannot find the grader's own binary: {e}"))?,
+    // The scenarios come from this tree's harness, whatever is graded: a
+    // submission is built against this tree's handout, so it has the same ones.
+    let tree = tree_harness()?;
+    let listing = tree.listing()?;
+    let jobs = plan::jobs(args, &listing)?;
+    let harness = match &args.submission {
+        None => tree,
         Some(dir) => {
             eprintln!("building the submission in {} ...", dir.display());
             match submission::build(&root(), dir) {
-                Ok(exe) => exe,
+                Ok(harness) => harness,
                 Err(e) => {
                     let scenarios: std::collections::BTreeMap<&str, u32> = jobs
                         .iter()
-                        .map(|j| (j.scenario.name, j.scenario.points))
+                        .map(|j| (j.scenario.name.as_str(), j.scenario.points))
                         .collect();
                     let max_score = scenarios.values().map(|&p| f64::from(p)).sum();
                     let wall = started.elapsed().as_secs_f64();
-                    reports::write_error(&args.reports, &e, max_score, wall)
+                    reports::write_error(&args.reports, &listing, &e, max_score, wall)
                         .map_err(|w| format!("{e}\n(and the reports: {w})"))?;
                     return Err(e);
                 }
@@ -221,16 +235,34 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
         memory_mb: args.memory_mb,
         artifacts: artifacts_dir(args),
         max_timelines: args.max_timelines,
+        require_sandbox: args.require_sandbox,
+        replay_suffix: args
+            .submission
+            .as_ref()
+            .map(|d| format!(" --submission {}", d.display()))
+            .unwrap_or_default(),
     };
-    let results = pool::run(&exe, jobs, workers, &options, interrupted.clone());
+    let results = pool::run(
+        &harness,
+        &listing.parts,
+        jobs,
+        workers,
+        &options,
+        interrupted.clone(),
+    );
     if interrupted.load(Ordering::SeqCst) {
         eprintln!(
             "interrupted: reporting the {} of {total_jobs} jobs that finished",
             results.len()
         );
     }
-    let scores = reports::write_all(&args.reports, &results, started.elapsed().as_secs_f64())?;
-    print!("{}", score::table(&results, &scores));
+    let scores = reports::write_all(
+        &args.reports,
+        &listing,
+        &results,
+        started.elapsed().as_secs_f64(),
+    )?;
+    print!("{}", score::table(&results, &scores, &listing.parts));
     println!("wall time {:.1} s", started.elapsed().as_secs_f64());
     Ok(results.len() == total_jobs && results.iter().all(job::JobResult::passed))
 }

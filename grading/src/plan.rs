@@ -1,15 +1,15 @@
 //! Which jobs a grading run has: the selected scenarios × seeds, and the shard
 //! of them this machine runs.
 
-use tests::{Part, Scenario};
+use jobwire::{Listing, ScenarioInfo};
 
 use crate::cli::GradeArgs;
 
 /// One job: a scenario and a seed.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Job {
     /// The scenario.
-    pub scenario: Scenario,
+    pub scenario: ScenarioInfo,
     /// The seed.
     pub seed: u64,
 }
@@ -29,38 +29,65 @@ pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
 }
 
 /// The scenarios the options select, in registry order.
-pub fn select(args: &GradeArgs) -> Result<Vec<Scenario>, String> {
-    let parts: Vec<Part> = args
+pub fn select(args: &GradeArgs, listing: &Listing) -> Result<Vec<ScenarioInfo>, String> {
+    let parts: Vec<&str> = args
         .part
         .iter()
         .map(|p| {
-            Part::parse(p).ok_or_else(|| {
-                let names: Vec<&str> = Part::ALL.iter().map(|p| p.name()).collect();
-                format!("unknown part {p:?}; the parts are {}", names.join(", "))
-            })
+            listing
+                .parts
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(p.trim()))
+                .map(String::as_str)
+                .ok_or_else(|| {
+                    format!(
+                        "unknown part {p:?}; the parts are {}",
+                        listing.parts.join(", ")
+                    )
+                })
         })
         .collect::<Result<_, _>>()?;
     for name in &args.test {
-        tests::find(name)?;
+        find(listing, name)?;
     }
-    Ok(tests::registry()
-        .into_iter()
-        .filter(|s| parts.is_empty() || parts.contains(&s.part))
-        .filter(|s| args.test.is_empty() || args.test.iter().any(|t| t == s.name))
+    Ok(listing
+        .scenarios
+        .iter()
+        .filter(|s| parts.is_empty() || parts.contains(&s.part.as_str()))
+        .filter(|s| args.test.is_empty() || args.test.contains(&s.name))
+        .cloned()
         .collect())
+}
+
+/// The scenario called `name`, or an error listing the known names.
+pub fn find<'a>(listing: &'a Listing, name: &str) -> Result<&'a ScenarioInfo, String> {
+    listing
+        .scenarios
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = listing.scenarios.iter().map(|s| s.name.as_str()).collect();
+            format!(
+                "unknown scenario \"{name}\"; the known ones are:\n  {}",
+                names.join("\n  ")
+            )
+        })
 }
 
 /// Every job of the selection, then only this shard's: job number `j` (in
 /// scenario-major order) belongs to shard `j mod N + 1`.
-pub fn jobs(args: &GradeArgs) -> Result<Vec<Job>, String> {
+pub fn jobs(args: &GradeArgs, listing: &Listing) -> Result<Vec<Job>, String> {
     if args.seeds == 0 {
         return Err("--seeds must be at least 1".into());
     }
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let mut all = Vec::new();
-    for scenario in select(args)? {
+    for scenario in select(args, listing)? {
         for seed in args.seed_start..args.seed_start.saturating_add(args.seeds) {
-            all.push(Job { scenario, seed });
+            all.push(Job {
+                scenario: scenario.clone(),
+                seed,
+            });
         }
     }
     Ok(match shard {

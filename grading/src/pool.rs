@@ -3,20 +3,20 @@
 //! printed as they happen; Ctrl-C stops taking jobs and keeps what finished.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use tests::Part;
 
-use crate::job::{JobOptions, JobResult, run_isolated};
+use crate::harness::Harness;
+use crate::job::{JobOptions, JobResult, JobSpec};
 use crate::plan::Job;
 
 /// Runs `jobs` and returns the results of those that finished (in job order).
 /// `interrupted` is set by Ctrl-C.
 pub fn run(
-    exe: &Path,
+    harness: &Harness,
+    parts: &[String],
     jobs: Vec<Job>,
     workers: usize,
     options: &JobOptions,
@@ -31,16 +31,16 @@ pub fn run(
             .with_style(style.clone())
             .with_prefix("all"),
     );
-    let mut part_bars: Vec<(Part, ProgressBar)> = Vec::new();
-    for part in Part::ALL {
-        let n = jobs.iter().filter(|j| j.scenario.part == part).count();
+    let mut part_bars: Vec<(&str, ProgressBar)> = Vec::new();
+    for part in parts {
+        let n = jobs.iter().filter(|j| j.scenario.part == *part).count();
         if n > 0 {
             let bar = multi.add(
                 ProgressBar::new(n as u64)
                     .with_style(style.clone())
-                    .with_prefix(part.name()),
+                    .with_prefix(part.clone()),
             );
-            part_bars.push((part, bar));
+            part_bars.push((part.as_str(), bar));
         }
     }
     let (job_tx, job_rx) = crossbeam_channel::unbounded::<(usize, Job)>();
@@ -51,18 +51,13 @@ pub fn run(
     drop(job_tx);
     let mut results: Vec<(usize, JobResult)> = Vec::new();
     // Timelines written so far, per scenario (for --max-timelines).
-    let timelines: Mutex<BTreeMap<&'static str, usize>> = Mutex::new(BTreeMap::new());
-    let without_timeline = JobOptions {
-        artifacts: None,
-        ..options.clone()
-    };
+    let timelines: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
     std::thread::scope(|scope| {
         for _ in 0..workers.max(1) {
             let job_rx = job_rx.clone();
             let result_tx = result_tx.clone();
             let interrupted = &interrupted;
             let timelines = &timelines;
-            let without_timeline = &without_timeline;
             scope.spawn(move || {
                 while let Ok((k, job)) = job_rx.recv() {
                     if interrupted.load(Ordering::SeqCst) {
@@ -70,15 +65,20 @@ pub fn run(
                     }
                     let full = options.max_timelines.is_some_and(|max| {
                         let written = timelines.lock().expect("not poisoned");
-                        written.get(job.scenario.name).copied().unwrap_or(0) >= max
+                        written.get(&job.scenario.name).copied().unwrap_or(0) >= max
                     });
-                    let job_options = if full { without_timeline } else { options };
-                    let result = run_isolated(exe, &job.scenario, job.seed, job_options);
+                    let spec = JobSpec {
+                        test: &job.scenario.name,
+                        part: &job.scenario.part,
+                        seed: job.seed,
+                        timeline: options.artifacts.is_some() && !full,
+                    };
+                    let result = crate::job::run(harness, &spec, options);
                     if result.timeline.is_some() {
                         *timelines
                             .lock()
                             .expect("not poisoned")
-                            .entry(job.scenario.name)
+                            .entry(job.scenario.name.clone())
                             .or_default() += 1;
                     }
                     if interrupted.load(Ordering::SeqCst) {

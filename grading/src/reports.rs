@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use jobwire::Listing;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::ReportArgs;
@@ -16,6 +17,9 @@ pub struct JsonReport {
     pub score: f64,
     /// Points possible.
     pub max_score: f64,
+    /// The scenarios graded from, with their parts and points (what
+    /// `grading merge` scores with).
+    pub listing: Listing,
     /// Every job.
     pub jobs: Vec<JobResult>,
     /// Why nothing was graded (a submission that does not build, say).
@@ -37,16 +41,18 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
 /// Writes the reports `args` asks for.
 pub fn write_all(
     args: &ReportArgs,
+    listing: &Listing,
     results: &[JobResult],
     wall_secs: f64,
 ) -> Result<Vec<ScenarioScore>, String> {
-    let scores = score(results, args.policy);
+    let scores = score(results, args.policy, listing);
     let total: f64 = scores.iter().map(|s| s.score).sum();
     let max: f64 = scores.iter().map(|s| s.max_score).sum();
     if let Some(path) = &args.json {
         let report = JsonReport {
             score: total,
             max_score: max,
+            listing: listing.clone(),
             jobs: results.to_vec(),
             error: None,
         };
@@ -59,7 +65,7 @@ pub fn write_all(
         write_file(path, &gradescope(&scores, wall_secs, None))?;
     }
     if let Some(path) = &args.junit {
-        write_file(path, &junit(results))?;
+        write_file(path, &junit(results, &listing.parts))?;
     }
     Ok(scores)
 }
@@ -68,6 +74,7 @@ pub fn write_all(
 /// of `max_score`, with `error` as the reason.
 pub fn write_error(
     args: &ReportArgs,
+    listing: &Listing,
     error: &str,
     max_score: f64,
     wall_secs: f64,
@@ -76,6 +83,7 @@ pub fn write_error(
         let report = JsonReport {
             score: 0.0,
             max_score,
+            listing: listing.clone(),
             jobs: Vec::new(),
             error: Some(error.to_string()),
         };
@@ -115,7 +123,7 @@ pub fn gradescope(scores: &[ScenarioScore], wall_secs: f64, error: Option<&str>)
                 ),
             };
             serde_json::json!({
-                "name": format!("{} ({})", s.test, s.part.name()),
+                "name": format!("{} ({})", s.test, s.part),
                 "score": s.score,
                 "max_score": s.max_score,
                 "output": output,
@@ -142,24 +150,24 @@ fn xml(text: &str) -> String {
 }
 
 /// JUnit XML: a test suite per part, a test case per job.
-pub fn junit(results: &[JobResult]) -> String {
+pub fn junit(results: &[JobResult], parts: &[String]) -> String {
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"raftlab\">\n");
-    for part in tests::Part::ALL {
-        let jobs: Vec<&JobResult> = results.iter().filter(|r| r.part == part).collect();
+    for part in parts {
+        let jobs: Vec<&JobResult> = results.iter().filter(|r| r.part == *part).collect();
         if jobs.is_empty() {
             continue;
         }
         let failures = jobs.iter().filter(|r| !r.passed()).count();
         out.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
-            part.name(),
+            part,
             jobs.len()
         ));
         for r in jobs {
             out.push_str(&format!(
                 "    <testcase classname=\"raftlab.{}\" name=\"{} seed {}\" time=\"{:.3}\"",
-                part.name(),
+                part,
                 xml(&r.test),
                 r.seed,
                 r.wall_ms as f64 / 1000.0
@@ -183,10 +191,9 @@ pub fn junit(results: &[JobResult]) -> String {
 }
 
 /// Reads shard reports back for `grading merge`.
-pub fn read_json(path: &Path) -> Result<Vec<JobResult>, String> {
+pub fn read_json(path: &Path) -> Result<JsonReport, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let report: JsonReport = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a grading JSON report: {e}", path.display()))?;
-    Ok(report.jobs)
+    serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not a grading JSON report: {e}", path.display()))
 }

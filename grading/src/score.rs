@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use tests::Part;
+use jobwire::Listing;
 
 use crate::cli::Policy;
 use crate::job::JobResult;
@@ -13,7 +13,7 @@ pub struct ScenarioScore {
     /// The scenario.
     pub test: String,
     /// Its part.
-    pub part: Part,
+    pub part: String,
     /// Seeds run.
     pub runs: u64,
     /// Seeds passed.
@@ -27,9 +27,9 @@ pub struct ScenarioScore {
 }
 
 /// Scores the results, scenario by scenario (registry order).
-pub fn score(results: &[JobResult], policy: Policy) -> Vec<ScenarioScore> {
+pub fn score(results: &[JobResult], policy: Policy, listing: &Listing) -> Vec<ScenarioScore> {
     let mut scores = Vec::new();
-    for scenario in tests::registry() {
+    for scenario in &listing.scenarios {
         let runs: Vec<&JobResult> = results.iter().filter(|r| r.test == scenario.name).collect();
         if runs.is_empty() {
             continue;
@@ -42,8 +42,8 @@ pub fn score(results: &[JobResult], policy: Policy) -> Vec<ScenarioScore> {
             Policy::Fraction => max_score * passed as f64 / runs.len() as f64,
         };
         scores.push(ScenarioScore {
-            test: scenario.name.to_string(),
-            part: scenario.part,
+            test: scenario.name.clone(),
+            part: scenario.part.clone(),
             runs: runs.len() as u64,
             passed,
             score,
@@ -64,7 +64,7 @@ pub fn score(results: &[JobResult], policy: Policy) -> Vec<ScenarioScore> {
 }
 
 /// The score table: one row per part, and the total.
-pub fn table(results: &[JobResult], scores: &[ScenarioScore]) -> String {
+pub fn table(results: &[JobResult], scores: &[ScenarioScore], parts: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -72,15 +72,15 @@ pub fn table(results: &[JobResult], scores: &[ScenarioScore]) -> String {
         "part", "seeds passed", "points", "mean wall", "max wall"
     );
     let (mut total, mut max_total) = (0.0, 0.0);
-    for part in Part::ALL {
-        let jobs: Vec<&JobResult> = results.iter().filter(|r| r.part == part).collect();
+    for part in parts {
+        let jobs: Vec<&JobResult> = results.iter().filter(|r| r.part == *part).collect();
         if jobs.is_empty() {
             continue;
         }
         let passed = jobs.iter().filter(|r| r.passed()).count();
         let (score, max): (f64, f64) = scores
             .iter()
-            .filter(|s| s.part == part)
+            .filter(|s| s.part == *part)
             .fold((0.0, 0.0), |(a, b), s| (a + s.score, b + s.max_score));
         total += score;
         max_total += max;
@@ -89,7 +89,7 @@ pub fn table(results: &[JobResult], scores: &[ScenarioScore]) -> String {
         let _ = writeln!(
             out,
             "{:<6} {:>13} {:>15} {:>9.0} ms {:>9} ms",
-            part.name(),
+            part,
             format!("{passed}/{}", jobs.len()),
             format!("{score:.1}/{max:.1}"),
             mean,

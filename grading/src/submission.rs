@@ -1,25 +1,35 @@
-//! Grading a submission: only the files students own are taken from it, into a
-//! pristine copy of this tree, which is built there; its grader binary then runs
-//! the jobs. A submission cannot change the tests, the tester or the grader.
+//! Grading a submission: its student files (only those) are laid over this
+//! tree's handout, which holds nothing instructor-only, and the harness is
+//! built there by cargo inside a sandbox that can read the toolchain, the
+//! dependencies' sources and that build tree, and nothing else of this machine:
+//! whatever the submission compiles in (`include_bytes!`, `#[path]`), it can
+//! only see what a student sees.
 //!
-//! Builds are named by a hash of every file that goes into them and kept under
-//! `target/submissions/bin`, so grading the same submission against the same
-//! tree again (another shard, another seed range) does not rebuild it; a file
-//! lock lets several graders share the work tree, one build at a time.
+//! Builds are named by the BLAKE3 hash of every file that goes into them and
+//! kept under `target/submissions/bin`, where builds cannot write and jobs
+//! cannot reach, so grading the same submission again (another shard, more
+//! seeds) reuses its harness; a file lock makes graders sharing the build
+//! tree take turns.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xxhash_rust::xxh3::Xxh3;
+use jobwire::sandbox::{Policy, confine};
 
-use crate::handout::tracked_files;
+use crate::handout;
+use crate::harness::{self, Harness};
 
 /// The directories whose files a student owns.
 pub const STUDENT_DIRS: [&str; 3] = ["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"];
 
-/// Builds the submission in `dir` against the tree at `root` and returns the
-/// path of its grader binary. Errors carry the compiler's output.
-pub fn build(root: &Path, dir: &Path) -> Result<PathBuf, String> {
+/// Most files, and most bytes, a submission may hold.
+const MAX_FILES: usize = 1000;
+const MAX_BYTES: u64 = 16 << 20;
+
+/// Builds the submission in `dir` against the handout of the tree at `root`
+/// and returns its harness. Errors carry the compiler's output.
+pub fn build(root: &Path, dir: &Path) -> Result<Harness, String> {
     if !dir.is_dir() {
         return Err(format!(
             "the submission directory {} does not exist",
@@ -43,76 +53,237 @@ pub fn build(root: &Path, dir: &Path) -> Result<PathBuf, String> {
             STUDENT_DIRS.join(", ")
         ));
     }
-    // Every file of the tree to build: this tree's, with the student's files
-    // in place of its own. Its hash names the build, so grading the same
-    // submission against the same tree again reuses the binary.
-    let mut files: Vec<(PathBuf, PathBuf)> = tracked_files(root)?
-        .into_iter()
-        .filter(|rel| !STUDENT_DIRS.iter().any(|d| rel.starts_with(d)))
-        .map(|rel| (root.join(&rel), rel))
-        .collect();
+    let mut files = Vec::new();
     for d in STUDENT_DIRS {
         list_dir(&dir.join(d), Path::new(d), &mut files)?;
     }
-    files.sort_by(|a, b| a.1.cmp(&b.1));
-    let mut hasher = Xxh3::new();
-    for (from, rel) in &files {
-        let bytes = std::fs::read(from).map_err(|e| format!("{}: {e}", from.display()))?;
-        hasher.update(rel.to_string_lossy().as_bytes());
-        hasher.update(&[0]);
-        hasher.update(&(bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
+    let total: u64 = files.iter().map(|f| f.2).sum();
+    if files.len() > MAX_FILES || total > MAX_BYTES {
+        return Err(format!(
+            "the submission holds {} files and {total} bytes in {}; at most {MAX_FILES} files and {MAX_BYTES} bytes are accepted",
+            files.len(),
+            STUDENT_DIRS.join(", ")
+        ));
     }
+
     let target = root.join("target/submissions");
-    let binary = target.join(format!("bin/grading-{:016x}", hasher.digest()));
-    std::fs::create_dir_all(target.join("bin"))
-        .map_err(|e| format!("{}: {e}", target.display()))?;
-    // One build at a time: they share the work tree and cargo's output.
+    let bin = target.join("bin");
+    let build_dir = target.join("build");
+    let work = target.join("tree");
+    for d in [&bin, &build_dir] {
+        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    // One build at a time: they share the build tree and cargo's output.
     let lock_path = target.join("build.lock");
     let lock =
         std::fs::File::create(&lock_path).map_err(|e| format!("{}: {e}", lock_path.display()))?;
     lock.lock()
         .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
-    if binary.is_file() {
-        return Ok(binary);
-    }
-    let work = root.join("target/submission-tree");
+
+    // The tree to build: the handout, with the student's files in place of
+    // its skeletons.
     if work.exists() {
         std::fs::remove_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     }
-    for (from, rel) in &files {
+    handout::write(root, &work)?;
+    for d in STUDENT_DIRS {
+        let skeleton = work.join(d);
+        if skeleton.exists() {
+            std::fs::remove_dir_all(&skeleton)
+                .map_err(|e| format!("{}: {e}", skeleton.display()))?;
+        }
+    }
+    for (from, rel, _) in &files {
         copy(from, &work.join(rel))?;
     }
-    let out = Command::new(env!("CARGO"))
-        .current_dir(&work)
-        .args(["build", "--release", "-p", "grading", "--quiet"])
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "the submission does not build:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+    let hash = tree_hash(&work)?;
+    let cached = bin.join(format!("harness-{hash}"));
+    if cached.is_file() {
+        return Ok(Harness { exe: cached });
     }
+
+    // Nothing the previous submission compiled stays readable to this one.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let _ = Command::new(&cargo)
+        .current_dir(&work)
+        .args([
+            "clean",
+            "--release",
+            "--quiet",
+            "-p",
+            "raft",
+            "-p",
+            "kvraft",
+            "-p",
+            "tester",
+        ])
+        .env("CARGO_TARGET_DIR", &build_dir)
+        .status();
+    let tmp = work.join(".tmp");
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let built = harness::build(
+        &work,
+        Some(&build_dir),
+        Some(sandbox_prefix(&work, &build_dir, &tmp)?),
+        true,
+    )
+    .map_err(|e| {
+        e.replace(
+            "the harness does not build",
+            "the submission does not build",
+        )
+    })?;
     // Into place under its name only once complete.
-    let partial = binary.with_extension("partial");
-    std::fs::copy(target.join("release/grading"), &partial)
-        .and_then(|_| std::fs::rename(&partial, &binary))
-        .map_err(|e| format!("cannot keep the submission's binary: {e}"))?;
-    Ok(binary)
+    let partial = cached.with_extension("partial");
+    std::fs::copy(&built.exe, &partial)
+        .and_then(|_| std::fs::rename(&partial, &cached))
+        .map_err(|e| format!("cannot keep the submission's harness: {e}"))?;
+    Ok(Harness { exe: cached })
 }
 
-/// Lists the files under `dir` as (source, path in the tree under `rel`).
-fn list_dir(dir: &Path, rel: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> Result<(), String> {
+/// The command prefix that runs cargo confined: it may read the system, the
+/// toolchain and the dependencies' sources, and write only the build tree,
+/// the build directory and cargo's own cache; no network.
+fn sandbox_prefix(work: &Path, build_dir: &Path, tmp: &Path) -> Result<Vec<OsString>, String> {
+    let grader =
+        std::env::current_exe().map_err(|e| format!("cannot find the grader's binary: {e}"))?;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".cargo")));
+    let rustup_home = std::env::var_os("RUSTUP_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".rustup")));
+    let mut read: Vec<PathBuf> = [
+        "/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys", "/dev",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .filter(|p| p.exists())
+    .collect();
+    read.extend(rustup_home.filter(|p| p.exists()));
+    if let Some(cargo) = std::env::var_os("CARGO").map(PathBuf::from)
+        && let Some(toolchain) = cargo.parent().and_then(Path::parent)
+    {
+        read.push(toolchain.to_path_buf());
+    }
+    let mut write = vec![
+        work.to_path_buf(),
+        build_dir.to_path_buf(),
+        tmp.to_path_buf(),
+    ];
+    write.extend(cargo_home.filter(|p| p.exists()));
+    let mut prefix: Vec<OsString> = vec![
+        grader.into(),
+        "sandbox-exec".into(),
+        "--tmp".into(),
+        tmp.into(),
+    ];
+    for p in read {
+        prefix.push("--read".into());
+        prefix.push(p.into());
+    }
+    for p in write {
+        prefix.push("--write".into());
+        prefix.push(p.into());
+    }
+    prefix.push("--".into());
+    Ok(prefix)
+}
+
+/// `grading sandbox-exec`: confines this process and becomes `command`.
+pub fn sandbox_exec(
+    read: Vec<PathBuf>,
+    write: Vec<PathBuf>,
+    tmp: &Path,
+    command: &[OsString],
+) -> Result<bool, String> {
+    use std::os::unix::process::CommandExt;
+    let report = confine(&Policy {
+        read,
+        write,
+        address_space: None,
+        cpu_seconds: Some(1800),
+        file_size: None,
+        single_process: false,
+    });
+    if !report.missing.is_empty() {
+        eprintln!(
+            "warning: the submission's build runs with an incomplete sandbox: {}",
+            report.missing.join("; ")
+        );
+    }
+    let mut c = Command::new(&command[0]);
+    c.args(&command[1..])
+        .env_clear()
+        .env("TMPDIR", tmp)
+        .env("CARGO_NET_OFFLINE", "true")
+        .env("CARGO_TERM_COLOR", "never");
+    for var in [
+        "PATH",
+        "HOME",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "RUSTUP_TOOLCHAIN",
+        "CARGO_TARGET_DIR",
+        "RUSTC",
+    ] {
+        if let Some(v) = std::env::var_os(var) {
+            c.env(var, v);
+        }
+    }
+    Err(format!(
+        "cannot run {}: {}",
+        command[0].to_string_lossy(),
+        c.exec()
+    ))
+}
+
+/// The BLAKE3 hash of every file under `dir` (paths and contents), as hex.
+fn tree_hash(dir: &Path) -> Result<String, String> {
+    let mut files = Vec::new();
+    list_dir(dir, Path::new(""), &mut files)?;
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut hasher = blake3::Hasher::new();
+    for (from, rel, len) in &files {
+        let bytes = std::fs::read(from).map_err(|e| format!("{}: {e}", from.display()))?;
+        hasher.update(rel.to_string_lossy().as_bytes());
+        hasher.update(&[0]);
+        hasher.update(&len.to_le_bytes());
+        hasher.update(&bytes);
+    }
+    Ok(hasher.finalize().to_hex()[..32].to_string())
+}
+
+/// Lists the regular files under `dir` as (source, path under `rel`, size),
+/// never following a link: a link in a submission is an error.
+fn list_dir(dir: &Path, rel: &Path, out: &mut Vec<(PathBuf, PathBuf, u64)>) -> Result<(), String> {
     for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let entry = entry.map_err(|e| e.to_string())?;
         let path = entry.path();
         let name = rel.join(entry.file_name());
-        if path.is_dir() {
+        let meta =
+            std::fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_symlink() {
+            return Err(format!(
+                "{} is a symbolic link; a submission holds regular files only",
+                path.display()
+            ));
+        } else if meta.is_dir() {
             list_dir(&path, &name, out)?;
+        } else if meta.is_file() {
+            out.push((path, name, meta.len()));
         } else {
-            out.push((path, name));
+            return Err(format!(
+                "{} is not a regular file; a submission holds regular files only",
+                path.display()
+            ));
+        }
+        if out.len() > MAX_FILES {
+            return Err(format!(
+                "{} holds more than {MAX_FILES} files",
+                dir.display()
+            ));
         }
     }
     Ok(())

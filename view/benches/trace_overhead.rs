@@ -12,7 +12,7 @@ const TEST: &str = "figure8_unreliable_2c";
 const SEED: u64 = 1;
 
 fn overhead(c: &mut Criterion) {
-    let scenario = tests::find(TEST).expect("the scenario is registered");
+    let scenario = tester::find(TEST).expect("the scenario is registered");
     let mut group = c.benchmark_group(TEST);
     group
         .sample_size(20)

@@ -8,7 +8,7 @@ fn main() {
         eprintln!("usage: log <test> <seed> [servers,..|all] [topics,..]");
         std::process::exit(2);
     }
-    let scenario = tests::find(&args[0]).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = tester::find(&args[0]).unwrap_or_else(|e| panic!("{e}"));
     let seed: u64 = args[1].parse().expect("seed is a number");
     let list = |i: usize| -> Vec<String> {
         args.get(i)
@@ -26,8 +26,8 @@ fn main() {
         .collect();
     let report = scenario.run(seed, true);
     let failure = match &report.outcome {
-        tests::Outcome::Passed => None,
-        tests::Outcome::Failed { message, .. } => Some(message.as_str()),
+        tester::Outcome::Passed => None,
+        tester::Outcome::Failed { message, .. } => Some(message.as_str()),
     };
     let run = Run {
         test: scenario.name,

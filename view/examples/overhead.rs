@@ -20,7 +20,7 @@ fn main() {
         eprintln!("usage: overhead <test> <seed> <pairs> [off|on]");
         std::process::exit(2);
     }
-    let scenario = tests::find(&args[0]).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = tester::find(&args[0]).unwrap_or_else(|e| panic!("{e}"));
     let seed: u64 = args[1].parse().expect("a seed");
     let pairs: usize = args[2].parse().expect("a number of pairs");
     let time = |record: bool| {

@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
-use tests::raft::config::{Config, Net};
-use tests::{Report, RunSpec};
+use tester::raft::config::{Config, Net};
+use tester::{Report, RunSpec};
 
 fn command(n: u64) -> Vec<u8> {
     n.to_le_bytes().to_vec()
@@ -51,12 +51,12 @@ fn main() {
     let report = if args[0] == "demo_failure" {
         demo_failure(seed)
     } else {
-        let scenario = tests::find(&args[0]).unwrap_or_else(|e| panic!("{e}"));
+        let scenario = tester::find(&args[0]).unwrap_or_else(|e| panic!("{e}"));
         scenario.run(seed, true)
     };
     let failure = match &report.outcome {
-        tests::Outcome::Passed => None,
-        tests::Outcome::Failed { message, .. } => Some(message.as_str()),
+        tester::Outcome::Passed => None,
+        tester::Outcome::Failed { message, .. } => Some(message.as_str()),
     };
     let run = view::Run {
         test: &report.test,

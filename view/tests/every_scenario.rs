@@ -13,7 +13,7 @@ use view::{LogOptions, Run};
 
 #[test]
 fn every_scenario_has_a_log_and_a_timeline() {
-    for scenario in tests::registry() {
+    for scenario in tester::registry() {
         let name = scenario.name;
         let report = scenario.run(1, true);
         assert!(report.passed(), "{name}: {}", report.explain());

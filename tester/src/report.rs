@@ -134,6 +134,9 @@ pub struct Report {
     /// The full trace, when recording was asked for.
     #[serde(skip)]
     pub records: Vec<TraceRecord>,
+    /// The HTML picture of a kvraft history found not linearizable.
+    #[serde(skip)]
+    pub linearizability: Option<String>,
 }
 
 impl Report {

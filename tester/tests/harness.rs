@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use raft::{Persisted, Raft, RaftContext};
-use tests::raft::scenarios;
-use tests::{FailureKind, Outcome, determinism};
+use tester::raft::scenarios;
+use tester::{FailureKind, Outcome, determinism};
 
 /// A Raft that never does anything.
 struct Idle;

@@ -2,7 +2,7 @@
 //! run twice with the same seed gives the same trace, and recording the full trace
 //! (as a replay does) does not change the run.
 
-use tests::{determinism, registry};
+use tester::{determinism, registry};
 
 #[test]
 fn every_scenario_is_deterministic_for_the_reference() {

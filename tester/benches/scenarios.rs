@@ -5,7 +5,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn scenario(c: &mut Criterion, name: &str) {
-    let scenario = tests::find(name).expect("registered");
+    let scenario = tester::find(name).expect("registered");
     let mut seed = 0;
     c.bench_function(name, |b| {
         b.iter(|| {

@@ -24,6 +24,8 @@ pub struct Harness<P: Protocol, O: Observer<P>> {
     rpcs0: u64,
     bytes0: u64,
     warnings: Vec<String>,
+    /// The HTML picture of a history found not linearizable (kvraft).
+    pub linearizability: Option<String>,
 }
 
 impl<P: Protocol, O: Observer<P>> Harness<P, O> {
@@ -38,6 +40,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             rpcs0: 0,
             bytes0: 0,
             warnings: Vec::new(),
+            linearizability: None,
         }
     }
 
@@ -148,6 +151,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             warnings: self.warnings,
             replay: replay_command(spec.test, spec.seed),
             records: self.sim.trace_mut().take_records(),
+            linearizability: self.linearizability,
         }
     }
 }

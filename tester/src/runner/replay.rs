@@ -1,0 +1,154 @@
+//! The harness's commands for a person at a terminal, reached through
+//! `grading run`, `grading determinism` and `grading list`: one scenario with
+//! one seed (summary, JSON, per-server log, HTML timeline), the determinism
+//! check, and the registry as JSON.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use crate::registry::Part;
+use crate::runner::{view_run, write_picture};
+
+/// `run`: one scenario, one seed.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The scenario.
+    #[arg(long)]
+    pub test: String,
+    /// The seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print one JSON object instead of the summary line.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the run as a per-server log.
+    #[arg(long)]
+    pub log: bool,
+    /// With --log: only these servers (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub servers: Vec<usize>,
+    /// With --log: only these topics (comma-separated; see view::Topic).
+    #[arg(long, value_delimiter = ',')]
+    pub topics: Vec<String>,
+    /// Write the run's HTML timeline here.
+    #[arg(long)]
+    pub timeline: Option<PathBuf>,
+    /// The replay command to print instead of this tree's (the grader's, for
+    /// a submission).
+    #[arg(long, hide = true)]
+    pub replay: Option<String>,
+}
+
+fn fail(e: String) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
+/// Runs one scenario with one seed.
+pub fn run(args: &RunArgs) -> ExitCode {
+    let scenario = match crate::find(&args.test) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let topics = match args
+        .topics
+        .iter()
+        .map(|t| view::Topic::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let record = args.log || args.timeline.is_some();
+    let start = Instant::now();
+    let mut report = scenario.run(args.seed, record);
+    let wall = start.elapsed();
+    if let Some(replay) = &args.replay {
+        report.replay = replay.clone();
+    }
+    let view_run = view_run(&scenario, &report);
+    if args.log {
+        let options = view::LogOptions {
+            servers: args.servers.clone(),
+            topics,
+            colour: std::io::stdout().is_terminal(),
+        };
+        print!("{}", view::log::render(&view_run, &options));
+    }
+    if let Some(path) = &args.timeline {
+        if let Err(e) = std::fs::write(path, view::timeline::html(&view_run)) {
+            return fail(format!("cannot write {}: {e}", path.display()));
+        }
+        eprintln!("timeline: {}", path.display());
+    }
+    let picture = write_picture(&report);
+    if args.json {
+        let value = serde_json::json!({
+            "test": report.test,
+            "seed": report.seed,
+            "passed": report.passed(),
+            "outcome": report.outcome,
+            "virtual_ms": report.virtual_ms,
+            "wall_ms": wall.as_millis() as u64,
+            "rpcs": report.rpcs,
+            "bytes": report.bytes,
+            "trace_digest": format!("{:016x}", report.trace_digest),
+            "replay": report.replay,
+        });
+        println!("{value}");
+    } else {
+        println!("{}", report.summary());
+        if !report.passed() {
+            println!("{}", report.explain());
+        }
+        if let Some(line) = picture {
+            println!("  {line}");
+        }
+    }
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Runs a scenario twice with the same seed and compares the runs.
+pub fn determinism(test: &str, seed: u64) -> ExitCode {
+    let scenario = match crate::find(test) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    match crate::determinism::check(&scenario, seed) {
+        Ok(digest) => {
+            println!("{test} seed {seed}: deterministic (two runs, digest {digest:016x})");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints the registry as one JSON object (`jobwire::Listing`).
+pub fn list() -> ExitCode {
+    let listing = jobwire::Listing {
+        parts: Part::ALL.iter().map(|p| p.name().to_string()).collect(),
+        scenarios: crate::registry()
+            .iter()
+            .map(|s| jobwire::ScenarioInfo {
+                name: s.name.to_string(),
+                part: s.part.name().to_string(),
+                points: s.points,
+                title: s.title.to_string(),
+            })
+            .collect(),
+    };
+    println!(
+        "{}",
+        serde_json::to_string(&listing).expect("a listing serialises")
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,49 @@
+//! `cargo test`'s view of the harness: one libtest test per registered
+//! scenario, named after it (so `cargo test 2b` runs part 2B and
+//! `cargo test figure8_2c -- --exact` one scenario), each running the seeds
+//! of `RAFTLAB_SEED`/`RAFTLAB_SEEDS`. Works with `cargo nextest run` too.
+
+use std::process::ExitCode;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use crate::registry::Scenario;
+use crate::runner::write_picture;
+use crate::seeds;
+
+/// Runs the trials the command line selects.
+pub fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let trials = crate::registry()
+        .into_iter()
+        .map(|scenario| Trial::test(scenario.name, move || run_seeds(&scenario)))
+        .collect();
+    libtest_mimic::run(&args, trials).exit_code()
+}
+
+/// Runs every seed from the environment; fails with every failing seed's
+/// explanation.
+fn run_seeds(scenario: &Scenario) -> Result<(), Failed> {
+    let seeds = seeds::from_env()?;
+    let mut failures = Vec::new();
+    for &seed in &seeds {
+        let report = scenario.run(seed, false);
+        if !report.passed() {
+            let mut text = report.explain();
+            if let Some(line) = write_picture(&report) {
+                text.push_str(&format!("\n  {line}"));
+            }
+            failures.push(text);
+        }
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} of {} seeds failed:\n{}",
+        failures.len(),
+        seeds.len(),
+        failures.join("\n")
+    )
+    .into())
+}
