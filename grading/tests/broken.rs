@@ -16,63 +16,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
-        }
-    }
-}
-
-/// A fresh submission under `target/NAME` holding the reference's student files.
-fn reference_submission(name: &str) -> PathBuf {
-    let dir = root().join("target").join(name);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-    for d in ["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"] {
-        copy_dir(&root().join(d), &dir.join(d));
-    }
-    dir
-}
+mod common;
+use common::{reference_submission, root, with_fixture};
 
 /// The broken submission's directory (written once per test run).
 fn submission() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = reference_submission("broken-submission");
-        let peer = dir.join("raft/src/peer");
-        std::fs::copy(
-            root().join("grading/tests/fixtures/fault.rs"),
-            peer.join("fault.rs"),
-        )
-        .unwrap();
-        let text = std::fs::read_to_string(peer.join("mod.rs")).unwrap();
-        let anchor = "    fn handle_request(";
-        let at = text
-            .find(anchor)
-            .expect("the reference's mod.rs defines handle_request");
-        let body = at + text[at..].find("{\n").expect("handle_request has a body") + 2;
-        let patched = format!(
-            "{}        fault::inject();\n{}\nmod fault;\n",
-            &text[..body],
-            &text[body..]
-        );
-        std::fs::write(peer.join("mod.rs"), patched).unwrap();
-        dir
-    })
+    DIR.get_or_init(|| with_fixture("broken-submission", "fault", "fault::inject()"))
 }
 
 /// What grading the broken submission with `fault` printed and reported.
