@@ -8,8 +8,7 @@ use std::process::{Command, Stdio};
 
 use jobwire::{HARNESS_MODE, Listing};
 
-/// The package and test target that are the harness.
-const PACKAGE: &str = "tester";
+/// The test target that is the harness (the `tester` package's).
 const TARGET: &str = "scenarios";
 
 /// A built harness.
@@ -46,7 +45,10 @@ pub fn build(
             "--no-run",
             "--message-format=json-render-diagnostics",
         ])
-        .args(["-p", PACKAGE, "--test", TARGET])
+        // The whole workspace, as a student's plain `cargo test` selects it:
+        // the same features are unified, so the same artifacts are reused
+        // and an edit is compiled once for the test and the replay.
+        .args(["--workspace", "--test", TARGET])
         .stdout(Stdio::piped())
         .stderr(if quiet {
             Stdio::piped()
