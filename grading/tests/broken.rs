@@ -19,6 +19,11 @@ use serde_json::Value;
 mod common;
 use common::{reference_submission, root, with_fixture};
 
+/// The fixture itself, for its list of faults.
+#[path = "fixtures/fault.rs"]
+#[allow(dead_code)]
+mod fault;
+
 /// The broken submission's directory (written once per test run).
 fn submission() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();

@@ -16,23 +16,11 @@ use serde_json::Value;
 mod common;
 use common::{reference_submission, root, with_fixture};
 
-/// Seeds 101.. pick the attacks in this order (the fixture's `ATTACKS`).
-const ATTACKS: [&str; 14] = [
-    "forge",
-    "write_tree",
-    "overwrite_cache",
-    "read_outside",
-    "spawn",
-    "fork_bomb",
-    "flood",
-    "connect",
-    "proc_mem",
-    "environ",
-    "sleeper",
-    "thread",
-    "unix_socket",
-    "write_tmp",
-];
+/// The fixture itself, for its list of attacks (seeds 101.. in that order).
+#[path = "fixtures/attack.rs"]
+#[allow(dead_code)]
+mod attack;
+use attack::{ATTACKS, PORT};
 
 /// Every file under `dir` with its contents.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -74,7 +62,7 @@ fn grade(submission: &Path, out_dir: &Path, extra: &[&str]) -> (Option<i32>, Str
 fn every_runtime_attack_is_stopped_and_scores_nothing() {
     let submission = with_fixture("red-team-submission", "attack", "attack::attack()");
     let out_dir = root().join("target/red-team-graded");
-    let listener = TcpListener::bind(("127.0.0.1", 47391)).expect("the test's port is free");
+    let listener = TcpListener::bind(("127.0.0.1", PORT)).expect("the test's port is free");
     listener.set_nonblocking(true).unwrap();
     let _ = std::fs::remove_file(root().join("target/red-team-pwned"));
     let _ = std::fs::remove_file("/tmp/raftlab-kept-state");
@@ -143,7 +131,7 @@ fn every_runtime_attack_is_stopped_and_scores_nothing() {
     );
     assert!(
         listener.accept().is_err(),
-        "a job connected to 127.0.0.1:47391"
+        "a job connected to 127.0.0.1:{PORT}"
     );
 }
 
