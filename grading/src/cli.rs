@@ -71,27 +71,9 @@ pub enum Command {
 /// `grading run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The scenario.
-    #[arg(long)]
-    pub test: String,
-    /// The seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Print one JSON object instead of the summary line.
-    #[arg(long)]
-    pub json: bool,
-    /// Print the run as a per-server log.
-    #[arg(long)]
-    pub log: bool,
-    /// With --log: only these servers (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub servers: Vec<usize>,
-    /// With --log: only these topics (comma-separated; see view::Topic).
-    #[arg(long, value_delimiter = ',')]
-    pub topics: Vec<String>,
-    /// Write the run's HTML timeline here.
-    #[arg(long)]
-    pub timeline: Option<PathBuf>,
+    /// The scenario, the seed and how to show the run.
+    #[command(flatten)]
+    pub replay: jobwire::replay::ReplayArgs,
     /// Replay this submission's code instead of this tree's (the build its
     /// grading used).
     #[arg(long)]

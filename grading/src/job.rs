@@ -21,8 +21,8 @@ use wait_timeout::ChildExt;
 
 use crate::harness::Harness;
 
-/// Most bytes kept of a job's stdout and of its stderr; the rest is read and
-/// dropped, with a note.
+/// Most bytes kept of a job's stderr (its stdout is read and dropped); the
+/// rest is read and dropped, with a note.
 pub const MAX_OUTPUT: usize = 1 << 20;
 
 /// What one job produced.
@@ -71,9 +71,8 @@ pub struct JobOptions {
     pub max_timelines: Option<usize>,
     /// Fail a job whose sandbox is incomplete instead of warning once.
     pub require_sandbox: bool,
-    /// What `grading run` needs besides test and seed to replay a job
-    /// (` --submission DIR` for a submission).
-    pub replay_suffix: String,
+    /// The submission graded, if any (its replays name it).
+    pub submission: Option<PathBuf>,
 }
 
 /// One job to run.
@@ -119,14 +118,20 @@ impl JobResult {
             rpcs: 0,
             bytes: 0,
             trace_digest: String::new(),
-            replay: format!(
-                "cargo run --release -p grading -- run --test {} --seed {}{}",
-                job.test, job.seed, options.replay_suffix
-            ),
+            replay: replay_command(job.test, job.seed, options.submission.as_deref()),
             timeline: None,
             linearizability: None,
         }
     }
+}
+
+/// The command that replays (`test`, `seed`) of this tree or of `submission`.
+pub fn replay_command(test: &str, seed: u64, submission: Option<&Path>) -> String {
+    let mut command = format!("cargo run --release -p grading -- run --test {test} --seed {seed}");
+    if let Some(dir) = submission {
+        command.push_str(&format!(" --submission {}", dir.display()));
+    }
+    command
 }
 
 /// Set once the grader has said that the sandbox is incomplete.
@@ -202,13 +207,11 @@ fn run_child(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobR
     }
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
-    let (out, err, sealed, status) = std::thread::scope(|scope| {
-        let out = scope.spawn(move || read_capped(stdout, MAX_OUTPUT));
+    let (err, (sealed, sealed_cut), status) = std::thread::scope(|scope| {
+        // Stdout is drained, not kept: nothing in it is believed.
+        let out = scope.spawn(move || read_capped(stdout, 0));
         let err = scope.spawn(move || read_capped(stderr, MAX_OUTPUT));
-        let sealed = scope.spawn(move || {
-            let (bytes, cut) = read_capped(&mut channel, MAX_RESULT_BYTES);
-            (bytes, cut)
-        });
+        let sealed = scope.spawn(move || read_capped(&mut channel, MAX_RESULT_BYTES));
         let status = match child.wait_timeout(options.timeout) {
             Ok(Some(status)) => Ok(status),
             Ok(None) => Err(None),
@@ -219,16 +222,14 @@ fn run_child(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobR
         if status.is_err() {
             let _ = child.wait();
         }
+        let _ = out.join();
         (
-            out.join().unwrap_or_default(),
             err.join().unwrap_or_default(),
             sealed.join().unwrap_or_default(),
             status,
         )
     });
     let err_text = output_text(&err);
-    let _ = out;
-    let (sealed, sealed_cut) = sealed;
     if sealed_cut {
         return died(
             Status::Rejected,

@@ -1,10 +1,12 @@
 //! # grading: raftlab's grader
 //!
 //! `cargo run --release -p grading` grades the implementations in this tree on
-//! every registered scenario and prints a score table. Each (scenario, seed) job
-//! runs in a child process under a wall-clock and a memory limit, so a panic,
-//! abort, stack overflow, infinite loop, runaway allocation or `process::exit`
-//! fails that job with its reason and never the grader. See `--help`.
+//! every registered scenario and prints a score table. The grader links no
+//! student code: it builds the tree's (or a submission's) harness and runs each
+//! (scenario, seed) job in a sandboxed harness process, believing only a result
+//! sealed with the job's key, so a panic, abort, stack overflow, infinite loop,
+//! runaway allocation, `process::exit` or forged output fails that job with its
+//! reason and never the grader. See `--help` and the README's security model.
 
 mod cli;
 mod handout;
@@ -93,30 +95,12 @@ fn list() -> Result<bool, String> {
 fn run(args: &RunArgs) -> Result<bool, String> {
     let harness = harness_for(args.submission.as_deref())?;
     let mut command = harness.command("run");
-    command
-        .args(["--test", &args.test, "--seed"])
-        .arg(args.seed.to_string());
-    if args.json {
-        command.arg("--json");
-    }
-    if args.log {
-        command.arg("--log");
-    }
-    for s in &args.servers {
-        command.arg("--servers").arg(s.to_string());
-    }
-    for t in &args.topics {
-        command.arg("--topics").arg(t);
-    }
-    if let Some(path) = &args.timeline {
-        command.arg("--timeline").arg(path);
-    }
+    command.args(args.replay.to_args());
     if let Some(dir) = &args.submission {
-        command.arg("--replay").arg(format!(
-            "cargo run --release -p grading -- run --test {} --seed {} --submission {}",
-            args.test,
-            args.seed,
-            dir.display()
+        command.arg("--replay").arg(job::replay_command(
+            &args.replay.test,
+            args.replay.seed,
+            Some(dir),
         ));
     }
     Err(format!(
@@ -236,11 +220,7 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
         artifacts: artifacts_dir(args),
         max_timelines: args.max_timelines,
         require_sandbox: args.require_sandbox,
-        replay_suffix: args
-            .submission
-            .as_ref()
-            .map(|d| format!(" --submission {}", d.display()))
-            .unwrap_or_default(),
+        submission: args.submission.clone(),
     };
     let results = pool::run(
         &harness,

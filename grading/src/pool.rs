@@ -1,5 +1,5 @@
 //! The worker pool: jobs fed through a crossbeam channel to `--jobs` workers,
-//! each running its job in a child process; live progress bars; failures
+//! each running its job in a fresh harness process; live progress bars; failures
 //! printed as they happen; Ctrl-C stops taking jobs and keeps what finished.
 
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 //! with the right outcome and reason, within the grader's limits. A run that
 //! fails with a report also gets its HTML timeline, named in the reports.
 //!
-//! The submission is the reference with `fixtures/fault.rs` called first thing
+//! The submission is the reference with `fixtures/hostile.rs` called first thing
 //! in `handle_request`; the job's seed picks the fault (seeds 1000-1999 panic,
 //! 2000-2999 loop, ...), so one build serves every case.
 
@@ -20,14 +20,14 @@ mod common;
 use common::{reference_submission, root, with_fixture};
 
 /// The fixture itself, for its list of faults.
-#[path = "fixtures/fault.rs"]
+#[path = "fixtures/hostile.rs"]
 #[allow(dead_code)]
-mod fault;
+mod hostile;
 
 /// The broken submission's directory (written once per test run).
 fn submission() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| with_fixture("broken-submission", "fault", "fault::inject()"))
+    DIR.get_or_init(|| with_fixture("broken-submission", "hostile", "hostile::inject()"))
 }
 
 /// What grading the broken submission with `fault` printed and reported.

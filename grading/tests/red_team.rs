@@ -1,6 +1,6 @@
 // @solution-file
 //! The red team: submissions that attack the grader instead of implementing
-//! Raft. Each attack (see `fixtures/attack.rs`) must score nothing, must be
+//! Raft. Each attack (see `fixtures/hostile.rs`) must score nothing, must be
 //! stopped where it acts ("blocked: ..." in its job's reason, never "ATTACK
 //! SUCCEEDED"), and must leave the grader's tree, its cached builds and its
 //! reports as they were; the grader itself finishes normally. Attacks made at
@@ -17,10 +17,10 @@ mod common;
 use common::{reference_submission, root, with_fixture};
 
 /// The fixture itself, for its list of attacks (seeds 101.. in that order).
-#[path = "fixtures/attack.rs"]
+#[path = "fixtures/hostile.rs"]
 #[allow(dead_code)]
-mod attack;
-use attack::{ATTACKS, PORT};
+mod hostile;
+use hostile::{ATTACKS, PORT};
 
 /// Every file under `dir` with its contents.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -60,7 +60,7 @@ fn grade(submission: &Path, out_dir: &Path, extra: &[&str]) -> (Option<i32>, Str
 
 #[test]
 fn every_runtime_attack_is_stopped_and_scores_nothing() {
-    let submission = with_fixture("red-team-submission", "attack", "attack::attack()");
+    let submission = with_fixture("red-team-submission", "hostile", "hostile::inject()");
     let out_dir = root().join("target/red-team-graded");
     let listener = TcpListener::bind(("127.0.0.1", PORT)).expect("the test's port is free");
     listener.set_nonblocking(true).unwrap();

@@ -14,8 +14,11 @@
 //!   runs, and accepts a result only if it carries that key's BLAKE3 keyed hash.
 //!   Student code cannot read the key (it is not in the arguments, the
 //!   environment or any file) and so cannot forge a result: whatever it prints
-//!   or exits with, a job without a valid sealed result fails.
+//!   or exits with, a job without a valid sealed result fails;
+//! - the flags of a **replay** ([`replay::ReplayArgs`]), which the grader
+//!   forwards to the harness.
 
+pub mod replay;
 pub mod sandbox;
 
 use std::fmt;

@@ -1,5 +1,5 @@
 //! The registry of graded scenarios: name, part, points and how to run each. The
-//! grader reads it; the `#[test]` wrappers run from it.
+//! harness (`runner`) runs from it and lists it for the grader.
 
 use std::fmt;
 

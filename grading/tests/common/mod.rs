@@ -42,7 +42,7 @@ pub fn reference_submission(name: &str) -> PathBuf {
 
 /// A submission under `target/NAME`: the reference, with
 /// `grading/tests/fixtures/<fixture>.rs` added to raft/src/peer as a module
-/// and `call` (such as `fault::inject()`) made first thing in `handle_request`.
+/// and `call` (such as `hostile::inject()`) made first thing in `handle_request`.
 pub fn with_fixture(name: &str, fixture: &str, call: &str) -> PathBuf {
     let dir = reference_submission(name);
     let peer = dir.join("raft/src/peer");

@@ -85,7 +85,7 @@ fn run(args: &JobArgs) -> Result<(), String> {
 
     // From here on, student code runs.
     let report = scenario.run(args.seed, false);
-    let mut result = run_result(&report);
+    let result = run_result(&report);
     if !report.passed() && args.timeline {
         match timeline_html(&scenario, &report) {
             Ok(html) => message.timeline = Some(html),
@@ -97,7 +97,6 @@ fn run(args: &JobArgs) -> Result<(), String> {
         // The notice went out already; a second frame would be refused.
         return Ok(());
     }
-    result.reason = result.reason.trim_end().to_string();
     message.run = Some(result);
     channel
         .write_all(&message.seal(&key))

@@ -4,7 +4,6 @@
 //! check, and the registry as JSON.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -14,31 +13,13 @@ use crate::runner::{view_run, write_picture};
 /// `run`: one scenario, one seed.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// The scenario.
-    #[arg(long)]
-    pub test: String,
-    /// The seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Print one JSON object instead of the summary line.
-    #[arg(long)]
-    pub json: bool,
-    /// Print the run as a per-server log.
-    #[arg(long)]
-    pub log: bool,
-    /// With --log: only these servers (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub servers: Vec<usize>,
-    /// With --log: only these topics (comma-separated; see view::Topic).
-    #[arg(long, value_delimiter = ',')]
-    pub topics: Vec<String>,
-    /// Write the run's HTML timeline here.
-    #[arg(long)]
-    pub timeline: Option<PathBuf>,
+    /// The scenario, the seed and how to show the run.
+    #[command(flatten)]
+    pub replay: jobwire::replay::ReplayArgs,
     /// The replay command to print instead of this tree's (the grader's, for
     /// a submission).
-    #[arg(long, hide = true)]
-    pub replay: Option<String>,
+    #[arg(long = "replay", hide = true)]
+    pub replay_command: Option<String>,
 }
 
 fn fail(e: String) -> ExitCode {
@@ -47,7 +28,8 @@ fn fail(e: String) -> ExitCode {
 }
 
 /// Runs one scenario with one seed.
-pub fn run(args: &RunArgs) -> ExitCode {
+pub fn run(run_args: &RunArgs) -> ExitCode {
+    let args = &run_args.replay;
     let scenario = match crate::find(&args.test) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -65,7 +47,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let start = Instant::now();
     let mut report = scenario.run(args.seed, record);
     let wall = start.elapsed();
-    if let Some(replay) = &args.replay {
+    if let Some(replay) = &run_args.replay_command {
         report.replay = replay.clone();
     }
     let view_run = view_run(&scenario, &report);

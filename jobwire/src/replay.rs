@@ -1,0 +1,87 @@
+//! The flags of a replay (`grading run`), declared once: the grader parses
+//! them and forwards them to the harness, which parses them again and runs.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// One scenario with one seed, and how to show the run.
+#[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplayArgs {
+    /// The scenario.
+    #[arg(long)]
+    pub test: String,
+    /// The seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print one JSON object instead of the summary line.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the run as a per-server log.
+    #[arg(long)]
+    pub log: bool,
+    /// With --log: only these servers (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub servers: Vec<usize>,
+    /// With --log: only these topics (comma-separated; see view::Topic).
+    #[arg(long, value_delimiter = ',')]
+    pub topics: Vec<String>,
+    /// Write the run's HTML timeline here.
+    #[arg(long)]
+    pub timeline: Option<PathBuf>,
+}
+
+impl ReplayArgs {
+    /// The command-line flags that parse back into these arguments.
+    pub fn to_args(&self) -> Vec<OsString> {
+        let mut out: Vec<OsString> = vec![
+            "--test".into(),
+            self.test.clone().into(),
+            "--seed".into(),
+            self.seed.to_string().into(),
+        ];
+        if self.json {
+            out.push("--json".into());
+        }
+        if self.log {
+            out.push("--log".into());
+        }
+        for s in &self.servers {
+            out.extend(["--servers".into(), s.to_string().into()]);
+        }
+        for t in &self.topics {
+            out.extend(["--topics".into(), t.clone().into()]);
+        }
+        if let Some(path) = &self.timeline {
+            out.extend(["--timeline".into(), path.clone().into()]);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ReplayArgs,
+    }
+
+    #[test]
+    fn forwarded_flags_parse_back_to_the_same_arguments() {
+        let args = ReplayArgs {
+            test: "figure8_2c".into(),
+            seed: 17,
+            json: false,
+            log: true,
+            servers: vec![0, 2],
+            topics: vec!["vote".into(), "append".into()],
+            timeline: Some(PathBuf::from("out.html")),
+        };
+        let argv = std::iter::once(OsString::from("x")).chain(args.to_args());
+        assert_eq!(Cli::parse_from(argv).args, args);
+    }
+}
