@@ -21,6 +21,13 @@
 //! `ctx.snapshot(index, bytes)`; restore from the snapshot in `new` and when Raft
 //! delivers an [`raft::ApplyMsg::Snapshot`].
 //!
+//! A crash loses everything a server did not persist: the restarted server gets
+//! only its snapshot (in [`KvServer::new`]) and its Raft's persisted state. Keep
+//! no state in a `static`, a `thread_local!` or a file. `use crate::prelude::*;`
+//! (at the top of your `server/` and `clerk/` files) brings in the contexts, the
+//! traits, [`encode`] and [`decode`] for your snapshots, and the rest of what you
+//! use.
+//!
 //! ## What the tester checks
 //!
 //! Clients append to and read their keys through clerks, while the tester crashes
@@ -33,12 +40,28 @@
 //! linearizable prefix and the operation that could not be placed.
 
 mod clerk;
+mod context;
 pub mod contract;
+#[doc(hidden)]
+pub mod node;
 mod server;
 
 pub use clerk::Clerk;
-pub use contract::{
-    ClerkContext, ClerkNode, Completed, KvClerk, KvContext, KvProtocol, KvServer, KvServerNode,
-    KvTimer, Op, RaftHandle, Wire,
-};
+pub use context::{ClerkContext, KvContext};
+pub use contract::{KvClerk, KvServer, Op};
+pub use labrpc::{CallId, Message, NodeId, ReplyTo, SimRng, Time, TimerId, decode, encode};
+pub use raft::ApplyMsg;
 pub use server::Server;
+
+/// What a kv server and a clerk use, in one line: `use kvraft::prelude::*;`.
+pub mod prelude {
+    pub use std::time::Duration;
+
+    pub use labrpc::rand::RngExt;
+    pub use serde::{Deserialize, Serialize};
+
+    pub use crate::{
+        ApplyMsg, ClerkContext, KvClerk, KvContext, KvServer, NodeId, Op, ReplyTo, Time, TimerId,
+        decode, encode,
+    };
+}

@@ -2,7 +2,7 @@
 //!
 //! A porcupine-class checker. Give it a [`Model`] (the object's sequential
 //! specification) and a history of [`Operation`]s (what each client asked and
-//! observed, with call and return times); [`check`] answers
+//! observed, with call and return times); [`check`](fn@check) answers
 //! [`Verdict::Linearizable`], [`Verdict::NotLinearizable`] or, when its step
 //! budget runs out, [`Verdict::Unknown`] — never a silent pass.
 //!

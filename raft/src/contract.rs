@@ -2,24 +2,15 @@
 //!
 //! Your implementation is a state machine. It never blocks, sleeps, spawns threads,
 //! takes locks or reads the wall clock; the simulator calls one of its methods at a
-//! time, and everything it does to the world goes through the [`RaftContext`]:
-//!
-//! | to ...                         | call                                          |
-//! |--------------------------------|-----------------------------------------------|
-//! | read the (virtual) time        | `ctx.now()`                                   |
-//! | draw a random number           | `ctx.rng().random_range(..)` (`use labrpc::rand::RngExt`) |
-//! | send an RPC to peer `p`        | `ctx.call(p, request)`; the reply comes to [`Raft::handle_reply`] |
-//! | be woken up later              | `ctx.set_timer(after, tag)`; it fires [`Raft::handle_timer`] |
-//! | cancel a timer                 | `ctx.cancel_timer(id)`                        |
-//! | save state before answering    | `ctx.persist(state)` or `ctx.persist_with_snapshot(state, snapshot)` |
-//! | deliver a committed command    | `ctx.apply(ApplyMsg::Command { .. })` ([`Apply`]) |
-//! | leave a note in the run's log  | `ctx.log(format_args!(..))`                   |
+//! time, and everything it does to the world goes through the [`RaftContext`]
+//! (its documentation lists what it offers).
 
 use std::fmt::Debug;
-use std::marker::PhantomData;
 
-use labrpc::{Context, Message, Protocol};
+use labrpc::Message;
 use serde::{Deserialize, Serialize};
+
+use crate::context::RaftContext;
 
 /// What Raft hands to the service above it (the tester, or your kvraft server):
 /// committed commands in log order, and snapshots to install.
@@ -125,33 +116,6 @@ pub struct Persisted {
     pub snapshot: Vec<u8>,
 }
 
-/// The simulated world as a Raft implementation `R` sees it.
-pub type RaftContext<'a, R> = Context<'a, RaftProtocol<R>>;
-
-/// The protocol of a world of Raft servers of type `R`: `R`'s own request, reply
-/// and timer types, and [`ApplyMsg`] as output.
-pub struct RaftProtocol<R>(PhantomData<R>);
-
-impl<R: Raft> Protocol for RaftProtocol<R> {
-    type Request = R::Request;
-    type Reply = R::Reply;
-    type Timer = R::Timer;
-    type Output = ApplyMsg;
-}
-
-/// Delivering committed entries and snapshots to the service.
-pub trait Apply {
-    /// Hands `msg` to the service. Commands must be applied in log order, each
-    /// index exactly once, starting right after the last snapshot.
-    fn apply(&mut self, msg: ApplyMsg);
-}
-
-impl<R: Raft> Apply for RaftContext<'_, R> {
-    fn apply(&mut self, msg: ApplyMsg) {
-        self.emit(msg);
-    }
-}
-
 /// A Raft server: what you implement.
 ///
 /// Servers are numbered `0..peers`; your server is `me`. Define your own RPC types
@@ -182,13 +146,22 @@ pub trait Raft: Sized + 'static {
 
     /// Creates server `me` of `peers`, starting from what its previous incarnation
     /// persisted (empty on a first start). Set your first timers here.
-    fn new(ctx: &mut RaftContext<'_, Self>, me: usize, peers: usize, persisted: Persisted) -> Self;
+    fn new(
+        ctx: &mut RaftContext<'_, '_, Self>,
+        me: usize,
+        peers: usize,
+        persisted: Persisted,
+    ) -> Self;
 
     /// Starts agreement on `command`. Returns immediately: `None` if this server is
     /// not the leader, otherwise `Some((index, term))`, the index the command will
     /// have if it is ever committed and the current term. There is no guarantee it
     /// will be committed.
-    fn start(&mut self, ctx: &mut RaftContext<'_, Self>, command: Vec<u8>) -> Option<(u64, u64)>;
+    fn start(
+        &mut self,
+        ctx: &mut RaftContext<'_, '_, Self>,
+        command: Vec<u8>,
+    ) -> Option<(u64, u64)>;
 
     /// `(current_term, is_leader)`.
     fn state(&self) -> (u64, bool);
@@ -207,13 +180,13 @@ pub trait Raft: Sized + 'static {
     /// The service has taken a snapshot that includes every entry up to and
     /// including `index`: discard those entries and persist the snapshot with your
     /// state. `index` is never above the highest index you applied.
-    fn snapshot(&mut self, ctx: &mut RaftContext<'_, Self>, index: u64, snapshot: Vec<u8>);
+    fn snapshot(&mut self, ctx: &mut RaftContext<'_, '_, Self>, index: u64, snapshot: Vec<u8>);
 
     /// A request from peer `from` has arrived; return the reply. Persist anything the
     /// reply depends on before returning.
     fn handle_request(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         from: usize,
         request: Self::Request,
     ) -> Self::Reply;
@@ -224,53 +197,12 @@ pub trait Raft: Sized + 'static {
     /// the reply is stale (its term or your log may have moved on since).
     fn handle_reply(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         peer: usize,
         request: Self::Request,
         reply: Option<Self::Reply>,
     );
 
     /// A timer you set has fired.
-    fn handle_timer(&mut self, ctx: &mut RaftContext<'_, Self>, timer: Self::Timer);
-}
-
-/// A Raft implementation as a simulated server: the adapter between the [`Raft`]
-/// contract and [`labrpc::Node`]. The tester runs `RaftNode<YourRaft>`s.
-pub struct RaftNode<R>(pub R);
-
-impl<R: Raft> RaftNode<R> {
-    /// Creates server `me` of `peers` from what its persister holds.
-    pub fn create(ctx: &mut RaftContext<'_, R>, me: usize, peers: usize) -> RaftNode<R> {
-        let persisted = Persisted {
-            state: ctx.read_state(),
-            snapshot: ctx.read_snapshot(),
-        };
-        RaftNode(R::new(ctx, me, peers, persisted))
-    }
-}
-
-impl<R: Raft> labrpc::Node<RaftProtocol<R>> for RaftNode<R> {
-    fn on_request(
-        &mut self,
-        ctx: &mut RaftContext<'_, R>,
-        from: usize,
-        request: R::Request,
-        _reply_to: labrpc::ReplyTo,
-    ) -> Option<R::Reply> {
-        Some(self.0.handle_request(ctx, from, request))
-    }
-
-    fn on_reply(
-        &mut self,
-        ctx: &mut RaftContext<'_, R>,
-        to: usize,
-        request: R::Request,
-        reply: Option<R::Reply>,
-    ) {
-        self.0.handle_reply(ctx, to, request, reply);
-    }
-
-    fn on_timer(&mut self, ctx: &mut RaftContext<'_, R>, tag: R::Timer) {
-        self.0.handle_timer(ctx, tag);
-    }
+    fn handle_timer(&mut self, ctx: &mut RaftContext<'_, '_, Self>, timer: Self::Timer);
 }

@@ -24,8 +24,39 @@
 //! Your Raft is an event-driven state machine. The simulator calls one method at a
 //! time; each returns quickly. There are no threads, locks, channels or sleeps:
 //! to wait, set a timer; to talk to a peer, `ctx.call` it and handle the reply in
-//! [`Raft::handle_reply`], which also tells you when a call failed. See
-//! [`contract`] for the full list of what the [`RaftContext`] offers.
+//! [`Raft::handle_reply`], which also tells you when a call failed.
+//! [`RaftContext`] lists everything your server can do to the world, and
+//! `use crate::prelude::*;` (already at the top of `peer/mod.rs`) brings it and
+//! the rest of what you need into scope.
+//!
+//! ## Persisting (2C): a crash loses everything else
+//!
+//! A crash drops your `Peer` and everything it owns; the restarted server is built
+//! by [`Raft::new`] from [`Persisted`] alone, the bytes you last gave
+//! `ctx.persist` (and `ctx.persist_with_snapshot`). Keep nothing anywhere else
+//! that could outlive a crash: no `static`, no `thread_local!`, no files. Your
+//! servers share one process here only because the network is simulated; a real
+//! server's memory is gone after a crash, and the tests of part 2C are there to
+//! check that your persisted state alone is enough.
+//!
+//! Encode what you persist with [`encode`] and read it back with [`decode`]:
+//!
+//! ```
+//! use raft::prelude::*;
+//!
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! struct Saved {
+//!     current_term: u64,
+//!     voted_for: Option<usize>,
+//!     log: Vec<(u64, Vec<u8>)>, // (term, command); index 0 unused
+//! }
+//!
+//! let saved = Saved { current_term: 3, voted_for: Some(1), log: vec![(0, vec![])] };
+//! let bytes = encode(&saved); // ctx.persist(bytes) in your server
+//! // In `new`: empty `persisted.state` means a first start.
+//! let restored: Saved = decode(&bytes).expect("state this server persisted");
+//! assert_eq!(restored, saved);
+//! ```
 //!
 //! Time is virtual: `ctx.now()` is the simulated clock, and the network is a
 //! simulation of an unreliable one (requests and replies lost, delayed, reordered;
@@ -67,8 +98,23 @@
 //! a region). Regions do not nest. The handout must compile, and its tests must
 //! fail with "not implemented" messages that name the part.
 
+mod context;
 pub mod contract;
+#[doc(hidden)]
+pub mod node;
 mod peer;
 
-pub use contract::{Apply, ApplyMsg, Persisted, Raft, RaftContext, RaftNode, RaftProtocol, Role};
+pub use context::RaftContext;
+pub use contract::{ApplyMsg, Persisted, Raft, Role};
+pub use labrpc::{CallId, Message, SimRng, Time, TimerId, decode, encode};
 pub use peer::Peer;
+
+/// What a Raft implementation uses, in one line: `use raft::prelude::*;`.
+pub mod prelude {
+    pub use std::time::Duration;
+
+    pub use labrpc::rand::RngExt;
+    pub use serde::{Deserialize, Serialize};
+
+    pub use crate::{ApplyMsg, Persisted, Raft, RaftContext, Role, Time, TimerId, decode, encode};
+}

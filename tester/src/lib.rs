@@ -2,7 +2,7 @@
 //!
 //! Every scenario of 6.824's Raft tests (and, as they land, its kvraft tests),
 //! written once, generic over the implementation, and registered with its part and
-//! points ([`registry`]). The harness binary ([`runner`], built as the
+//! points ([`registry`](mod@registry)). The harness binary ([`runner`], built as the
 //! `scenarios` test target) runs them against the implementations in this tree:
 //! `cargo test` sees one test per scenario, named after it, so `cargo test 2b`
 //! runs part 2B; the grader runs it once per job.

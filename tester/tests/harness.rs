@@ -16,19 +16,19 @@ impl Raft for Idle {
     type Request = ();
     type Reply = ();
     type Timer = ();
-    fn new(_: &mut RaftContext<'_, Self>, _: usize, _: usize, _: Persisted) -> Self {
+    fn new(_: &mut RaftContext<'_, '_, Self>, _: usize, _: usize, _: Persisted) -> Self {
         Idle
     }
-    fn start(&mut self, _: &mut RaftContext<'_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
+    fn start(&mut self, _: &mut RaftContext<'_, '_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
         None
     }
     fn state(&self) -> (u64, bool) {
         (0, false)
     }
-    fn snapshot(&mut self, _: &mut RaftContext<'_, Self>, _: u64, _: Vec<u8>) {}
-    fn handle_request(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: ()) {}
-    fn handle_reply(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: (), _: Option<()>) {}
-    fn handle_timer(&mut self, _: &mut RaftContext<'_, Self>, _: ()) {}
+    fn snapshot(&mut self, _: &mut RaftContext<'_, '_, Self>, _: u64, _: Vec<u8>) {}
+    fn handle_request(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: ()) {}
+    fn handle_reply(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: (), _: Option<()>) {}
+    fn handle_timer(&mut self, _: &mut RaftContext<'_, '_, Self>, _: ()) {}
 }
 
 #[test]
@@ -73,25 +73,25 @@ impl Raft for Todo {
     type Request = ();
     type Reply = ();
     type Timer = ();
-    fn new(_: &mut RaftContext<'_, Self>, _: usize, _: usize, _: Persisted) -> Self {
+    fn new(_: &mut RaftContext<'_, '_, Self>, _: usize, _: usize, _: Persisted) -> Self {
         todo!("2A: create a Raft server")
     }
-    fn start(&mut self, _: &mut RaftContext<'_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
+    fn start(&mut self, _: &mut RaftContext<'_, '_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
         todo!("2B: start agreement")
     }
     fn state(&self) -> (u64, bool) {
         todo!("2A: report the state")
     }
-    fn snapshot(&mut self, _: &mut RaftContext<'_, Self>, _: u64, _: Vec<u8>) {
+    fn snapshot(&mut self, _: &mut RaftContext<'_, '_, Self>, _: u64, _: Vec<u8>) {
         todo!("2D: snapshot")
     }
-    fn handle_request(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: ()) {
+    fn handle_request(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: ()) {
         todo!("2A: handle a request")
     }
-    fn handle_reply(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: (), _: Option<()>) {
+    fn handle_reply(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: (), _: Option<()>) {
         todo!("2A: handle a reply")
     }
-    fn handle_timer(&mut self, _: &mut RaftContext<'_, Self>, _: ()) {
+    fn handle_timer(&mut self, _: &mut RaftContext<'_, '_, Self>, _: ()) {
         todo!("2A: handle a timer")
     }
 }
@@ -122,22 +122,22 @@ impl Raft for HashOrder {
     type Request = ();
     type Reply = ();
     type Timer = ();
-    fn new(ctx: &mut RaftContext<'_, Self>, me: usize, peers: usize, _: Persisted) -> Self {
+    fn new(ctx: &mut RaftContext<'_, '_, Self>, me: usize, peers: usize, _: Persisted) -> Self {
         let peers: HashMap<usize, ()> = (0..peers).filter(|&p| p != me).map(|p| (p, ())).collect();
         let first = *peers.keys().next().expect("a peer");
         ctx.set_timer(Duration::from_millis(100 + first as u64), ());
         HashOrder { fired: 0 }
     }
-    fn start(&mut self, _: &mut RaftContext<'_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
+    fn start(&mut self, _: &mut RaftContext<'_, '_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
         None
     }
     fn state(&self) -> (u64, bool) {
         (u64::from(self.fired), false)
     }
-    fn snapshot(&mut self, _: &mut RaftContext<'_, Self>, _: u64, _: Vec<u8>) {}
-    fn handle_request(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: ()) {}
-    fn handle_reply(&mut self, _: &mut RaftContext<'_, Self>, _: usize, _: (), _: Option<()>) {}
-    fn handle_timer(&mut self, _: &mut RaftContext<'_, Self>, _: ()) {
+    fn snapshot(&mut self, _: &mut RaftContext<'_, '_, Self>, _: u64, _: Vec<u8>) {}
+    fn handle_request(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: ()) {}
+    fn handle_reply(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: (), _: Option<()>) {}
+    fn handle_timer(&mut self, _: &mut RaftContext<'_, '_, Self>, _: ()) {
         self.fired += 1;
     }
 }

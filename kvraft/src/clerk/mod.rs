@@ -2,15 +2,7 @@
 //!
 //! This directory is yours; split your code into files as you like.
 
-// @solution 3A
-use std::time::Duration;
-
-use labrpc::rand::RngExt;
-// @end
-
-use labrpc::NodeId;
-
-use crate::contract::{ClerkContext, KvClerk, Op};
+use crate::prelude::*;
 use crate::server::{Reply, Request, Server};
 
 // @solution 3A

@@ -7,19 +7,11 @@
 mod state;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
-
-use labrpc::Time;
 
 use self::state::{Command, Store};
-use crate::contract::Op;
 // @end
 
-use labrpc::{NodeId, ReplyTo};
-use raft::ApplyMsg;
-use serde::{Deserialize, Serialize};
-
-use crate::contract::{KvContext, KvServer};
+use crate::prelude::*;
 
 // @solution 3A
 /// A clerk's request: one operation, tagged so that a retry is recognised.

@@ -8,18 +8,18 @@ use labrpc::rand::RngExt;
 
 use super::rpc::{Request, RequestVoteArgs, RequestVoteReply};
 use super::{ELECTION_TIMEOUT_MS, HEARTBEAT, Peer, Timer};
-use crate::contract::{RaftContext, Role};
+use crate::{RaftContext, Role};
 
 impl Peer {
     /// Draws a new election timeout from now.
-    pub(super) fn reset_election_deadline(&mut self, ctx: &mut RaftContext<'_, Self>) {
+    pub(super) fn reset_election_deadline(&mut self, ctx: &mut RaftContext<'_, '_, Self>) {
         let timeout = ctx.rng().random_range(ELECTION_TIMEOUT_MS);
         self.election_deadline = ctx.now() + Duration::from_millis(timeout);
     }
 
     /// The election timer fired: stand for election if the deadline passed, and
     /// keep the timer running for the next deadline.
-    pub(super) fn on_election_timer(&mut self, ctx: &mut RaftContext<'_, Self>) {
+    pub(super) fn on_election_timer(&mut self, ctx: &mut RaftContext<'_, '_, Self>) {
         if self.role == Role::Leader {
             self.reset_election_deadline(ctx);
         } else if ctx.now() >= self.election_deadline {
@@ -31,7 +31,7 @@ impl Peer {
 
     /// Rules for all servers: a message with a higher term makes this server a
     /// follower of that term.
-    pub(super) fn observe_term(&mut self, ctx: &mut RaftContext<'_, Self>, term: u64) {
+    pub(super) fn observe_term(&mut self, ctx: &mut RaftContext<'_, '_, Self>, term: u64) {
         if term > self.current_term {
             if self.role != Role::Follower {
                 ctx.log(format_args!(
@@ -48,7 +48,7 @@ impl Peer {
     }
 
     /// Becomes a candidate of the next term and asks every peer for its vote.
-    fn start_election(&mut self, ctx: &mut RaftContext<'_, Self>) {
+    fn start_election(&mut self, ctx: &mut RaftContext<'_, '_, Self>) {
         self.current_term += 1;
         self.role = Role::Candidate;
         self.voted_for = Some(self.me);
@@ -74,7 +74,7 @@ impl Peer {
     /// RequestVote receiver (Figure 2).
     pub(super) fn on_request_vote(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         candidate: usize,
         args: RequestVoteArgs,
     ) -> RequestVoteReply {
@@ -104,7 +104,7 @@ impl Peer {
     /// A peer answered this server's RequestVote.
     pub(super) fn on_vote_reply(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         voter: usize,
         args: RequestVoteArgs,
         reply: RequestVoteReply,
@@ -117,7 +117,7 @@ impl Peer {
     }
 
     /// Becomes leader on a majority of votes.
-    fn count_votes(&mut self, ctx: &mut RaftContext<'_, Self>) {
+    fn count_votes(&mut self, ctx: &mut RaftContext<'_, '_, Self>) {
         let votes = self.votes.iter().filter(|&&v| v).count();
         if self.role == Role::Candidate && 2 * votes > self.peers {
             self.become_leader(ctx);
@@ -126,7 +126,7 @@ impl Peer {
 
     /// Takes office: resets `next_index` and `match_index` and asserts leadership
     /// with heartbeats at once.
-    fn become_leader(&mut self, ctx: &mut RaftContext<'_, Self>) {
+    fn become_leader(&mut self, ctx: &mut RaftContext<'_, '_, Self>) {
         self.role = Role::Leader;
         ctx.log(format_args!(
             "[election] term {}: leader with votes {:?}, log ends at {}",

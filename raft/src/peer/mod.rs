@@ -12,19 +12,11 @@ mod replication;
 mod rpc;
 mod snapshot;
 
-use std::time::Duration;
-
-use labrpc::Time;
-
 pub use log::Entry;
 pub use rpc::{Reply, Request};
-
-use crate::contract::Role;
-// @skeleton
-// use serde::{Deserialize, Serialize};
 // @end
 
-use crate::contract::{Persisted, Raft, RaftContext};
+use crate::prelude::*;
 
 // @solution 2A
 /// Time between heartbeats: the tester allows at most ten per second per peer.
@@ -94,7 +86,7 @@ impl Peer {
     /// Persists the state if a handler changed it. Called at the end of every
     /// handler: the simulator sends replies and requests only after the handler
     /// returns, so they never leave before the state they depend on is saved.
-    fn persist(&mut self, ctx: &mut RaftContext<'_, Self>) {
+    fn persist(&mut self, ctx: &mut RaftContext<'_, '_, Self>) {
         if !self.dirty && !self.snapshot_dirty {
             return;
         }
@@ -139,7 +131,12 @@ impl Raft for Peer {
     type Reply = Reply;
     type Timer = Timer;
 
-    fn new(ctx: &mut RaftContext<'_, Self>, me: usize, peers: usize, persisted: Persisted) -> Self {
+    fn new(
+        ctx: &mut RaftContext<'_, '_, Self>,
+        me: usize,
+        peers: usize,
+        persisted: Persisted,
+    ) -> Self {
         // @solution 2A
         let (header, log) = persist::decode(&persisted.state)
             .unwrap_or_else(|e| panic!("server {me}: cannot read its persisted state: {e}"));
@@ -180,7 +177,11 @@ impl Raft for Peer {
         // @end
     }
 
-    fn start(&mut self, ctx: &mut RaftContext<'_, Self>, command: Vec<u8>) -> Option<(u64, u64)> {
+    fn start(
+        &mut self,
+        ctx: &mut RaftContext<'_, '_, Self>,
+        command: Vec<u8>,
+    ) -> Option<(u64, u64)> {
         // @solution 2B
         if self.role != Role::Leader {
             return None;
@@ -224,7 +225,7 @@ impl Raft for Peer {
     }
 
     // @end
-    fn snapshot(&mut self, ctx: &mut RaftContext<'_, Self>, index: u64, snapshot: Vec<u8>) {
+    fn snapshot(&mut self, ctx: &mut RaftContext<'_, '_, Self>, index: u64, snapshot: Vec<u8>) {
         // @solution 2D
         self.take_snapshot(ctx, index, snapshot);
         self.persist(ctx);
@@ -236,7 +237,7 @@ impl Raft for Peer {
 
     fn handle_request(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         from: usize,
         request: Request,
     ) -> Reply {
@@ -260,7 +261,7 @@ impl Raft for Peer {
 
     fn handle_reply(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         peer: usize,
         request: Request,
         reply: Option<Reply>,
@@ -291,7 +292,7 @@ impl Raft for Peer {
         // @end
     }
 
-    fn handle_timer(&mut self, ctx: &mut RaftContext<'_, Self>, timer: Timer) {
+    fn handle_timer(&mut self, ctx: &mut RaftContext<'_, '_, Self>, timer: Timer) {
         // @solution 2A
         match timer {
             Timer::Election => self.on_election_timer(ctx),

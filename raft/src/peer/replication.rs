@@ -5,11 +5,11 @@
 
 use super::Peer;
 use super::rpc::{AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, Request};
-use crate::contract::{Apply, ApplyMsg, RaftContext, Role};
+use crate::{ApplyMsg, RaftContext, Role};
 
 impl Peer {
     /// Sends every follower what it lacks (a heartbeat if nothing).
-    pub(super) fn broadcast(&mut self, ctx: &mut RaftContext<'_, Self>) {
+    pub(super) fn broadcast(&mut self, ctx: &mut RaftContext<'_, '_, Self>) {
         let me = self.me;
         for peer in (0..self.peers).filter(|&p| p != me) {
             self.send_to(ctx, peer);
@@ -18,7 +18,7 @@ impl Peer {
 
     /// Sends the commands started since the last send to every follower that
     /// has not been sent them.
-    pub(super) fn replicate_new(&mut self, ctx: &mut RaftContext<'_, Self>) {
+    pub(super) fn replicate_new(&mut self, ctx: &mut RaftContext<'_, '_, Self>) {
         let me = self.me;
         for peer in (0..self.peers).filter(|&p| p != me) {
             if self.next_index[peer] <= self.log.last_index() {
@@ -30,7 +30,7 @@ impl Peer {
     /// Sends `peer` the entries from its `next_index` on (or the snapshot, if the
     /// log no longer holds them), and assumes they arrive: `next_index` moves past
     /// them, and moves back if the follower turns out to lack them.
-    pub(super) fn send_to(&mut self, ctx: &mut RaftContext<'_, Self>, peer: usize) {
+    pub(super) fn send_to(&mut self, ctx: &mut RaftContext<'_, '_, Self>, peer: usize) {
         let next = self.next_index[peer];
         if next <= self.log.snapshot_index() {
             ctx.call(
@@ -66,7 +66,7 @@ impl Peer {
     /// AppendEntries receiver (Figure 2).
     pub(super) fn on_append_entries(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         leader: usize,
         mut args: AppendEntriesArgs,
     ) -> AppendEntriesReply {
@@ -151,7 +151,7 @@ impl Peer {
     /// A follower answered (or failed to answer) this server's AppendEntries.
     pub(super) fn on_append_reply(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         peer: usize,
         args: AppendEntriesArgs,
         reply: Option<AppendEntriesReply>,
@@ -200,7 +200,7 @@ impl Peer {
 
     /// Leaders: commits the highest index of the current term stored on a
     /// majority (entries of earlier terms commit with it, section 5.4.2).
-    pub(super) fn advance_commit(&mut self, ctx: &mut RaftContext<'_, Self>) {
+    pub(super) fn advance_commit(&mut self, ctx: &mut RaftContext<'_, '_, Self>) {
         self.match_index[self.me] = self.log.last_index();
         let mut matched = self.match_index.clone();
         matched.sort_unstable_by(|a, b| b.cmp(a));
@@ -211,7 +211,7 @@ impl Peer {
     }
 
     /// Raises `commit_index` and applies every newly committed entry, in order.
-    pub(super) fn set_commit_index(&mut self, ctx: &mut RaftContext<'_, Self>, index: u64) {
+    pub(super) fn set_commit_index(&mut self, ctx: &mut RaftContext<'_, '_, Self>, index: u64) {
         if index <= self.commit_index {
             return;
         }

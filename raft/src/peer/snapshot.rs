@@ -4,13 +4,13 @@
 
 use super::Peer;
 use super::rpc::{InstallSnapshotArgs, InstallSnapshotReply};
-use crate::contract::{Apply, ApplyMsg, RaftContext, Role};
+use crate::{ApplyMsg, RaftContext, Role};
 
 impl Peer {
     /// The service snapshotted through `index`: drop the log up to it.
     pub(super) fn take_snapshot(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         index: u64,
         snapshot: Vec<u8>,
     ) {
@@ -35,7 +35,7 @@ impl Peer {
     /// InstallSnapshot receiver.
     pub(super) fn on_install_snapshot(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         leader: usize,
         args: InstallSnapshotArgs,
     ) -> InstallSnapshotReply {
@@ -74,7 +74,7 @@ impl Peer {
     /// A follower answered this server's InstallSnapshot.
     pub(super) fn on_snapshot_reply(
         &mut self,
-        ctx: &mut RaftContext<'_, Self>,
+        ctx: &mut RaftContext<'_, '_, Self>,
         peer: usize,
         args: InstallSnapshotArgs,
         reply: InstallSnapshotReply,

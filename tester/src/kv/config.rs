@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use kvraft::{ClerkNode, KvClerk, KvProtocol, KvServerNode, Op};
+use kvraft::node::{ClerkNode, KvProtocol, KvServerNode};
+use kvraft::{KvClerk, Op};
 use labrpc::rand::RngExt;
 use labrpc::rand::seq::SliceRandom;
 use labrpc::{NodeId, Sim};

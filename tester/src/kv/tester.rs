@@ -7,7 +7,8 @@ use std::marker::PhantomData;
 
 use std::any::Any;
 
-use kvraft::{ClerkNode, Completed, KvClerk, KvProtocol, KvServerNode, Op};
+use kvraft::node::{ClerkNode, Completed, KvProtocol, KvServerNode};
+use kvraft::{KvClerk, Op};
 use labrpc::{Action, NodeId, Observer, Sim, Time};
 
 use crate::status::Described;

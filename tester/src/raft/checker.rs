@@ -9,7 +9,8 @@ use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 
 use labrpc::{Action, NodeId, Observer, Sim, Time};
-use raft::{ApplyMsg, Raft, RaftNode, RaftProtocol};
+use raft::node::{RaftNode, RaftProtocol};
+use raft::{ApplyMsg, Raft};
 
 use crate::status::Described;
 
@@ -42,7 +43,7 @@ type Image = (u64, Vec<Vec<u8>>);
 
 /// A server's `state()`, with a panic in it reported rather than propagated.
 pub fn state_of<R: Raft>(node: &RaftNode<R>) -> Result<(u64, bool), String> {
-    panic::catch_unwind(AssertUnwindSafe(|| node.0.state())).map_err(|payload| {
+    panic::catch_unwind(AssertUnwindSafe(|| node.raft().state())).map_err(|payload| {
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| (*s).to_string())
@@ -275,7 +276,7 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
 
     fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
         if let Some(raft) = state.downcast_ref::<RaftNode<R>>() {
-            self.described.describe(node, &raft.0, out);
+            self.described.describe(node, raft.raft(), out);
         }
     }
 
@@ -287,7 +288,7 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
                     Box::new(move |sim: &mut RaftSim<R>| {
                         if sim.is_alive(i) && sim.incarnation(i) == incarnation {
                             sim.invoke(i, |node: &mut RaftNode<R>, ctx| {
-                                node.0.snapshot(ctx, index, image)
+                                node.snapshot(ctx, index, image)
                             })
                             .map_err(|e| e.to_string())?;
                         }

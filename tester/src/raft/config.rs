@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use labrpc::rand::RngExt;
 use labrpc::{NodeId, SimRng, Time};
-use raft::{Raft, RaftNode, RaftProtocol};
+use raft::Raft;
+use raft::node::{RaftNode, RaftProtocol};
 
 use crate::harness::Harness;
 pub use crate::harness::{ELECTION_TIMEOUT, TIME_LIMIT};

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use labrpc::rand::RngExt;
 use labrpc::{NodeId, SimError, Time};
-use raft::{Raft, RaftNode};
+use raft::Raft;
+use raft::node::RaftNode;
 
 use crate::raft::checker::{RaftSim, cmd, show};
 
@@ -23,7 +24,7 @@ pub fn start<R: Raft>(
 ) -> Result<Option<(u64, u64)>, SimError> {
     let shown = show(&command);
     let started = sim
-        .invoke(i, |node: &mut RaftNode<R>, ctx| node.0.start(ctx, command))?
+        .invoke(i, |node: &mut RaftNode<R>, ctx| node.start(ctx, command))?
         .flatten();
     if let Some((index, term)) = started {
         sim.note(format!(

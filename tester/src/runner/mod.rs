@@ -1,7 +1,7 @@
 //! The harness binary: the scenarios compiled together with the implementations
 //! of this tree, as one executable (`tester/tests/scenarios.rs`). It is what
-//! `cargo test` runs (one test per registered scenario, [`trials`]) and what the
-//! grader runs, once per job ([`job`]) and for replays ([`replay`]); the grader
+//! `cargo test` runs (one test per registered scenario, `trials`) and what the
+//! grader runs, once per job (`job`) and for replays (`replay`); the grader
 //! itself never links student code.
 //!
 //! `HARNESS __raftlab <command>` selects the grader's commands; anything else
