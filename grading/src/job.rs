@@ -7,17 +7,13 @@
 //! linearizability picture) arrive as text in the sealed result and are
 //! written here, by the grader: the job itself can write no file.
 
-use std::io::{Read, Write};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use command_fds::{CommandFdExt, FdMapping};
-use jobwire::{JobMessage, KEY_LEN, Key, MAX_RESULT_BYTES, RESULT_FD, Status};
+use jobwire::restart::{Rebuilt, Restart};
+use jobwire::{JobMessage, KEY_LEN, Key, MAX_RESULT_BYTES, Status, child};
 use serde::{Deserialize, Serialize};
-use wait_timeout::ChildExt;
 
 use crate::harness::Harness;
 
@@ -56,6 +52,12 @@ pub struct JobResult {
     /// The picture of a history found not linearizable (kvraft), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linearizability: Option<String>,
+    /// Restarts the crash check built again from their persisted state.
+    #[serde(default)]
+    pub restarts_checked: usize,
+    /// Wall time the crash check took, in milliseconds (part of `wall_ms`).
+    #[serde(default)]
+    pub crash_check_ms: u64,
 }
 
 /// How jobs run: their limits, and where the files of failures go.
@@ -121,6 +123,8 @@ impl JobResult {
             replay: replay_command(job.test, job.seed, options.submission.as_deref()),
             timeline: None,
             linearizability: None,
+            restarts_checked: 0,
+            crash_check_ms: 0,
         }
     }
 }
@@ -147,17 +151,9 @@ pub fn run(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobRes
 
 fn run_child(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobResult {
     let died = |outcome, reason| JobResult::new(job, options, outcome, reason);
-    let mut key = [0u8; KEY_LEN];
-    if let Err(e) = getrandom::fill(&mut key) {
-        return died(
-            Status::Rejected,
-            format!("no randomness for the job's key: {e}"),
-        );
-    }
-    let key = Key(key);
-    let (mut channel, channel_end) = match std::io::pipe() {
-        Ok(pair) => pair,
-        Err(e) => return died(Status::Rejected, format!("cannot make a pipe: {e}")),
+    let key = match fresh_key() {
+        Ok(key) => key,
+        Err(e) => return died(Status::Rejected, e),
     };
     let mut command = harness.command("job");
     command
@@ -173,122 +169,77 @@ fn run_child(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobR
     command
         .env_clear()
         .env("RUST_BACKTRACE", "0")
-        .current_dir("/")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    if let Err(e) = command.fd_mappings(vec![FdMapping {
-        parent_fd: channel_end.into(),
-        child_fd: RESULT_FD,
-    }]) {
-        return died(
-            Status::Rejected,
-            format!("cannot pass the result channel: {e}"),
-        );
-    }
-    let spawned = command.spawn();
-    // The command holds our copy of the channel's write end: close it, or the
-    // channel never reaches its end.
-    drop(command);
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(e) => {
-            return died(Status::Exited, format!("cannot start the harness: {e}"));
-        }
+        .current_dir("/");
+    let ended = match child::run(command, &key, &[], options.timeout, MAX_OUTPUT) {
+        Ok(ended) => ended,
+        Err(e) => return died(Status::Exited, e),
     };
-    let group = nix::unistd::Pid::from_raw(child.id() as i32);
-    let kill_group = || {
-        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        // A harness that exits before reading its key fails below.
-        let _ = stdin.write_all(&key.0);
-    }
-    let stdout = child.stdout.take().expect("piped");
-    let stderr = child.stderr.take().expect("piped");
-    let (err, (sealed, sealed_cut), status) = std::thread::scope(|scope| {
-        // Stdout is drained, not kept: nothing in it is believed.
-        let out = scope.spawn(move || read_capped(stdout, 0));
-        let err = scope.spawn(move || read_capped(stderr, MAX_OUTPUT));
-        let sealed = scope.spawn(move || read_capped(&mut channel, MAX_RESULT_BYTES));
-        let status = match child.wait_timeout(options.timeout) {
-            Ok(Some(status)) => Ok(status),
-            Ok(None) => Err(None),
-            Err(e) => Err(Some(e)),
-        };
-        // Whatever is left of the group goes, so the pipes reach their ends.
-        kill_group();
-        if status.is_err() {
-            let _ = child.wait();
-        }
-        let _ = out.join();
-        (
-            err.join().unwrap_or_default(),
-            sealed.join().unwrap_or_default(),
-            status,
-        )
-    });
-    let err_text = output_text(&err);
-    if sealed_cut {
+    if ended.frame_cut {
         return died(
             Status::Rejected,
             format!("the job's result channel carried more than {MAX_RESULT_BYTES} bytes"),
         );
     }
-    if !sealed.is_empty() {
-        return match JobMessage::open(&key, &sealed, job.test, job.seed) {
-            Ok(message) => accept(job, options, message),
+    if !ended.frame.is_empty() {
+        return match JobMessage::open(&key, &ended.frame, job.test, job.seed) {
+            Ok(message) => accept(harness, job, options, message),
             Err(e) => died(
                 Status::Rejected,
                 format!("the job's result channel did not carry its sealed result: {e}"),
             ),
         };
     }
-    let status = match status {
-        Ok(status) => status,
-        Err(None) => {
-            return died(
-                Status::TimedOut,
-                format!(
-                    "timed out: still running after {} s of wall-clock time (the whole process group was killed)",
-                    options.timeout.as_secs()
-                ),
-            );
-        }
-        Err(Some(e)) => return died(Status::Killed, format!("lost the job's process: {e}")),
-    };
-    let tail = last_lines(&err_text, 6);
-    match status.code() {
-        Some(code) => died(
-            Status::Exited,
-            format!("exited with code {code} without a sealed result: {tail}"),
-        ),
-        None => {
-            let signal = std::os::unix::process::ExitStatusExt::signal(&status);
-            let (name, outcome) = match signal {
-                Some(24) => ("signal 24, SIGXCPU: its CPU-time limit", Status::TimedOut),
-                Some(6) => ("signal 6, SIGABRT", Status::Killed),
-                Some(9) => ("signal 9, SIGKILL", Status::Killed),
-                Some(11) => ("signal 11, SIGSEGV", Status::Killed),
-                _ => ("a signal", Status::Killed),
-            };
-            let why = if err_text.contains("has overflowed its stack") {
-                "a stack overflow (unbounded recursion?)"
-            } else if signal == Some(6) {
-                "the process aborted"
-            } else if signal == Some(24) {
-                "it used more CPU time than its wall-clock limit"
-            } else {
-                "killed from outside, or a crash"
-            };
-            died(outcome, format!("killed by {name}: {why}: {tail}"))
-        }
+    let (outcome, reason) = ended.why(options.timeout);
+    died(outcome, reason)
+}
+
+/// A fresh key for one child.
+fn fresh_key() -> Result<Key, String> {
+    let mut key = [0u8; KEY_LEN];
+    getrandom::fill(&mut key).map_err(|e| format!("no randomness for the job's key: {e}"))?;
+    Ok(Key(key))
+}
+
+/// The crash check: each sampled restart's server is built again from its
+/// persisted bytes alone, each in a fresh sandboxed harness, and must report
+/// the state the restarted server reported in the run.
+fn crash_check(
+    harness: &Harness,
+    restarts: &[Restart],
+    options: &JobOptions,
+) -> Result<(), String> {
+    for restart in restarts {
+        let key = fresh_key()?;
+        let mut command = harness.command("rebuild");
+        command
+            .arg("--memory-mb")
+            .arg(options.memory_mb.to_string())
+            .arg("--cpu-seconds")
+            .arg(options.timeout.as_secs().saturating_add(1).to_string())
+            .env_clear()
+            .env("RUST_BACKTRACE", "0")
+            .current_dir("/");
+        let request = serde_json::to_vec(restart).expect("a restart serialises");
+        let ended = child::run(command, &key, &request, options.timeout, MAX_OUTPUT)?;
+        let rebuilt = if ended.frame.is_empty() || ended.frame_cut {
+            Err(ended.why(options.timeout).1)
+        } else {
+            Rebuilt::open(&key, &ended.frame, restart)
+                .map(|m| m.state)
+                .unwrap_or_else(|e| Err(format!("its result did not open: {e}")))
+        };
+        restart.compare(&rebuilt)?;
     }
+    Ok(())
 }
 
 /// A genuine result: its figures, and its files written where the grader keeps them.
-fn accept(job: &JobSpec<'_>, options: &JobOptions, message: JobMessage) -> JobResult {
+fn accept(
+    harness: &Harness,
+    job: &JobSpec<'_>,
+    options: &JobOptions,
+    message: JobMessage,
+) -> JobResult {
     if !message.sandbox.missing.is_empty() {
         let missing = message.sandbox.missing.join("; ");
         if options.require_sandbox {
@@ -319,6 +270,15 @@ fn accept(job: &JobSpec<'_>, options: &JobOptions, message: JobMessage) -> JobRe
     result.rpcs = run.rpcs;
     result.bytes = run.bytes;
     result.trace_digest = run.trace_digest;
+    if result.passed() && !message.restarts.is_empty() {
+        let start = Instant::now();
+        if let Err(e) = crash_check(harness, &message.restarts, options) {
+            result.outcome = Status::Failed;
+            result.reason = e;
+        }
+        result.crash_check_ms = start.elapsed().as_millis() as u64;
+        result.restarts_checked = message.restarts.len();
+    }
     if let Some(note) = message.note {
         result.reason.push_str(&format!(" ({note})"));
     }
@@ -350,43 +310,4 @@ fn write_atomically(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Strin
         .and_then(|()| std::fs::rename(&partial, &path))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
-}
-
-/// Reads `from` to its end, keeping at most `cap` bytes; whether it was cut.
-fn read_capped(mut from: impl Read, cap: usize) -> (Vec<u8>, bool) {
-    let mut kept = Vec::new();
-    let mut cut = false;
-    let mut buf = vec![0u8; 64 << 10];
-    loop {
-        match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                let room = cap.saturating_sub(kept.len());
-                kept.extend_from_slice(&buf[..n.min(room)]);
-                cut |= n > room;
-            }
-        }
-    }
-    (kept, cut)
-}
-
-fn output_text((bytes, cut): &(Vec<u8>, bool)) -> String {
-    let mut text = String::from_utf8_lossy(bytes).into_owned();
-    if *cut {
-        text.push_str(&format!("\n(output cut at {} MiB)", MAX_OUTPUT >> 20));
-    }
-    text
-}
-
-fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
-        .collect();
-    let tail = &lines[lines.len().saturating_sub(n)..];
-    if tail.is_empty() {
-        "(nothing on stderr)".into()
-    } else {
-        tail.join(" | ")
-    }
 }

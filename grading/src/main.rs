@@ -189,7 +189,10 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
         Some(dir) => {
             eprintln!("building the submission in {} ...", dir.display());
             match submission::build(&root(), dir) {
-                Ok(harness) => harness,
+                Ok(harness) => {
+                    eprintln!("harness: {}", harness.exe.display());
+                    harness
+                }
                 Err(e) => {
                     let scenarios: std::collections::BTreeMap<&str, u32> = jobs
                         .iter()

@@ -20,8 +20,7 @@ use jobwire::sandbox::{Policy, confine};
 use crate::handout;
 use crate::harness::{self, Harness};
 
-/// The directories whose files a student owns.
-pub const STUDENT_DIRS: [&str; 3] = ["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"];
+use sourcecheck::STUDENT_DIRS;
 
 /// Most files, and most bytes, a submission may hold.
 const MAX_FILES: usize = 1000;
@@ -96,10 +95,33 @@ pub fn build(root: &Path, dir: &Path) -> Result<Harness, String> {
     for (from, rel, _) in &files {
         copy(from, &work.join(rel))?;
     }
+    // The rules no compiler checks, before anything of the submission is
+    // compiled (read from the copy that will be built): a violation scores
+    // nothing, with the message in every report.
+    // A file that is not even Rust tokens cannot compile: the compiler's
+    // message says more, so the verdict waits for the build (and is given if
+    // the compiler accepts what the check could not read).
+    let unchecked = match sourcecheck::check_tree(&work) {
+        Ok(violations) if violations.is_empty() => None,
+        Ok(violations) => {
+            return Err(format!(
+                "the submission was rejected before it was built: {}",
+                sourcecheck::report(&violations)
+            ));
+        }
+        Err(e @ sourcecheck::CheckError::NotRust { .. }) => Some(e),
+        Err(e) => return Err(format!("the submission cannot be checked: {e}")),
+    };
     let hash = tree_hash(&work)?;
     let cached = bin.join(format!("harness-{hash}"));
+    let checked = |harness: Harness| match &unchecked {
+        None => Ok(harness),
+        Some(e) => Err(format!(
+            "the submission builds, but its files cannot be checked: {e}"
+        )),
+    };
     if cached.is_file() {
-        return Ok(Harness { exe: cached });
+        return checked(Harness { exe: cached });
     }
 
     // Nothing the previous submission compiled stays readable to this one.
@@ -138,7 +160,7 @@ pub fn build(root: &Path, dir: &Path) -> Result<Harness, String> {
     std::fs::copy(&built.exe, &partial)
         .and_then(|_| std::fs::rename(&partial, &cached))
         .map_err(|e| format!("cannot keep the submission's harness: {e}"))?;
-    Ok(Harness { exe: cached })
+    checked(Harness { exe: cached })
 }
 
 /// The command prefix that runs cargo confined: it may read the system, the

@@ -18,7 +18,9 @@
 //! - the flags of a **replay** ([`replay::ReplayArgs`]), which the grader
 //!   forwards to the harness.
 
+pub mod child;
 pub mod replay;
+pub mod restart;
 pub mod sandbox;
 
 use std::fmt;
@@ -42,6 +44,15 @@ pub const MAX_RESULT_BYTES: usize = 64 << 20;
 /// One job's secret: 32 random bytes, fresh for every job.
 #[derive(Clone)]
 pub struct Key(pub [u8; KEY_LEN]);
+
+impl Key {
+    /// A number derived from the key for `purpose` (BLAKE3's key derivation):
+    /// as secret as the key, and unrelated to it for any other purpose.
+    pub fn derive(&self, purpose: &str) -> u64 {
+        let bytes = blake3::derive_key(purpose, &self.0);
+        u64::from_le_bytes(bytes[..8].try_into().expect("8 of 32 bytes"))
+    }
+}
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -144,6 +155,10 @@ pub struct JobMessage {
     pub linearizability: Option<String>,
     /// A remark on the artifacts (why there is no timeline, ...).
     pub note: Option<String>,
+    /// A sample of the run's restarts, for the crash check (the grader builds
+    /// each restarted server again from its persisted bytes in a fresh process).
+    #[serde(default)]
+    pub restarts: Vec<restart::Restart>,
 }
 
 /// Why a result channel's bytes were not accepted.
@@ -285,6 +300,7 @@ mod tests {
             timeline: None,
             linearizability: None,
             note: None,
+            restarts: Vec::new(),
         };
         let frame = message.seal(&key(7));
         assert_eq!(

@@ -263,6 +263,18 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         &self.slots[id].io.persister
     }
 
+    /// Replaces node `id`'s stable storage while it is down, so that its next
+    /// start sees `persister`: how a tester builds a server from saved bytes
+    /// alone. Panics if the node is running.
+    pub fn set_persister(&mut self, id: NodeId, persister: Persister) {
+        let slot = &mut self.slots[id];
+        assert!(
+            slot.handle.node.is_none(),
+            "set_persister: node {id} is running"
+        );
+        slot.io.persister = persister;
+    }
+
     /// Node `id`'s running instance as its concrete type, or `None` if it is down.
     /// Panics if the node is not an `N`.
     pub fn node<N: Node<P>>(&self, id: NodeId) -> Option<&N> {

@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
-use labrpc::{Observer, Protocol, Sim, Time};
+use jobwire::restart::Restart;
+use labrpc::{NodeId, Observer, Protocol, Sim, SimError, Time};
 
+use crate::crash_check::{Sampler, persisted};
 use crate::registry::RunSpec;
 use crate::report::{Check, Failure, FailureKind, Outcome, Report, replay_command};
 
@@ -26,6 +28,9 @@ pub struct Harness<P: Protocol, O: Observer<P>> {
     warnings: Vec<String>,
     /// The HTML picture of a history found not linearizable (kvraft).
     pub linearizability: Option<String>,
+    /// The restarts kept for the crash check.
+    restarts: Sampler,
+    test: &'static str,
 }
 
 impl<P: Protocol, O: Observer<P>> Harness<P, O> {
@@ -41,7 +46,44 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             bytes0: 0,
             warnings: Vec::new(),
             linearizability: None,
+            restarts: Sampler::new(spec.sample),
+            test: spec.test,
         }
+    }
+
+    /// Restarts server `i` of `servers` from its persister and, if the crash
+    /// check's sample takes this restart, keeps what the persister held and the
+    /// `state()` the new incarnation reports (`state` reads it; `None` or an
+    /// error keeps nothing). `max_raft_state` is a kv world's.
+    pub fn restart(
+        &mut self,
+        i: NodeId,
+        servers: usize,
+        max_raft_state: Option<usize>,
+        state: impl FnOnce(&Sim<P, O>) -> Option<Result<(u64, bool), String>>,
+    ) -> Result<(), SimError> {
+        let slot = self.restarts.admit();
+        let saved = slot.map(|_| persisted(self.sim.persister(i)));
+        let at = self.sim.now();
+        self.sim.restart(i)?;
+        if let (Some(slot), Some((saved_state, snapshot))) = (slot, saved)
+            && let Some(Ok(reported)) = state(&self.sim)
+        {
+            let restart = Restart {
+                test: self.test.to_string(),
+                seed: self.sim.seed(),
+                server: i,
+                servers,
+                incarnation: self.sim.incarnation(i),
+                at_us: at.saturating_since(Time::ZERO).as_micros() as u64,
+                state: saved_state,
+                snapshot,
+                max_raft_state,
+                reported,
+            };
+            self.restarts.put(slot, restart);
+        }
+        Ok(())
     }
 
     /// Starts the scenario proper: its time limit and figures count from here.
@@ -152,6 +194,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             replay: replay_command(spec.test, spec.seed),
             records: self.sim.trace_mut().take_records(),
             linearizability: self.linearizability,
+            restarts: self.restarts.into_restarts(),
         }
     }
 }

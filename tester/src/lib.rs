@@ -26,6 +26,7 @@
 //!
 //! Each scenario is limited to 120 s of virtual time.
 
+pub mod crash_check;
 pub mod determinism;
 pub mod harness;
 pub mod kv;

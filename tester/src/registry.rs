@@ -5,6 +5,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use jobwire::restart::Restart;
+
+use crate::crash_check::Sample;
 use crate::report::Report;
 
 /// A graded part of the labs.
@@ -71,6 +74,8 @@ pub struct RunSpec {
     pub seed: u64,
     /// Keep the full trace records in the report.
     pub record: bool,
+    /// Which restarts to keep for the crash check.
+    pub sample: Sample,
 }
 
 /// A graded scenario.
@@ -86,16 +91,26 @@ pub struct Scenario {
     pub title: &'static str,
     /// Runs it once.
     pub run: fn(&RunSpec) -> Report,
+    /// Builds a restarted server of this scenario's world again from its
+    /// persisted bytes alone, and asks its `state()` (the crash check).
+    pub rebuild: fn(&Restart) -> Result<(u64, bool), String>,
 }
 
 impl Scenario {
-    /// Runs the scenario once with `seed`.
+    /// Runs the scenario once with `seed`, keeping no restarts.
     pub fn run(&self, seed: u64, record: bool) -> Report {
+        self.run_sampled(seed, record, Sample::None)
+    }
+
+    /// Runs the scenario once with `seed`, keeping the restarts `sample` asks
+    /// for in the report (for the crash check).
+    pub fn run_sampled(&self, seed: u64, record: bool, sample: Sample) -> Report {
         (self.run)(&RunSpec {
             test: self.name,
             title: self.title,
             seed,
             record,
+            sample,
         })
     }
 }

@@ -137,6 +137,9 @@ pub struct Report {
     /// The HTML picture of a kvraft history found not linearizable.
     #[serde(skip)]
     pub linearizability: Option<String>,
+    /// The restarts kept for the crash check.
+    #[serde(skip)]
+    pub restarts: Vec<jobwire::restart::Restart>,
 }
 
 impl Report {

@@ -21,6 +21,7 @@ fn demo_failure(seed: u64) -> Report {
         title: "Demo: all five must agree while two are cut off (fails on purpose)",
         seed,
         record: true,
+        sample: tester::crash_check::Sample::None,
     };
     Config::<raft::Peer>::run(&spec, 5, Net::Unreliable, false, |cfg| {
         cfg.one(command(101), 5, true)?;

@@ -10,6 +10,7 @@ use labrpc::rand::RngExt;
 use labrpc::rand::seq::SliceRandom;
 use labrpc::{NodeId, Sim};
 
+use crate::crash_check::catching;
 use crate::harness::Harness;
 use crate::kv::tester::{KvSim, KvTester, Operation, issue};
 use crate::registry::RunSpec;
@@ -20,6 +21,7 @@ pub struct KvConfig<C: KvClerk> {
     pub(crate) h: Harness<KvProtocol<C::Server>, KvTester<C>>,
     /// The number of servers.
     pub n: usize,
+    max_raft_state: Option<usize>,
 }
 
 impl<C: KvClerk> KvConfig<C> {
@@ -35,6 +37,7 @@ impl<C: KvClerk> KvConfig<C> {
         let mut cfg = KvConfig {
             h: Harness::new(spec, KvTester::default()),
             n,
+            max_raft_state,
         };
         let result = cfg.make(unreliable, max_raft_state).and_then(|()| {
             cfg.h.begin(spec.title);
@@ -173,7 +176,11 @@ impl<C: KvClerk> KvConfig<C> {
     /// servers until connected; clerks reach it as before).
     pub fn start_server(&mut self, i: NodeId) -> Check<()> {
         self.h.sim.note(format!("start server {i}"));
-        Ok(self.h.sim.restart(i)?)
+        let (n, max) = (self.n, self.max_raft_state);
+        Ok(self.h.restart(i, n, max, |sim| {
+            sim.node::<KvServerNode<C::Server>>(i)
+                .map(|s| catching("state()", || raft::Raft::state(s.raft())))
+        })?)
     }
 
     /// The largest persisted Raft state among the servers.

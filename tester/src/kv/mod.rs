@@ -24,6 +24,7 @@ macro_rules! scenario {
             points: $points,
             title: $title,
             run: $module::$name::<C>,
+            rebuild: crate::crash_check::rebuild_kv::<C::Server>,
         }
     };
 }

@@ -177,7 +177,10 @@ impl<R: Raft> Config<R> {
                 message,
                 time: Some(now),
             })?;
-        Ok(self.h.sim.restart(i)?)
+        let n = self.n;
+        Ok(self
+            .h
+            .restart(i, n, None, |sim| sim.node::<RaftNode<R>>(i).map(state_of))?)
     }
 
     /// Makes the network unreliable or reliable.

@@ -21,6 +21,7 @@ macro_rules! scenario {
             points: $points,
             title: $title,
             run: $module::$name::<R>,
+            rebuild: crate::crash_check::rebuild_raft::<R>,
         }
     };
 }

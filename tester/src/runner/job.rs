@@ -12,8 +12,9 @@ use std::process::ExitCode;
 use jobwire::sandbox::{Policy, confine};
 use jobwire::{JobMessage, KEY_LEN, Key, RESULT_FD, RunResult, Status};
 
+use crate::crash_check::{self, Sample};
 use crate::report::{FailureKind, Outcome, Report};
-use crate::runner::{memory, timeline_html};
+use crate::runner::{SOURCE_CHECK, memory, timeline_html};
 
 /// What the grader asks of one job.
 #[derive(clap::Args, Debug)]
@@ -48,22 +49,10 @@ pub fn main(args: &JobArgs) -> ExitCode {
 }
 
 fn run(args: &JobArgs) -> Result<(), String> {
-    let key = read_key()?;
-    let mut channel = OpenOptions::new()
-        .write(true)
-        .open(format!("/proc/self/fd/{RESULT_FD}"))
-        .map_err(|e| format!("no result channel on fd {RESULT_FD}: {e}"))?;
+    let (key, _) = read_request(0)?;
+    let mut channel = open_channel()?;
     let scenario = crate::find(&args.test)?;
-    let sandbox = confine(&Policy {
-        read: Vec::new(),
-        write: Vec::new(),
-        // Room for the budget plus the runtime's reservations; the budget
-        // below is what counts.
-        address_space: (args.memory_mb > 0).then(|| (args.memory_mb * 2 + 1024) << 20),
-        cpu_seconds: (args.cpu_seconds > 0).then_some(args.cpu_seconds),
-        file_size: Some(0),
-        single_process: true,
-    });
+    let sandbox = confine_job(args.memory_mb, args.cpu_seconds);
     let mut message = JobMessage {
         test: args.test.clone(),
         seed: args.seed,
@@ -73,6 +62,7 @@ fn run(args: &JobArgs) -> Result<(), String> {
         timeline: None,
         linearizability: None,
         note: None,
+        restarts: Vec::new(),
     };
     if args.memory_mb > 0 {
         let budget = usize::try_from(args.memory_mb << 20).unwrap_or(usize::MAX);
@@ -83,8 +73,28 @@ fn run(args: &JobArgs) -> Result<(), String> {
     }
     message.out_of_memory = false;
 
-    // From here on, student code runs.
-    let report = scenario.run(args.seed, false);
+    if !SOURCE_CHECK.is_empty() {
+        message.run = Some(RunResult {
+            test: args.test.clone(),
+            seed: args.seed,
+            status: Status::Failed,
+            reason: format!("rejected without running: {SOURCE_CHECK}"),
+            virtual_ms: 0,
+            rpcs: 0,
+            bytes: 0,
+            trace_digest: String::new(),
+        });
+        return channel
+            .write_all(&message.seal(&key))
+            .map_err(|e| format!("cannot write the result: {e}"));
+    }
+    // From here on, student code runs. The restarts the crash check builds
+    // again are chosen with the key, which student code cannot read.
+    let sample = Sample::Some {
+        keep: crash_check::KEEP,
+        seed: key.derive("raftlab crash-check sample"),
+    };
+    let report = scenario.run_sampled(args.seed, false, sample);
     let result = run_result(&report);
     if !report.passed() && args.timeline {
         match timeline_html(&scenario, &report) {
@@ -93,6 +103,7 @@ fn run(args: &JobArgs) -> Result<(), String> {
         }
     }
     message.linearizability = report.linearizability.clone();
+    message.restarts = report.restarts;
     if memory::exceeded() {
         // The notice went out already; a second frame would be refused.
         return Ok(());
@@ -103,19 +114,45 @@ fn run(args: &JobArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot write the result: {e}"))
 }
 
-/// Reads exactly the key, then the end of stdin.
-fn read_key() -> Result<Key, String> {
+/// Reads the key, then the request (at most `limit` bytes) to the end of stdin.
+pub(super) fn read_request(limit: usize) -> Result<(Key, Vec<u8>), String> {
     let mut stdin = std::io::stdin().lock();
     let mut key = [0u8; KEY_LEN];
     stdin
         .read_exact(&mut key)
         .map_err(|e| format!("no job key on stdin: {e}"))?;
-    let mut rest = [0u8; 1];
-    match stdin.read(&mut rest) {
-        Ok(0) => Ok(Key(key)),
-        Ok(_) => Err("more than a key on stdin".into()),
-        Err(e) => Err(format!("reading stdin: {e}")),
+    let mut request = Vec::new();
+    (&mut stdin)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut request)
+        .map_err(|e| format!("reading stdin: {e}"))?;
+    if request.len() > limit {
+        return Err(format!("more than a key and {limit} bytes on stdin"));
     }
+    Ok((Key(key), request))
+}
+
+/// The result channel the grader passed on fd 3.
+pub(super) fn open_channel() -> Result<std::fs::File, String> {
+    OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/self/fd/{RESULT_FD}"))
+        .map_err(|e| format!("no result channel on fd {RESULT_FD}: {e}"))
+}
+
+/// Confines this process for running student code: no files, no network, no
+/// new processes, the limits given.
+pub(super) fn confine_job(memory_mb: u64, cpu_seconds: u64) -> jobwire::SandboxReport {
+    confine(&Policy {
+        read: Vec::new(),
+        write: Vec::new(),
+        // Room for the budget plus the runtime's reservations; the budget
+        // (armed by the caller) is what counts.
+        address_space: (memory_mb > 0).then(|| (memory_mb * 2 + 1024) << 20),
+        cpu_seconds: (cpu_seconds > 0).then_some(cpu_seconds),
+        file_size: Some(0),
+        single_process: true,
+    })
 }
 
 fn run_result(report: &Report) -> RunResult {

@@ -9,16 +9,26 @@
 
 mod job;
 pub mod memory;
+mod rebuild;
 mod replay;
 mod trials;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use jobwire::Key;
+use jobwire::restart::{Rebuilt, Restart};
+
 use crate::registry::Scenario;
-use crate::report::{Outcome, Report};
+use crate::report::{FailureKind, Outcome, Report};
+
+/// What checking the student's files found when this harness was built (see
+/// the `sourcecheck` crate): empty if they keep the rules. A harness whose files
+/// break them runs no scenario.
+pub const SOURCE_CHECK: &str = include_str!(concat!(env!("OUT_DIR"), "/source_check.txt"));
 
 /// The harness's entry point.
 pub fn main() -> ExitCode {
@@ -38,6 +48,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         HarnessCommand::List => replay::list(),
         HarnessCommand::Job(args) => job::main(&args),
+        HarnessCommand::Rebuild(args) => rebuild::main(&args),
         HarnessCommand::Run(args) => replay::run(&args),
         HarnessCommand::Determinism { test, seed } => replay::determinism(&test, seed),
     }
@@ -57,6 +68,9 @@ enum HarnessCommand {
     List,
     /// Run one graded job (the key on stdin, the sealed result on fd 3).
     Job(job::JobArgs),
+    /// Build a restarted server again from its persisted bytes alone (the key
+    /// and the `jobwire::restart::Restart` on stdin, the sealed answer on fd 3).
+    Rebuild(rebuild::RebuildArgs),
     /// Run one scenario with one seed and print its summary, log or timeline.
     Run(replay::RunArgs),
     /// Run a scenario twice and compare the traces.
@@ -68,6 +82,46 @@ enum HarnessCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// The crash check of a passed run, done here (for `cargo test` and replays;
+/// the grader does it itself for a job): each kept restart's server is built
+/// again from its persisted bytes in a fresh harness process and must report
+/// what the restarted server reported. A difference fails the run.
+pub fn crash_check(report: &mut Report) {
+    if !report.passed() {
+        return;
+    }
+    if let Err(message) = rebuild_each(&report.restarts) {
+        report.outcome = Outcome::Failed {
+            kind: FailureKind::Check,
+            message,
+        };
+    }
+}
+
+fn rebuild_each(restarts: &[Restart]) -> Result<(), String> {
+    const LIMIT: Duration = Duration::from_secs(60);
+    let exe = std::env::current_exe().map_err(|e| format!("crash check: no harness path: {e}"))?;
+    for restart in restarts {
+        let mut key = [0u8; jobwire::KEY_LEN];
+        getrandom::fill(&mut key).map_err(|e| format!("crash check: no randomness: {e}"))?;
+        let key = Key(key);
+        let mut command = Command::new(&exe);
+        command.args([jobwire::HARNESS_MODE, "rebuild"]);
+        let request = serde_json::to_vec(restart).expect("a restart serialises");
+        let ended = jobwire::child::run(command, &key, &request, LIMIT, 1 << 20)
+            .map_err(|e| format!("crash check: {e}"))?;
+        let rebuilt = if ended.frame.is_empty() || ended.frame_cut {
+            Err(ended.why(LIMIT).1)
+        } else {
+            Rebuilt::open(&key, &ended.frame, restart)
+                .map(|m| m.state)
+                .unwrap_or_else(|e| Err(format!("its result did not open: {e}")))
+        };
+        restart.compare(&rebuilt)?;
+    }
+    Ok(())
 }
 
 /// Replays a failed run with full records and renders its HTML timeline; an

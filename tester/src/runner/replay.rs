@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use crate::crash_check::Sample;
 use crate::registry::Part;
 use crate::runner::{view_run, write_picture};
 
@@ -43,9 +44,15 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
+    if !crate::runner::SOURCE_CHECK.is_empty() {
+        eprint!("{}", crate::runner::SOURCE_CHECK);
+        return ExitCode::FAILURE;
+    }
     let record = args.log || args.timeline.is_some();
     let start = Instant::now();
-    let mut report = scenario.run(args.seed, record);
+    // A replay checks every restart.
+    let mut report = scenario.run_sampled(args.seed, record, Sample::All);
+    crate::runner::crash_check(&mut report);
     let wall = start.elapsed();
     if let Some(replay) = &run_args.replay_command {
         report.replay = replay.clone();
