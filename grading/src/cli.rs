@@ -35,6 +35,23 @@ pub enum Command {
         #[arg(long)]
         submission: Option<PathBuf>,
     },
+    /// How often each scenario's premises (what it exists to exercise) held
+    /// over many seeds, with this tree's implementation: a table per scenario;
+    /// fails if any premise ever failed.
+    Premises {
+        /// Seeds per scenario.
+        #[arg(long, default_value_t = 100)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 1)]
+        seed_start: u64,
+        /// Only these scenarios (repeatable).
+        #[arg(long)]
+        test: Vec<String>,
+        /// Only these parts (repeatable).
+        #[arg(long)]
+        part: Vec<String>,
+    },
     /// Write the student handout of this tree to OUT_DIR.
     Handout {
         /// Where to write it (must not exist or be empty).

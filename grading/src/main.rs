@@ -42,6 +42,12 @@ fn main() -> ExitCode {
             submission,
         }) => determinism(&test, seed, submission.as_deref()),
         Some(Command::Handout { out_dir }) => handout(&out_dir),
+        Some(Command::Premises {
+            seeds,
+            seed_start,
+            test,
+            part,
+        }) => premises(seeds, seed_start, &test, &part),
         Some(Command::Merge { files, reports }) => merge(&files, &reports),
         Some(Command::SandboxExec {
             read,
@@ -116,6 +122,32 @@ fn determinism(test: &str, seed: u64, submission: Option<&Path>) -> Result<bool,
     command
         .args(["--test", test, "--seed"])
         .arg(seed.to_string());
+    Err(format!(
+        "cannot run the harness {}: {}",
+        harness.exe.display(),
+        command.exec()
+    ))
+}
+
+fn premises(
+    seeds: u64,
+    seed_start: u64,
+    tests: &[String],
+    parts: &[String],
+) -> Result<bool, String> {
+    let harness = tree_harness()?;
+    let mut command = harness.command("premises");
+    command
+        .arg("--seeds")
+        .arg(seeds.to_string())
+        .arg("--seed-start")
+        .arg(seed_start.to_string());
+    for t in tests {
+        command.args(["--test", t]);
+    }
+    for p in parts {
+        command.args(["--part", p]);
+    }
     Err(format!(
         "cannot run the harness {}: {}",
         harness.exe.display(),

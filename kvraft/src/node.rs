@@ -85,6 +85,7 @@ impl<R: Raft> RaftHandle<R> {
 pub struct KvServerNode<S: KvServer> {
     raft: RaftHandle<S::Raft>,
     server: Option<S>,
+    snapshots_installed: u64,
 }
 
 impl<S: KvServer> KvServerNode<S> {
@@ -103,6 +104,7 @@ impl<S: KvServer> KvServerNode<S> {
                 applied: applied.into(),
             },
             server: None,
+            snapshots_installed: 0,
         };
         let server = S::new(
             &mut KvContext {
@@ -124,6 +126,12 @@ impl<S: KvServer> KvServerNode<S> {
         self.raft.raft()
     }
 
+    /// How many snapshots this incarnation's Raft handed its server
+    /// (`ApplyMsg::Snapshot`: installed from a leader's InstallSnapshot).
+    pub fn snapshots_installed(&self) -> u64 {
+        self.snapshots_installed
+    }
+
     /// The server.
     pub fn server(&self) -> &S {
         self.server.as_ref().expect("constructed")
@@ -133,6 +141,9 @@ impl<S: KvServer> KvServerNode<S> {
     fn deliver(&mut self, ctx: &mut Context<'_, KvProtocol<S>>) {
         let server = self.server.as_mut().expect("constructed");
         while let Some(msg) = self.raft.applied.pop_front() {
+            if matches!(msg, ApplyMsg::Snapshot { .. }) {
+                self.snapshots_installed += 1;
+            }
             server.handle_apply(
                 &mut KvContext {
                     ctx,

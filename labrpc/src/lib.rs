@@ -71,7 +71,7 @@ pub mod trace;
 pub use codec::{Message, decode, encode};
 pub use context::{Context, MIN_TIMER};
 pub use error::SimError;
-pub use network::Network;
+pub use network::{Faults, Network};
 pub use node::{CallId, Node, NodeId, ReplyTo, TimerId};
 pub use observer::Observer;
 pub use payload::Payload;

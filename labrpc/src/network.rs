@@ -33,7 +33,20 @@ pub struct Network {
     rpc_total: u64,
     bytes_total: u64,
     delivered: Vec<u64>,
+    faults: Faults,
     rng: SimRng,
+}
+
+/// What the network did to messages on purpose, counted from the start: how
+/// a tester tells that an unreliable scenario really was unreliable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Requests lost by the unreliable network.
+    pub requests_lost: u64,
+    /// Replies lost by the unreliable network.
+    pub replies_lost: u64,
+    /// Replies held back 200-2200 ms by long reordering.
+    pub replies_held: u64,
 }
 
 /// What the network decided for a request that has somewhere to go.
@@ -53,6 +66,7 @@ impl Network {
             rpc_total: 0,
             bytes_total: 0,
             delivered: Vec::new(),
+            faults: Faults::default(),
             rng,
         }
     }
@@ -90,6 +104,11 @@ impl Network {
             .and_then(|row| row.get(to))
             .copied()
             .unwrap_or(false)
+    }
+
+    /// What the network lost or held back so far.
+    pub fn faults(&self) -> Faults {
+        self.faults
     }
 
     /// Total calls made, including those that were dropped or failed.
@@ -163,6 +182,7 @@ impl Network {
         } else {
             let delay_us = self.rng.random_range(0..27u64) * 1000;
             let lost = self.rng.random_range(0..1000) < 100;
+            self.faults.requests_lost += u64::from(lost);
             RequestPlan { delay_us, lost }
         }
     }
@@ -170,9 +190,11 @@ impl Network {
     /// The way of a reply back to its caller: `None` if it is lost, else its delay.
     pub(crate) fn plan_reply(&mut self) -> Option<u64> {
         if !self.reliable && self.rng.random_range(0..1000) < 100 {
+            self.faults.replies_lost += 1;
             return None;
         }
         if self.long_reordering && self.rng.random_range(0..900) < 600 {
+            self.faults.replies_held += 1;
             let inner = self.rng.random_range(0..2000u64);
             return Some((200 + self.rng.random_range(0..=inner)) * 1000);
         }

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use jobwire::restart::Restart;
-use labrpc::{NodeId, Observer, Protocol, Sim, SimError, Time};
+use labrpc::{Faults, NodeId, Observer, Protocol, Sim, SimError, Time};
 
 use crate::crash_check::{Sampler, persisted};
+use crate::premise::{Premise, vacuous};
 use crate::registry::RunSpec;
 use crate::report::{Check, Failure, FailureKind, Outcome, Report, replay_command};
 
@@ -31,6 +32,22 @@ pub struct Harness<P: Protocol, O: Observer<P>> {
     /// The restarts kept for the crash check.
     restarts: Sampler,
     test: &'static str,
+    premises: Vec<Premise>,
+    faults0: Faults,
+    /// Restarts since `begin`, and how many found state, and a snapshot, in
+    /// their persister.
+    pub restarted: Restarted,
+}
+
+/// Restarts counted since a scenario began.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Restarted {
+    /// Restarts.
+    pub total: u64,
+    /// Restarts whose persister held Raft state.
+    pub with_state: u64,
+    /// Restarts whose persister held a snapshot.
+    pub with_snapshot: u64,
 }
 
 impl<P: Protocol, O: Observer<P>> Harness<P, O> {
@@ -48,6 +65,9 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             linearizability: None,
             restarts: Sampler::new(spec.sample),
             test: spec.test,
+            premises: Vec::new(),
+            faults0: Faults::default(),
+            restarted: Restarted::default(),
         }
     }
 
@@ -62,6 +82,10 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
         max_raft_state: Option<usize>,
         state: impl FnOnce(&Sim<P, O>) -> Option<Result<(u64, bool), String>>,
     ) -> Result<(), SimError> {
+        let persister = self.sim.persister(i);
+        self.restarted.total += 1;
+        self.restarted.with_state += u64::from(persister.state_size() > 0);
+        self.restarted.with_snapshot += u64::from(persister.snapshot_size() > 0);
         let slot = self.restarts.admit();
         let saved = slot.map(|_| persisted(self.sim.persister(i)));
         let at = self.sim.now();
@@ -93,6 +117,82 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
         self.deadline = self.t0 + TIME_LIMIT;
         self.rpcs0 = self.sim.net().rpc_total();
         self.bytes0 = self.sim.net().bytes_total();
+        self.faults0 = self.sim.net().faults();
+        self.restarted = Restarted::default();
+    }
+
+    /// Records a premise of the scenario: `held` says whether what it exists
+    /// to exercise happened; `observed` what was seen, for the message. A
+    /// premise that does not hold fails a run that passed otherwise.
+    pub fn premise(&mut self, name: &'static str, held: bool, observed: impl Into<String>) {
+        self.premises.push(Premise {
+            name,
+            held,
+            observed: observed.into(),
+        });
+    }
+
+    /// What the network lost or held back since `begin`.
+    pub fn faults(&self) -> Faults {
+        let now = self.sim.net().faults();
+        Faults {
+            requests_lost: now.requests_lost - self.faults0.requests_lost,
+            replies_lost: now.replies_lost - self.faults0.replies_lost,
+            replies_held: now.replies_held - self.faults0.replies_held,
+        }
+    }
+
+    /// The premise of an unreliable scenario: the network lost requests and
+    /// replies.
+    pub fn premise_unreliable(&mut self) {
+        let f = self.faults();
+        self.premise(
+            "the unreliable network lost requests and replies",
+            f.requests_lost > 0 && f.replies_lost > 0,
+            format!(
+                "{} requests and {} replies lost",
+                f.requests_lost, f.replies_lost
+            ),
+        );
+    }
+
+    /// The premise of a long-reordering scenario: replies were held back.
+    pub fn premise_reordered(&mut self) {
+        let held = self.faults().replies_held;
+        self.premise(
+            "long reordering held replies back",
+            held > 0,
+            format!("{held} replies held"),
+        );
+    }
+
+    /// The premise of a persistence scenario: at least `min` restarts found
+    /// persisted Raft state (crashes that hit servers with nothing saved test
+    /// nothing).
+    pub fn premise_restarts_with_state(&mut self, min: u64) {
+        let r = self.restarted;
+        self.premise(
+            "restarted servers had persisted state to restart from",
+            r.with_state >= min,
+            format!(
+                "{} of {} restarts found persisted state; at least {min} needed",
+                r.with_state, r.total
+            ),
+        );
+    }
+
+    /// The premise of a snapshot-and-restart scenario: at least `min`
+    /// restarts found a snapshot.
+    pub fn premise_restarts_with_snapshot(&mut self, min: u64) {
+        let r = self.restarted;
+        self.premise(
+            "restarted servers had a snapshot to restart from",
+            r.with_snapshot >= min,
+            format!(
+                "{} of {} restarts found a snapshot; at least {min} needed",
+                r.with_snapshot, r.total
+            ),
+        );
     }
 
     /// Records a non-fatal remark.
@@ -167,9 +267,18 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
         commands: u64,
         servers: usize,
     ) -> Report {
-        let outcome = match result {
-            Ok(()) => Outcome::Passed,
-            Err(failure) => {
+        let unmet = self.premises.iter().find(|p| !p.held);
+        let outcome = match (result, unmet) {
+            (Ok(()), Some(premise)) => {
+                let message = vacuous(spec.test, premise);
+                self.sim.note(format!("FAILED: {message}"));
+                Outcome::Failed {
+                    kind: FailureKind::Vacuous,
+                    message,
+                }
+            }
+            (Ok(()), None) => Outcome::Passed,
+            (Err(failure), _) => {
                 let message = failure.to_string();
                 self.sim.note(format!("FAILED: {message}"));
                 Outcome::Failed {
@@ -195,6 +304,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             records: self.sim.trace_mut().take_records(),
             linearizability: self.linearizability,
             restarts: self.restarts.into_restarts(),
+            premises: self.premises,
         }
     }
 }

@@ -24,12 +24,21 @@
 //!   agrees with what the other servers applied, and the persisted Raft state stays
 //!   below 2000 bytes.
 //!
+//! - *Premises*: each scenario checks at its end that what it exists to
+//!   exercise happened (snapshots installed, restarts from persisted state,
+//!   messages lost, operations overlapping; see [`premise`]); a run that passed
+//!   without it fails as vacuous.
+//! - *Crash check*: a sample of the restarted servers is built again from their
+//!   persisted bytes in a fresh process and must start in the same term (see
+//!   [`crash_check`]).
+//!
 //! Each scenario is limited to 120 s of virtual time.
 
 pub mod crash_check;
 pub mod determinism;
 pub mod harness;
 pub mod kv;
+pub mod premise;
 pub mod raft;
 pub mod registry;
 pub mod report;

@@ -21,6 +21,9 @@ pub enum FailureKind {
     TimeLimit,
     /// A message could not be decoded.
     Decode,
+    /// The run passed its checks but did not exercise what the scenario exists
+    /// to test (a premise did not hold).
+    Vacuous,
 }
 
 /// A failed run: what went wrong, when.
@@ -140,6 +143,9 @@ pub struct Report {
     /// The restarts kept for the crash check.
     #[serde(skip)]
     pub restarts: Vec<jobwire::restart::Restart>,
+    /// The scenario's premises, as checked (none if it failed before).
+    #[serde(skip)]
+    pub premises: Vec<crate::premise::Premise>,
 }
 
 impl Report {

@@ -189,18 +189,21 @@ impl<C: KvClerk> Driver<C> for AppendClient {
                 key: self.key.clone(),
                 value: appended(self.cli, self.n - 1),
             },
-            false,
+            // Recorded, so that the scenario can tell the appends overlapped.
+            true,
         )))
     }
 }
 
 /// Re-partitions the `n` servers into two random groups every 1-1.2 s until
-/// `stop`, then sets `finished`.
+/// `stop`, then sets `finished`; counts in `splits` the partitions that left
+/// servers on both sides.
 pub fn partitioner<C: KvClerk>(
     sim: &mut KvSim<C>,
     n: usize,
     stop: Rc<Cell<bool>>,
     finished: Rc<Cell<bool>>,
+    splits: Rc<Cell<u64>>,
 ) -> Result<(), String> {
     if stop.get() {
         finished.set(true);
@@ -211,10 +214,13 @@ pub fn partitioner<C: KvClerk>(
         .collect();
     let p0: Vec<usize> = (0..n).filter(|&i| !sides[i]).collect();
     let p1: Vec<usize> = (0..n).filter(|&i| sides[i]).collect();
+    if !p0.is_empty() && !p1.is_empty() {
+        splits.set(splits.get() + 1);
+    }
     partition(sim, &p0, &p1);
     let pause = ELECTION_TIMEOUT + Duration::from_millis(sim.tester_rng().random_range(0..200));
     sim.schedule(pause, "partitioner", move |sim| {
-        partitioner(sim, n, stop, finished)
+        partitioner(sim, n, stop, finished, splits)
     });
     Ok(())
 }

@@ -191,6 +191,44 @@ impl<C: KvClerk> KvConfig<C> {
             .unwrap_or(0)
     }
 
+    /// How many servers' persisters hold a snapshot.
+    pub fn servers_with_snapshot(&self) -> usize {
+        (0..self.n)
+            .filter(|&i| self.h.sim.persister(i).snapshot_size() > 0)
+            .count()
+    }
+
+    /// Snapshots server `i`'s current incarnation installed (0 if it is down).
+    pub fn snapshots_installed(&self, i: NodeId) -> u64 {
+        self.h
+            .sim
+            .node::<KvServerNode<C::Server>>(i)
+            .map_or(0, KvServerNode::snapshots_installed)
+    }
+
+    /// How many recorded operations overlapped another in time.
+    pub fn overlapping_ops(&self) -> usize {
+        crate::premise::overlapping(
+            self.h
+                .sim
+                .observer()
+                .history
+                .iter()
+                .map(|op| (op.call.as_micros(), op.ret.as_micros()))
+                .collect(),
+        )
+    }
+
+    /// The premise of a snapshot scenario: servers persisted snapshots.
+    pub fn premise_snapshots_taken(&mut self) {
+        let with = self.servers_with_snapshot();
+        self.h.premise(
+            "servers took snapshots",
+            with > 0,
+            format!("{with} of {} servers persisted a snapshot", self.n),
+        );
+    }
+
     /// The largest persisted snapshot among the servers.
     pub fn snapshot_size(&self) -> usize {
         (0..self.n)

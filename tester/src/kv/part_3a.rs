@@ -13,21 +13,30 @@ use crate::registry::RunSpec;
 use crate::report::Report;
 
 /// One client, five servers.
+///
+/// Premises: none beyond the generic test's own checks (see
+/// [`generic_test`]).
 pub fn basic_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(spec, Generic::clients(1))
 }
 
 /// 1000 appends from one clerk, fast enough.
+///
+/// Premises: none beyond its own steps, which require all 1000 appends, in order.
 pub fn speed_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     speed_test::<C>(spec, None)
 }
 
 /// Five clients.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn concurrent_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(spec, Generic::clients(5))
 }
 
 /// Five clients on an unreliable network.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(
         spec,
@@ -40,6 +49,9 @@ pub fn unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 
 /// Five clients append to one key on an unreliable network: every append
 /// appears once, each client's in order.
+///
+/// Premises: the network lost requests and replies, and the appends of
+/// several clients overlapped in time.
 pub fn unreliable_one_key_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     KvConfig::<C>::run(spec, 3, true, None, |cfg| {
         let all = cfg.all();
@@ -67,6 +79,13 @@ pub fn unreliable_one_key_3a<C: KvClerk>(spec: &RunSpec) -> Report {
         for cli in 0..CLIENTS {
             check_client_appends(cli, &value, UPTO).map_err(|m| cfg.failure(m))?;
         }
+        cfg.h.premise_unreliable();
+        let overlapping = cfg.overlapping_ops();
+        cfg.h.premise(
+            "appends of several clients overlapped in time",
+            overlapping > 0,
+            format!("{overlapping} appends overlapped another"),
+        );
         Ok(())
     })
 }
@@ -74,6 +93,9 @@ pub fn unreliable_one_key_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 /// The leader ends up in the minority: the majority makes progress, a Put and a
 /// Get started in the minority do not complete until the partition heals, and
 /// then both complete.
+///
+/// Premises: none beyond its own steps, which require progress in the majority, none
+/// in the minority, and both minority operations after the heal.
 pub fn one_partition_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     KvConfig::<C>::run(spec, 5, false, None, |cfg| {
         let all = cfg.all();
@@ -131,6 +153,8 @@ pub fn one_partition_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 }
 
 /// One client, partitions.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn many_partitions_one_client_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(
         spec,
@@ -142,6 +166,8 @@ pub fn many_partitions_one_client_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 }
 
 /// Five clients, partitions.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn many_partitions_many_clients_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(
         spec,
@@ -153,6 +179,8 @@ pub fn many_partitions_many_clients_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 }
 
 /// One client, servers restart.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn persist_one_client_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(
         spec,
@@ -164,6 +192,8 @@ pub fn persist_one_client_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 }
 
 /// Five clients, servers restart.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn persist_concurrent_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(
         spec,
@@ -175,6 +205,8 @@ pub fn persist_concurrent_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 }
 
 /// Five clients, servers restart, unreliable network.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn persist_concurrent_unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(
         spec,
@@ -187,6 +219,8 @@ pub fn persist_concurrent_unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 }
 
 /// Five clients, servers restart, partitions.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn persist_partition_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(
         spec,
@@ -199,6 +233,8 @@ pub fn persist_partition_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 }
 
 /// Five clients, servers restart, partitions, unreliable network.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn persist_partition_unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(
         spec,
@@ -213,6 +249,8 @@ pub fn persist_partition_unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 
 /// Fifteen clients on random keys, seven servers, restarts, partitions,
 /// unreliable network: a hard history for the linearizability checker.
+///
+/// Premises: those of [`generic_test`] for its knobs.
 pub fn persist_partition_unreliable_linearizable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     generic_test::<C>(
         spec,

@@ -65,6 +65,9 @@ pub struct Tester<R> {
     last_applied: Vec<u64>,
     /// The highest index any server applied.
     pub max_index: u64,
+    /// Snapshots servers delivered with `ApplyMsg::Snapshot` (installed from a
+    /// leader's InstallSnapshot).
+    pub snapshots_installed: u64,
     /// Whether this is a 2D scenario (snapshot checks, `snapshot` calls).
     snapshots: bool,
     /// The server that led each term (election safety).
@@ -85,6 +88,7 @@ impl<R: Raft> Tester<R> {
             logs: vec![BTreeMap::new(); n],
             last_applied: vec![0; n],
             max_index: 0,
+            snapshots_installed: 0,
             snapshots,
             leaders: BTreeMap::new(),
             pending: Vec::new(),
@@ -244,6 +248,7 @@ impl<R: Raft> Tester<R> {
             ApplyMsg::Snapshot {
                 index, snapshot, ..
             } => {
+                self.snapshots_installed += 1;
                 if self.snapshots {
                     self.ingest(i, &snapshot, Some(index))
                 } else {

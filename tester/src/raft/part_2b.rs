@@ -10,6 +10,8 @@ use crate::registry::RunSpec;
 use crate::report::{Check, Report};
 
 /// Nothing commits before `start`; three commands commit at indices 1, 2, 3.
+///
+/// Premises: none beyond its own steps, which require each command on every server.
 pub fn basic_agree_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -30,6 +32,9 @@ pub fn basic_agree_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
 }
 
 /// Each command is sent to each follower once: total bytes stay near the commands'.
+///
+/// Premises: none beyond its own steps, which require ten 5000-byte commands
+/// committed on every server.
 pub fn rpc_bytes_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n as u64;
@@ -57,6 +62,9 @@ pub fn rpc_bytes_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
 }
 
 /// Agreement survives one lost follower; with both lost, nothing commits.
+///
+/// Premises: none beyond its own steps, which require agreement without the lost
+/// follower and an accepted `start` that does not commit.
 pub fn follower_failure_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -101,6 +109,8 @@ fn expect_not_committed<R: raft::Raft>(
 }
 
 /// Agreement survives losing the leader twice; one server alone commits nothing.
+///
+/// Premises: none beyond its own steps, which require agreement after each loss.
 pub fn leader_failure_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -131,6 +141,9 @@ pub fn leader_failure_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
 }
 
 /// A follower that was cut off catches up when it returns.
+///
+/// Premises: none beyond its own steps, which require later commands on all three
+/// servers, so the returning follower must have caught up.
 pub fn fail_agree_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -157,6 +170,9 @@ pub fn fail_agree_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
 
 /// With three of five followers cut off nothing commits; after they return, the
 /// cluster agrees again.
+///
+/// Premises: none beyond its own steps, which require an accepted `start` that does
+/// not commit, then agreement on all five.
 pub fn fail_no_agree_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -186,6 +202,9 @@ pub fn fail_no_agree_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
 }
 
 /// Five `start`s issued at the same moment all commit.
+///
+/// Premises: none beyond its own steps, which require all five committed in the term
+/// they were started in.
 pub fn concurrent_starts_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -231,6 +250,9 @@ pub fn concurrent_starts_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
 }
 
 /// A partitioned leader with entries no one else has rejoins and is overruled.
+///
+/// Premise: the cut-off leader accepted entries (its `start` returned an index)
+/// that the others never saw.
 pub fn rejoin_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -239,9 +261,15 @@ pub fn rejoin_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
         // The leader is cut off and takes entries nobody else will see.
         let leader1 = cfg.check_one_leader()?;
         cfg.disconnect(leader1);
+        let mut stale = 0;
         for x in [102, 103, 104] {
-            cfg.start(leader1, cmd(x))?;
+            stale += usize::from(cfg.start(leader1, cmd(x))?.is_some());
         }
+        cfg.h.premise(
+            "the cut-off leader accepted entries the others never saw",
+            stale > 0,
+            format!("it accepted {stale} of 3"),
+        );
 
         // The new leader commits, also at index 2.
         cfg.one(cmd(103), 2, true)?;
@@ -260,6 +288,9 @@ pub fn rejoin_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
 }
 
 /// A leader backs up quickly over long runs of conflicting follower entries.
+///
+/// Premise: both cut-off leaders accepted their 50 entries that cannot commit,
+/// so the logs really do conflict over long runs.
 pub fn backup_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -272,9 +303,10 @@ pub fn backup_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
         for k in 2..=4 {
             cfg.disconnect((leader1 + k) % n);
         }
+        let mut stale = 0;
         for _ in 0..50 {
             let x = cfg.rng().random();
-            cfg.start(leader1, cmd(x))?;
+            stale += usize::from(cfg.start(leader1, cmd(x))?.is_some());
         }
         cfg.sleep(ELECTION_TIMEOUT / 2)?;
         cfg.disconnect(leader1);
@@ -299,8 +331,13 @@ pub fn backup_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
         cfg.disconnect(other);
         for _ in 0..50 {
             let x = cfg.rng().random();
-            cfg.start(leader2, cmd(x))?;
+            stale += usize::from(cfg.start(leader2, cmd(x))?.is_some());
         }
+        cfg.h.premise(
+            "the cut-off leaders accepted 50 conflicting entries each",
+            stale == 100,
+            format!("they accepted {stale} of 100"),
+        );
         cfg.sleep(ELECTION_TIMEOUT / 2)?;
 
         // The original leader's pair returns with `other`: they must overwrite
@@ -327,6 +364,9 @@ pub fn backup_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
 }
 
 /// RPC counts stay low: for an election, for agreement, and when idle.
+///
+/// Premises: none beyond its own steps, which require an election and ten
+/// agreements in one term.
 pub fn count_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;

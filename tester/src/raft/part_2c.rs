@@ -13,6 +13,8 @@ use crate::registry::RunSpec;
 use crate::report::Report;
 
 /// Restarts of everyone, of the leader, of a cut-off leader and of a follower.
+///
+/// Premise: every one of the 6 restarts found persisted state.
 pub fn persist1_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -50,11 +52,14 @@ pub fn persist1_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
         cfg.start1(i3)?;
         cfg.connect(i3);
         cfg.one(cmd(16), n, true)?;
+        cfg.h.premise_restarts_with_state(6);
         Ok(())
     })
 }
 
 /// Five servers, five rounds of crashing and restarting three in patterns.
+///
+/// Premise: every one of the 15 restarts found persisted state.
 pub fn persist2_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -88,11 +93,14 @@ pub fn persist2_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
             cfg.connect(leader1);
         }
         cfg.one(cmd(1000), n, true)?;
+        cfg.h.premise_restarts_with_state(15);
         Ok(())
     })
 }
 
 /// A partitioned leader and one follower crash; the leader restarts.
+///
+/// Premise: both restarts found persisted state.
 pub fn persist3_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -112,12 +120,16 @@ pub fn persist3_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
         cfg.start1((leader + 1) % n)?;
         cfg.connect((leader + 1) % n);
         cfg.one(cmd(104), n, true)?;
+        cfg.h.premise_restarts_with_state(2);
         Ok(())
     })
 }
 
 /// Figure 8 of the extended Raft paper: leaders crash quickly, often before
 /// committing; new leaders must not commit an older term's entries by counting.
+///
+/// Premises: leaders crashed right after accepting an entry, and crashed
+/// servers restarted from persisted state.
 pub fn figure8_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
         let n = cfg.n;
@@ -125,6 +137,7 @@ pub fn figure8_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
         cfg.one(cmd(x), 1, true)?;
 
         let mut up = n;
+        let mut leaders_crashed = 0;
         for _ in 0..1000 {
             let mut leader = None;
             for i in 0..n {
@@ -136,6 +149,7 @@ pub fn figure8_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
             pause(cfg)?;
             if let Some(leader) = leader {
                 cfg.crash1(leader);
+                leaders_crashed += 1;
                 up -= 1;
             }
             if up < 3 {
@@ -156,6 +170,12 @@ pub fn figure8_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
         }
         let x = cfg.rng().random();
         cfg.one(cmd(x), n, true)?;
+        cfg.h.premise(
+            "leaders crashed right after accepting an entry",
+            leaders_crashed > 0,
+            format!("{leaders_crashed} leaders crashed"),
+        );
+        cfg.h.premise_restarts_with_state(1);
         Ok(())
     })
 }
@@ -171,6 +191,8 @@ fn pause<R: raft::Raft>(cfg: &mut Config<R>) -> crate::report::Check<()> {
 }
 
 /// Many concurrent agreements on an unreliable network.
+///
+/// Premise: the network lost requests and replies.
 pub fn unreliable_agree_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Unreliable, false, |cfg| {
         let n = cfg.n;
@@ -181,6 +203,7 @@ pub fn unreliable_agree_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
             }
             cfg.one(cmd(iters), 1, true)?;
         }
+        cfg.h.premise_unreliable();
         cfg.set_unreliable(false);
         cfg.run_until(|_| background.iter().all(|b| b.borrow().is_some()))?;
         for b in &background {
@@ -195,13 +218,16 @@ pub fn unreliable_agree_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
 
 /// Figure 8 on an unreliable network with long reordering: leaders are cut off
 /// rather than crashed.
+///
+/// Premises: the network lost requests and replies, long reordering held
+/// replies back, and leaders were cut off right after accepting an entry.
 pub fn figure8_unreliable_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Unreliable, false, |cfg| {
         let n = cfg.n;
         let x = cfg.rand(10_000);
         cfg.one(cmd(x), 1, true)?;
-
         let mut up = n;
+        let mut leaders_cut = 0;
         for iters in 0..1000 {
             if iters == 200 {
                 cfg.set_long_reordering(true);
@@ -218,6 +244,7 @@ pub fn figure8_unreliable_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
                 && cfg.rand(1000) < ELECTION_TIMEOUT.as_millis() as u64 / 2
             {
                 cfg.disconnect(leader);
+                leaders_cut += 1;
                 up -= 1;
             }
             if up < 3 {
@@ -234,6 +261,13 @@ pub fn figure8_unreliable_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
                 cfg.connect(i);
             }
         }
+        cfg.h.premise_unreliable();
+        cfg.h.premise_reordered();
+        cfg.h.premise(
+            "leaders were cut off right after accepting an entry",
+            leaders_cut > 0,
+            format!("{leaders_cut} leaders cut off"),
+        );
         let x = cfg.rand(10_000);
         cfg.one(cmd(x), n, true)?;
         Ok(())
@@ -242,6 +276,12 @@ pub fn figure8_unreliable_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
 
 /// Three clients keep offering commands while servers are cut off, crashed and
 /// restarted at random; in the end every value a client saw committed is in the log.
+///
+/// Premises: servers crashed and restarted from persisted state, and clients
+/// saw values committed (and, unreliable, the network lost requests and
+/// replies). Stricter than 6.824, whose random crashes miss every round on
+/// about 1% of seeds: if no server has crashed by the end, one is crashed
+/// before all are restarted.
 fn churn<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
     Config::<R>::run(spec, 5, net, false, |cfg| {
         let n = cfg.n;
@@ -277,8 +317,14 @@ fn churn<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
             // not so often that nothing gets done.
             cfg.sleep(ELECTION_TIMEOUT * 7 / 10)?;
         }
-
+        if cfg.h.restarted.total == 0 && (0..n).all(|i| cfg.is_up(i)) {
+            let i = cfg.rand(n as u64) as usize;
+            cfg.crash1(i);
+        }
         cfg.sleep(ELECTION_TIMEOUT)?;
+        if net == Net::Unreliable {
+            cfg.h.premise_unreliable();
+        }
         cfg.set_unreliable(false);
         for i in 0..n {
             if !cfg.is_up(i) {
@@ -306,6 +352,12 @@ fn churn<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
                 really.push(command);
             }
         }
+        cfg.h.premise_restarts_with_state(1);
+        cfg.h.premise(
+            "clients saw values committed",
+            !values.is_empty(),
+            format!("{} values", values.len()),
+        );
         for v in &values {
             if !really.contains(v) {
                 return Err(cfg.failure(format!(

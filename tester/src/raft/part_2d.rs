@@ -24,6 +24,10 @@ enum Victim {
 /// follower), commit enough to snapshot without it, check the state size, bring
 /// the victim back and commit with everyone; a lagging victim must catch up by
 /// InstallSnapshot.
+///
+/// Premises: every server persisted a snapshot; with a victim, lagging servers
+/// installed snapshots (`ApplyMsg::Snapshot`); with crashes, restarts found a
+/// snapshot; on an unreliable network, requests and replies were lost.
 fn snap_common<R: raft::Raft>(spec: &RunSpec, victim_fate: Victim, net: Net) -> Report {
     Config::<R>::run(spec, 3, net, true, |cfg| {
         let n = cfg.n;
@@ -79,6 +83,26 @@ fn snap_common<R: raft::Raft>(spec: &RunSpec, victim_fate: Victim, net: Net) -> 
                 Victim::Kept => {}
             }
         }
+        let with_snapshot = cfg.servers_with_snapshot();
+        cfg.h.premise(
+            "every server persisted a snapshot",
+            with_snapshot == n,
+            format!("{with_snapshot} of {n} did"),
+        );
+        if victim_fate != Victim::Kept {
+            let installed = cfg.h.sim.observer().snapshots_installed;
+            cfg.h.premise(
+                "lagging servers installed snapshots",
+                installed > 0,
+                format!("{installed} snapshots installed"),
+            );
+        }
+        if victim_fate == Victim::Crashed {
+            cfg.h.premise_restarts_with_snapshot(1);
+        }
+        if net == Net::Unreliable {
+            cfg.h.premise_unreliable();
+        }
         Ok(())
     })
 }
@@ -90,32 +114,48 @@ fn one_random<R: raft::Raft>(cfg: &mut Config<R>, expected: usize) -> Check<u64>
 }
 
 /// Snapshots with no faults.
+///
+/// Premise: every server persisted a snapshot.
 pub fn snapshot_basic_2d<R: raft::Raft>(spec: &RunSpec) -> Report {
     snap_common::<R>(spec, Victim::Kept, Net::Reliable)
 }
 
 /// A disconnected server catches up by InstallSnapshot.
+///
+/// Premises: every server persisted a snapshot; lagging servers installed
+/// snapshots.
 pub fn snapshot_install_2d<R: raft::Raft>(spec: &RunSpec) -> Report {
     snap_common::<R>(spec, Victim::Disconnected, Net::Reliable)
 }
 
 /// The same on an unreliable network.
+///
+/// Premises: those of `snapshot_install_2d`, and the network lost requests and
+/// replies.
 pub fn snapshot_install_unreliable_2d<R: raft::Raft>(spec: &RunSpec) -> Report {
     snap_common::<R>(spec, Victim::Disconnected, Net::Unreliable)
 }
 
 /// A crashed server restarts from its snapshot and catches up.
+///
+/// Premises: every server persisted a snapshot; lagging servers installed
+/// snapshots; restarts found a snapshot.
 pub fn snapshot_install_crash_2d<R: raft::Raft>(spec: &RunSpec) -> Report {
     snap_common::<R>(spec, Victim::Crashed, Net::Reliable)
 }
 
 /// The same on an unreliable network.
+///
+/// Premises: those of `snapshot_install_crash_2d`, and the network lost
+/// requests and replies.
 pub fn snapshot_install_uncrash_2d<R: raft::Raft>(spec: &RunSpec) -> Report {
     snap_common::<R>(spec, Victim::Crashed, Net::Unreliable)
 }
 
 /// Crash and restart every server, five times: they come back from their
 /// snapshots and the log keeps growing.
+///
+/// Premise: restarts found a snapshot.
 pub fn snapshot_all_crash_2d<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, true, |cfg| {
         let n = cfg.n;
@@ -141,12 +181,15 @@ pub fn snapshot_all_crash_2d<R: raft::Raft>(spec: &RunSpec) -> Report {
                 return Err(cfg.failure(format!("index decreased from {index1} to {index2}")));
             }
         }
+        cfg.h.premise_restarts_with_snapshot(1);
         Ok(())
     })
 }
 
 /// Restart everyone twice, with one command in between: a restarted server must
 /// initialise from its snapshot (and not re-apply what it covers).
+///
+/// Premise: all 6 restarts found a snapshot.
 pub fn snapshot_init_2d<R: raft::Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, true, |cfg| {
         let n = cfg.n;
@@ -161,6 +204,7 @@ pub fn snapshot_init_2d<R: raft::Raft>(spec: &RunSpec) -> Report {
         restart_all(cfg)?;
         // Another, to trigger a server that restored its snapshot wrongly.
         one_random(cfg, n)?;
+        cfg.h.premise_restarts_with_snapshot(6);
         Ok(())
     })
 }

@@ -162,7 +162,7 @@ fn run_result(report: &Report) -> RunResult {
             match kind {
                 FailureKind::Panicked => Status::Panicked,
                 FailureKind::Livelock | FailureKind::TimeLimit => Status::Stuck,
-                FailureKind::Check | FailureKind::Decode => Status::Failed,
+                FailureKind::Check | FailureKind::Decode | FailureKind::Vacuous => Status::Failed,
             },
             message.clone(),
         ),

@@ -9,6 +9,7 @@
 
 mod job;
 pub mod memory;
+mod premises;
 mod rebuild;
 mod replay;
 mod trials;
@@ -49,6 +50,7 @@ pub fn main() -> ExitCode {
         HarnessCommand::List => replay::list(),
         HarnessCommand::Job(args) => job::main(&args),
         HarnessCommand::Rebuild(args) => rebuild::main(&args),
+        HarnessCommand::Premises(args) => premises::main(&args),
         HarnessCommand::Run(args) => replay::run(&args),
         HarnessCommand::Determinism { test, seed } => replay::determinism(&test, seed),
     }
@@ -71,6 +73,8 @@ enum HarnessCommand {
     /// Build a restarted server again from its persisted bytes alone (the key
     /// and the `jobwire::restart::Restart` on stdin, the sealed answer on fd 3).
     Rebuild(rebuild::RebuildArgs),
+    /// How often each scenario's premises held, over many seeds.
+    Premises(premises::PremisesArgs),
     /// Run one scenario with one seed and print its summary, log or timeline.
     Run(replay::RunArgs),
     /// Run a scenario twice and compare the traces.
