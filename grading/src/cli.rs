@@ -52,6 +52,16 @@ pub enum Command {
         #[arg(long)]
         part: Vec<String>,
     },
+    /// What the cost model changes: each scenario with work free and with the
+    /// graded costs, side by side (virtual time, RPCs, agreements or
+    /// operations, wall time). Takes the options of `premises`, and
+    /// `--persist-latency-us`, `--persist-bandwidth`, `--link-bandwidth` to
+    /// try other rates.
+    Costs {
+        /// Options for the harness's `costs` command.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Write the student handout of this tree to OUT_DIR.
     Handout {
         /// Where to write it (must not exist or be empty).

@@ -44,6 +44,9 @@ pub struct JobResult {
     pub bytes: u64,
     /// Trace digest (as 16 hex digits).
     pub trace_digest: String,
+    /// Agreements reached (Raft) or operations completed (kvraft).
+    #[serde(default)]
+    pub commands: u64,
     /// The command that replays it.
     pub replay: String,
     /// The HTML timeline of the failed run, if one was written.
@@ -120,6 +123,7 @@ impl JobResult {
             rpcs: 0,
             bytes: 0,
             trace_digest: String::new(),
+            commands: 0,
             replay: replay_command(job.test, job.seed, options.submission.as_deref()),
             timeline: None,
             linearizability: None,
@@ -270,6 +274,7 @@ fn accept(
     result.rpcs = run.rpcs;
     result.bytes = run.bytes;
     result.trace_digest = run.trace_digest;
+    result.commands = run.commands;
     if result.passed() && !message.restarts.is_empty() {
         let start = Instant::now();
         if let Err(e) = crash_check(harness, &message.restarts, options) {

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
             submission,
         }) => determinism(&test, seed, submission.as_deref()),
         Some(Command::Handout { out_dir }) => handout(&out_dir),
+        Some(Command::Costs { args }) => costs(&args),
         Some(Command::Premises {
             seeds,
             seed_start,
@@ -148,6 +149,17 @@ fn premises(
     for p in parts {
         command.args(["--part", p]);
     }
+    Err(format!(
+        "cannot run the harness {}: {}",
+        harness.exe.display(),
+        command.exec()
+    ))
+}
+
+fn costs(args: &[String]) -> Result<bool, String> {
+    let harness = tree_harness()?;
+    let mut command = harness.command("costs");
+    command.args(args);
     Err(format!(
         "cannot run the harness {}: {}",
         harness.exe.display(),

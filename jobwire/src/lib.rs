@@ -125,6 +125,9 @@ pub struct RunResult {
     pub bytes: u64,
     /// Trace digest, as 16 hex digits.
     pub trace_digest: String,
+    /// Agreements reached (Raft) or operations completed (kvraft).
+    #[serde(default)]
+    pub commands: u64,
 }
 
 /// How much of the sandbox the job's process could put in place.

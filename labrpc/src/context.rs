@@ -40,6 +40,8 @@ pub(crate) enum Effect<P: Protocol> {
     Persisted {
         state_bytes: usize,
         snapshot_bytes: usize,
+        /// Bytes this save wrote (the state, and the snapshot if it was saved).
+        written: usize,
         digest: u64,
     },
     Output(P::Output),
@@ -121,21 +123,24 @@ impl<P: Protocol> Context<'_, P> {
     /// after this handler returns keeps it.
     pub fn persist(&mut self, state: Vec<u8>) {
         let digest = xxh3_64(&state);
+        let written = state.len();
         self.persister.save_state(state);
-        self.note_persist(digest);
+        self.note_persist(written, digest);
     }
 
     /// Saves `state` and `snapshot` together, atomically.
     pub fn persist_with_snapshot(&mut self, state: Vec<u8>, snapshot: Vec<u8>) {
         let digest = xxh3_64(&state) ^ xxh3_64(&snapshot).rotate_left(1);
+        let written = state.len() + snapshot.len();
         self.persister.save(state, snapshot);
-        self.note_persist(digest);
+        self.note_persist(written, digest);
     }
 
-    fn note_persist(&mut self, digest: u64) {
+    fn note_persist(&mut self, written: usize, digest: u64) {
         self.effects.push(Effect::Persisted {
             state_bytes: self.persister.state_size(),
             snapshot_bytes: self.persister.snapshot_size(),
+            written,
             digest,
         });
     }
@@ -224,10 +229,12 @@ impl<P: Protocol> Context<'_, P> {
                 Effect::Persisted {
                     state_bytes,
                     snapshot_bytes,
+                    written,
                     digest,
                 } => Effect::Persisted {
                     state_bytes,
                     snapshot_bytes,
+                    written,
                     digest,
                 },
                 Effect::Log(line) => Effect::Log(line),

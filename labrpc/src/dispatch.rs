@@ -10,6 +10,7 @@ use crate::observer::Observer;
 use crate::payload::Payload;
 use crate::protocol::Protocol;
 use crate::sim::{Event, Flight, Sim};
+use crate::time::Time;
 use crate::trace::{self, DropReason, TraceEvent, kind};
 
 impl<P: Protocol, O: Observer<P>> Sim<P, O> {
@@ -31,6 +32,24 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     }
 
     pub(crate) fn dispatch(&mut self, event: Event<P, O>) -> Result<(), SimError> {
+        // A node whose storage is still busy with its last handler's persists
+        // takes the event when it is done.
+        let target = match &event {
+            Event::Deliver { flight, .. } => Some((flight.to, flight.to_incarnation)),
+            Event::Return { flight, .. } => Some((flight.from, flight.from_incarnation)),
+            Event::Timer {
+                node, incarnation, ..
+            } => Some((*node, *incarnation)),
+            Event::Action { .. } => None,
+        };
+        if let Some((node, incarnation)) = target
+            && self.runs(node, incarnation)
+            && self.slots[node].busy_until > self.now
+        {
+            let at = self.slots[node].busy_until;
+            self.queue.push(at, event);
+            return Ok(());
+        }
         match event {
             Event::Deliver {
                 flight,
@@ -88,9 +107,26 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     }
 
     /// Applies what the handler of `id` (in life `incarnation`) did, in order.
+    /// What the handler sends, replies and sets a timer for takes effect when
+    /// its persists are done (at once if it persisted nothing); see [`crate::Costs`].
     pub(crate) fn apply_effects(&mut self, id: NodeId, incarnation: u32) -> Result<(), SimError> {
         let mut effects = std::mem::take(&mut self.effects);
         let mut result = Ok(());
+        let work: std::time::Duration = effects
+            .iter()
+            .map(|e| match e {
+                Effect::Persisted { written, .. } => self.costs.persist(*written),
+                _ => std::time::Duration::ZERO,
+            })
+            .sum();
+        let at = if work.is_zero() {
+            self.now
+        } else {
+            let slot = &mut self.slots[id];
+            slot.busy_until = slot.busy_until.max(self.now) + work;
+            slot.busy_until
+        };
+        self.completion = at;
         for effect in effects.drain(..) {
             if result.is_err() {
                 continue;
@@ -98,20 +134,23 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             match effect {
                 Effect::Call { call, to, request } => {
                     let to_incarnation = self.slots.get(to).map_or(0, |s| s.incarnation);
-                    self.send(Flight {
-                        call,
-                        from: id,
-                        from_incarnation: incarnation,
-                        to,
-                        to_incarnation,
-                        request,
-                    });
+                    self.send(
+                        Flight {
+                            call,
+                            from: id,
+                            from_incarnation: incarnation,
+                            to,
+                            to_incarnation,
+                            request,
+                        },
+                        at,
+                    );
                 }
-                Effect::Reply { reply_to, reply } => self.reply_deferred(reply_to, reply),
+                Effect::Reply { reply_to, reply } => self.reply_deferred(reply_to, reply, at),
                 Effect::Timer { timer, after, tag } => {
                     self.armed.insert(timer);
                     self.queue.push(
-                        self.now + after,
+                        at + after,
                         Event::Timer {
                             node: id,
                             incarnation,
@@ -127,6 +166,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                     state_bytes,
                     snapshot_bytes,
                     digest,
+                    ..
                 } => {
                     self.trace.mix(
                         kind::PERSIST,
@@ -163,8 +203,9 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         result
     }
 
-    /// Puts a call on the wire: count it, then deliver it later or fail it later.
-    fn send(&mut self, flight: Flight<P>) {
+    /// Puts a call on the wire when its sender's handler completes (`at`):
+    /// count it, then deliver it later or fail it later.
+    fn send(&mut self, flight: Flight<P>, at: Time) {
         let bytes = codec::encode(&flight.request);
         self.net.count_call(bytes.len());
         let (call, from, to) = (flight.call, flight.from, flight.to);
@@ -201,11 +242,13 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             Some(reason) => {
                 self.note_drop(&flight, reason);
                 let delay = self.net.failure_delay_us();
-                self.return_after(flight, None, delay);
+                self.return_after(flight, None, at, delay);
             }
             None => {
                 let plan = self.net.plan_request();
-                let at = self.now + std::time::Duration::from_micros(plan.delay_us);
+                let at = at
+                    + std::time::Duration::from_micros(plan.delay_us)
+                    + self.costs.transfer(bytes.len());
                 self.queue.push(
                     at,
                     Event::Deliver {
@@ -235,7 +278,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         };
         if let Some(reason) = dropped {
             self.note_drop(&flight, reason);
-            self.return_after(flight, None, 0);
+            self.return_after(flight, None, self.now, 0);
             return Ok(());
         }
         let request: P::Request =
@@ -261,7 +304,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             },
         )?;
         match reply {
-            Some(reply) => self.send_reply(flight, reply),
+            Some(reply) => self.send_reply(flight, reply, self.completion),
             None => {
                 self.deferred.insert(call, flight);
             }
@@ -269,10 +312,10 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         Ok(())
     }
 
-    /// A node answers a request it deferred.
-    fn reply_deferred(&mut self, reply_to: ReplyTo, reply: P::Reply) {
+    /// A node answers a request it deferred (the answer leaves at `at`).
+    fn reply_deferred(&mut self, reply_to: ReplyTo, reply: P::Reply, at: Time) {
         if let Some(flight) = self.deferred.remove(&reply_to.0) {
-            self.send_reply(flight, reply);
+            self.send_reply(flight, reply, at);
         }
     }
 
@@ -292,12 +335,13 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 DropReason::ServerRestarted
             };
             self.note_drop(&flight, reason);
-            self.return_after(flight, None, 0);
+            self.return_after(flight, None, self.now, 0);
         }
     }
 
-    /// Sends a reply back: it may be lost (unreliable) or held (long reordering).
-    fn send_reply(&mut self, flight: Flight<P>, reply: P::Reply) {
+    /// Sends a reply back when its handler completes (`at`): it may be lost
+    /// (unreliable) or held (long reordering).
+    fn send_reply(&mut self, flight: Flight<P>, reply: P::Reply, at: Time) {
         let bytes = codec::encode(&reply);
         let (call, to) = (flight.call, flight.from);
         self.trace.mix(
@@ -329,14 +373,23 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         match plan {
             None => {
                 self.note_drop(&flight, DropReason::ReplyLost);
-                self.return_after(flight, None, 0);
+                self.return_after(flight, None, at, 0);
             }
-            Some(delay) => self.return_after(flight, Some(bytes), delay),
+            Some(delay) => {
+                let delay = delay + self.costs.transfer(bytes.len()).as_micros() as u64;
+                self.return_after(flight, Some(bytes), at, delay);
+            }
         }
     }
 
-    fn return_after(&mut self, flight: Flight<P>, reply: Option<Vec<u8>>, delay_us: u64) {
-        let at = self.now + std::time::Duration::from_micros(delay_us);
+    fn return_after(
+        &mut self,
+        flight: Flight<P>,
+        reply: Option<Vec<u8>>,
+        from: Time,
+        delay_us: u64,
+    ) {
+        let at = from + std::time::Duration::from_micros(delay_us);
         self.queue.push(at, Event::Return { flight, reply });
     }
 

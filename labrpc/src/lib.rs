@@ -54,6 +54,7 @@
 
 mod codec;
 mod context;
+mod costs;
 mod dispatch;
 mod error;
 pub mod network;
@@ -70,6 +71,7 @@ pub mod trace;
 
 pub use codec::{Message, decode, encode};
 pub use context::{Context, MIN_TIMER};
+pub use costs::Costs;
 pub use error::SimError;
 pub use network::{Faults, Network};
 pub use node::{CallId, Node, NodeId, ReplyTo, TimerId};

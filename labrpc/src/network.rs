@@ -13,6 +13,11 @@
 //!
 //! On a reliable network each hop takes a small random latency (10-1000 µs by
 //! default) so that messages sent at the same instant still interleave.
+//!
+//! Where raftlab differs from 6.824's labrpc: with a cost model set
+//! ([`crate::Costs`]), a message also takes its bytes over the link's
+//! bandwidth, and leaves only when the persists of the handler that sent it
+//! are done (labrpc has no cost model; real time charges for work there).
 
 use std::time::Duration;
 

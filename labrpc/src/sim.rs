@@ -13,6 +13,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use crate::context::{Context, Effect};
+use crate::costs::Costs;
 use crate::error::SimError;
 use crate::network::Network;
 use crate::node::{CallId, Node, NodeId, TimerId};
@@ -49,6 +50,9 @@ pub(crate) struct Slot<P: Protocol> {
     pub io: NodeIo,
     pub handle: NodeHandle<P>,
     pub incarnation: u32,
+    /// Until when its stable storage is busy with the persists of its last
+    /// handler (see [`Costs`]): it handles nothing before.
+    pub busy_until: Time,
 }
 
 /// A call on its way: who sent it where, in which lives, and the caller's own copy
@@ -105,6 +109,9 @@ pub struct Sim<P: Protocol, O: Observer<P> = ()> {
     pub(crate) events: u64,
     pub(crate) statuses: Vec<Option<String>>,
     pub(crate) status_buffer: String,
+    pub(crate) costs: Costs,
+    /// When the effects of the handler that ran last take effect.
+    pub(crate) completion: Time,
 }
 
 impl<P: Protocol, O: Observer<P>> Sim<P, O> {
@@ -130,7 +137,19 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             events: 0,
             statuses: Vec::new(),
             status_buffer: String::new(),
+            costs: Costs::FREE,
+            completion: Time::ZERO,
         }
+    }
+
+    /// Sets what work costs in virtual time (default [`Costs::FREE`]).
+    pub fn set_costs(&mut self, costs: Costs) {
+        self.costs = costs;
+    }
+
+    /// What work costs in virtual time.
+    pub fn costs(&self) -> Costs {
+        self.costs
     }
 
     // ----- the world -----
@@ -238,6 +257,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 factory: Box::new(move |ctx| Box::new(factory(ctx))),
             },
             incarnation: 0,
+            busy_until: Time::ZERO,
         });
         self.start(id)?;
         Ok(id)
@@ -343,6 +363,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     fn start(&mut self, id: NodeId) -> Result<(), SimError> {
         let slot = &mut self.slots[id];
         slot.incarnation += 1;
+        slot.busy_until = self.now;
         let inc = slot.incarnation;
         slot.io.rng = seed::derive(self.seed, seed::node_stream(id, inc));
         self.trace

@@ -55,6 +55,9 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
     pub fn new(spec: &RunSpec, observer: O) -> Self {
         let mut sim = Sim::new(spec.seed, observer);
         sim.set_recording(spec.record);
+        // Work costs virtual time (labrpc::Costs): a server that writes its
+        // whole log at every change slows down, as it would on a real machine.
+        sim.set_costs(spec.costs);
         Harness {
             sim,
             deadline: Time::ZERO + TIME_LIMIT,

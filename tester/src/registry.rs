@@ -76,6 +76,8 @@ pub struct RunSpec {
     pub record: bool,
     /// Which restarts to keep for the crash check.
     pub sample: Sample,
+    /// What work costs in virtual time ([`labrpc::Costs::LAB`] when graded).
+    pub costs: labrpc::Costs,
 }
 
 /// A graded scenario.
@@ -111,6 +113,20 @@ impl Scenario {
             seed,
             record,
             sample,
+            costs: labrpc::Costs::LAB,
+        })
+    }
+
+    /// Runs the scenario once with `seed` under other `costs` than the graded
+    /// ones (to measure what the cost model changes).
+    pub fn run_with_costs(&self, seed: u64, costs: labrpc::Costs) -> Report {
+        (self.run)(&RunSpec {
+            test: self.name,
+            title: self.title,
+            seed,
+            record: false,
+            sample: Sample::None,
+            costs,
         })
     }
 }

@@ -1,3 +1,4 @@
+// @solution-file
 //! Every scenario's premises hold for the reference on more seeds than
 //! `cargo test`'s one (the full measure is `grading premises --seeds 1000`),
 //! and the premises are really checked: the scenarios that exist to exercise

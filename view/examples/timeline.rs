@@ -22,6 +22,7 @@ fn demo_failure(seed: u64) -> Report {
         seed,
         record: true,
         sample: tester::crash_check::Sample::None,
+        costs: labrpc::Costs::LAB,
     };
     Config::<raft::Peer>::run(&spec, 5, Net::Unreliable, false, |cfg| {
         cfg.one(command(101), 5, true)?;

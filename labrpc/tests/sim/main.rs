@@ -4,6 +4,7 @@
 
 mod calls;
 mod common;
+mod costs;
 mod determinism;
 mod faults;
 mod world;

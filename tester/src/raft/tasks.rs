@@ -134,6 +134,7 @@ impl OneTask {
 pub struct ChurnClient {
     me: usize,
     stop: Rc<Cell<bool>>,
+    seen: Rc<Cell<u64>>,
     committed: Vec<Vec<u8>>,
     polling: Option<(u64, Vec<u8>, usize)>,
     result: Outcome<Vec<Vec<u8>>>,
@@ -142,11 +143,18 @@ pub struct ChurnClient {
 const POLLS_MS: [u64; 5] = [10, 20, 50, 100, 200];
 
 impl ChurnClient {
-    /// Client `me`, running until `stop` is set.
-    pub fn new(me: usize, stop: Rc<Cell<bool>>, result: Outcome<Vec<Vec<u8>>>) -> ChurnClient {
+    /// Client `me`, running until `stop` is set, counting in `seen` (shared by
+    /// the clients) the values it saw committed.
+    pub fn new(
+        me: usize,
+        stop: Rc<Cell<bool>>,
+        seen: Rc<Cell<u64>>,
+        result: Outcome<Vec<Vec<u8>>>,
+    ) -> ChurnClient {
         ChurnClient {
             me,
             stop,
+            seen,
             committed: Vec::new(),
             polling: None,
             result,
@@ -175,6 +183,7 @@ impl ChurnClient {
                 }
                 if command.as_deref() == Some(&x[..]) {
                     self.committed.push(x);
+                    self.seen.set(self.seen.get() + 1);
                 }
             }
             if self.stop.get() {

@@ -83,6 +83,7 @@ fn run(args: &JobArgs) -> Result<(), String> {
             rpcs: 0,
             bytes: 0,
             trace_digest: String::new(),
+            commands: 0,
         });
         return channel
             .write_all(&message.seal(&key))
@@ -176,5 +177,6 @@ fn run_result(report: &Report) -> RunResult {
         rpcs: report.rpcs,
         bytes: report.bytes,
         trace_digest: format!("{:016x}", report.trace_digest),
+        commands: report.commands,
     }
 }

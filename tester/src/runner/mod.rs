@@ -7,11 +7,13 @@
 //! `HARNESS __raftlab <command>` selects the grader's commands; anything else
 //! is a `cargo test` (libtest) command line.
 
+mod costs;
 mod job;
 pub mod memory;
 mod premises;
 mod rebuild;
 mod replay;
+mod select;
 mod trials;
 
 use std::path::PathBuf;
@@ -51,6 +53,7 @@ pub fn main() -> ExitCode {
         HarnessCommand::Job(args) => job::main(&args),
         HarnessCommand::Rebuild(args) => rebuild::main(&args),
         HarnessCommand::Premises(args) => premises::main(&args),
+        HarnessCommand::Costs(args) => costs::main(&args),
         HarnessCommand::Run(args) => replay::run(&args),
         HarnessCommand::Determinism { test, seed } => replay::determinism(&test, seed),
     }
@@ -74,7 +77,10 @@ enum HarnessCommand {
     /// and the `jobwire::restart::Restart` on stdin, the sealed answer on fd 3).
     Rebuild(rebuild::RebuildArgs),
     /// How often each scenario's premises held, over many seeds.
-    Premises(premises::PremisesArgs),
+    Premises(select::Selection),
+    /// Each scenario with work free and with the graded cost model, side by
+    /// side: virtual time, RPCs, agreements or operations, wall time.
+    Costs(costs::CostsArgs),
     /// Run one scenario with one seed and print its summary, log or timeline.
     Run(replay::RunArgs),
     /// Run a scenario twice and compare the traces.
