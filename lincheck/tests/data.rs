@@ -21,6 +21,26 @@ fn data(file: &str) -> PathBuf {
         .join(file)
 }
 
+/// The number of operations `expected.tsv` gives `file` (counted in the file
+/// itself, independently of the parser: its `:invoke` lines).
+fn expected_count(file: &str) -> usize {
+    let listed = std::fs::read_to_string(data("expected.tsv")).unwrap();
+    let line = listed
+        .lines()
+        .find(|l| l.split('\t').next() == Some(file))
+        .unwrap_or_else(|| panic!("{file} is not in expected.tsv"));
+    line.split('\t')
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("expected.tsv gives {file} no operation count: {line:?}"))
+}
+
+/// A history must have exactly the operations its file holds: a parser that
+/// skips lines must not pass as a checker that found nothing wrong.
+fn expect_count(len: usize, file: &str) {
+    assert_eq!(len, expected_count(file), "{file}: operations parsed");
+}
+
 fn expect(verdict: Verdict, linearizable: bool, file: &str, how: &str) {
     let want = if linearizable {
         Verdict::Linearizable
@@ -32,6 +52,7 @@ fn expect(verdict: Verdict, linearizable: bool, file: &str, how: &str) {
 
 fn etcd(file: &str, linearizable: bool) {
     let history = jepsen::parse_file(&data(file)).unwrap();
+    expect_count(history.len(), file);
     let outcome = check(&Register, &history, BUDGET).unwrap();
     expect(outcome.verdict, linearizable, file, "register");
     if !linearizable {
@@ -46,6 +67,7 @@ fn etcd(file: &str, linearizable: bool) {
 /// does not check them unpartitioned either).
 fn kv_file(file: &str, linearizable: bool) {
     let history = kv::parse_file(&data(file)).unwrap();
+    expect_count(history.len(), file);
     let by_key = check(&Kv::by_key(), &history, BUDGET).unwrap();
     expect(by_key.verdict, linearizable, file, "partitioned by key");
     assert!(

@@ -1,6 +1,10 @@
-//! Jepsen etcd logs: `INFO  jepsen.util - <process>\t<:invoke|:ok|:fail|:info>\t<:read|:write|:cas>\t<value>`.
-//! Line order is time order; `:info` lines and other lines are ignored, so an
-//! operation without an `:ok`/`:fail` line never returns (unknown result).
+//! Jepsen etcd logs: `INFO  jepsen.util - <process> <:invoke|:ok|:fail|:info>
+//! <:read|:write|:cas> <value>`, the fields separated by any whitespace (tabs
+//! in most published logs, spaces in some). Line order is time order. An
+//! `:info` line ends an operation whose outcome is unknown (it never returns),
+//! as does the end of the file for one still open. Every line must be such an
+//! operation line (blank lines aside): anything else is an error naming the
+//! line, so that a log is never read as shorter than it is.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,18 +20,23 @@ pub fn parse(text: &str) -> Result<RegisterHistory, String> {
     let mut ops: RegisterHistory = Vec::new();
     let mut open: BTreeMap<usize, usize> = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
-        let at = |msg: String| format!("line {}: {msg}: {line:?}", n + 1);
-        let Some((_, rest)) = line.split_once("jepsen.util - ") else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split('\t').collect();
-        if fields.len() < 4 {
+        if line.trim().is_empty() {
             continue;
         }
-        let Ok(process) = fields[0].trim().parse::<usize>() else {
-            continue;
+        let at = |msg: String| format!("line {}: {msg}: {line:?}", n + 1);
+        let Some((_, rest)) = line.split_once("jepsen.util - ") else {
+            return Err(at("not a jepsen.util operation line".into()));
         };
-        let (kind, f, value) = (fields[1], fields[2], fields[3].trim());
+        let mut words = rest.split_whitespace();
+        let (Some(process), Some(kind), Some(f)) = (words.next(), words.next(), words.next())
+        else {
+            return Err(at("expected a process, a type and a function".into()));
+        };
+        let process: usize = process
+            .parse()
+            .map_err(|_| at(format!("{process:?} is not a process number")))?;
+        let value = words.collect::<Vec<_>>().join(" ");
+        let value = value.as_str();
         let time = n as u64;
         match kind {
             ":invoke" => {
@@ -74,7 +83,16 @@ pub fn parse(text: &str) -> Result<RegisterHistory, String> {
                     _ => RegisterOutput::Unknown,
                 };
             }
-            _ => {}
+            ":info" => {
+                // The outcome is unknown: the operation never returns, and the
+                // process is done with it.
+                if open.remove(&process).is_none() {
+                    return Err(at(format!(
+                        "process {process} reports an operation it never invoked"
+                    )));
+                }
+            }
+            other => return Err(at(format!("unknown type {other}"))),
         }
     }
     Ok(ops)
@@ -110,7 +128,7 @@ mod tests {
     fn parses_and_rejects() {
         let h = parse(
             "INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2]\nINFO  jepsen.util - 1\t:invoke\t:read\tnil\n\
-             INFO  jepsen.util - 1\t:ok\t:read\t3\nINFO  jepsen.util - 0\t:fail\t:cas\t[1 2]\nother line\n",
+             INFO  jepsen.util - 1\t:ok\t:read\t3\nINFO  jepsen.util - 0\t:fail\t:cas\t[1 2]\n\n",
         )
         .unwrap();
         assert_eq!(h.len(), 2);
@@ -121,5 +139,29 @@ mod tests {
         assert!(e.contains("line 1") && e.contains("not an integer"), "{e}");
         let e = parse("INFO  jepsen.util - 0\t:ok\t:write\t1\n").unwrap_err();
         assert!(e.contains("never invoked"), "{e}");
+        let e = parse("INFO  jepsen.util - 0\t:invoke\t:read\tnil\nother line\n").unwrap_err();
+        assert!(
+            e.contains("line 2") && e.contains("not a jepsen.util"),
+            "{e}"
+        );
+        let e = parse("INFO  jepsen.util - 0 :crash :read nil\n").unwrap_err();
+        assert!(e.contains("unknown type :crash"), "{e}");
+    }
+
+    #[test]
+    fn fields_may_be_separated_by_spaces_and_info_ends_an_operation_unknown() {
+        let h = parse(
+            "INFO  jepsen.util - 1   :invoke :cas    [1 2]\n\
+             INFO  jepsen.util - 2   :invoke :write  4\n\
+             INFO  jepsen.util - 1   :info   :cas    :timed-out\n\
+             INFO  jepsen.util - 2   :ok     :write  4\n\
+             INFO  jepsen.util - 1   :invoke :read   nil\n",
+        )
+        .unwrap();
+        assert_eq!(h.len(), 3);
+        assert_eq!(h[0].input, RegisterInput::Cas { from: 1, to: 2 });
+        assert_eq!((h[0].ret, &h[0].output), (None, &RegisterOutput::Unknown));
+        assert_eq!(h[1].ret, Some(3));
+        assert_eq!(h[2].input, RegisterInput::Read);
     }
 }
