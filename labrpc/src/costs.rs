@@ -13,7 +13,9 @@
 //!   whatever a handler sends, replies or sets a timer for takes effect when
 //!   its persists have completed, as a server's replies wait for its disk.
 //! - **Links.** A request or reply takes its bytes at `link_bandwidth` on top
-//!   of the network's delay.
+//!   of the network's delay, and each link (one per direction between two
+//!   nodes) carries one message at a time: a message put on a busy link waits
+//!   for the ones before it.
 //!
 //! 6.824's labrpc has no such model (its persister is memory and real time
 //! charges for the work instead); [`Costs::LAB`] is raftlab's choice for the

@@ -246,9 +246,10 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             }
             None => {
                 let plan = self.net.plan_request();
-                let at = at
-                    + std::time::Duration::from_micros(plan.delay_us)
-                    + self.costs.transfer(bytes.len());
+                let sent = self
+                    .net
+                    .occupy(from, to, at, self.costs.transfer(bytes.len()));
+                let at = sent + std::time::Duration::from_micros(plan.delay_us);
                 self.queue.push(
                     at,
                     Event::Deliver {
@@ -376,8 +377,10 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 self.return_after(flight, None, at, 0);
             }
             Some(delay) => {
-                let delay = delay + self.costs.transfer(bytes.len()).as_micros() as u64;
-                self.return_after(flight, Some(bytes), at, delay);
+                let sent = self
+                    .net
+                    .occupy(flight.to, to, at, self.costs.transfer(bytes.len()));
+                self.return_after(flight, Some(bytes), sent, delay);
             }
         }
     }

@@ -25,7 +25,7 @@ use rand::RngExt;
 
 use crate::node::NodeId;
 use crate::seed::SimRng;
-use crate::time::micros;
+use crate::time::{Time, micros};
 
 /// Connectivity, reliability settings and counters of the simulated network.
 pub struct Network {
@@ -39,6 +39,9 @@ pub struct Network {
     bytes_total: u64,
     delivered: Vec<u64>,
     faults: Faults,
+    /// `link_free[from][to]`: when the link from `from` to `to` has carried
+    /// what was put on it (with a cost model that charges for bytes).
+    link_free: Vec<Vec<Time>>,
     rng: SimRng,
 }
 
@@ -72,6 +75,7 @@ impl Network {
             bytes_total: 0,
             delivered: Vec::new(),
             faults: Faults::default(),
+            link_free: Vec::new(),
             rng,
         }
     }
@@ -84,6 +88,10 @@ impl Network {
         }
         self.ends.push(vec![true; n]);
         self.delivered.push(0);
+        for row in &mut self.link_free {
+            row.push(Time::ZERO);
+        }
+        self.link_free.push(vec![Time::ZERO; n]);
     }
 
     /// Whether the network delivers everything (no drops, no 0-26 ms waits).
@@ -164,6 +172,24 @@ impl Network {
 
     pub(crate) fn count_reply_bytes(&mut self, reply_bytes: usize) {
         self.bytes_total += reply_bytes as u64;
+    }
+
+    /// Puts a message that takes `transfer` to carry on the link from `from`
+    /// to `to` at `at`: it follows what is already on the link, and the time
+    /// its last byte is sent is returned.
+    pub(crate) fn occupy(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        at: Time,
+        transfer: Duration,
+    ) -> Time {
+        if transfer.is_zero() {
+            return at;
+        }
+        let free = &mut self.link_free[from][to];
+        *free = (*free).max(at) + transfer;
+        *free
     }
 
     fn latency(&mut self) -> u64 {

@@ -127,3 +127,24 @@ fn timers_set_by_a_persisting_handler_count_from_its_completion() {
         );
     }
 }
+
+#[test]
+fn a_link_carries_one_message_at_a_time() {
+    let costs = Costs {
+        persist_latency: Duration::ZERO,
+        persist_bandwidth: 0,
+        link_bandwidth: 10_000_000,
+    };
+    let free = returns(Costs::FREE, &[1_000_000, 1_000_000]);
+    assert!(free[1] - free[0] < Duration::from_millis(2), "{free:?}");
+    // Each megabyte takes 100 ms on the link; the second waits for the first.
+    let charged = returns(costs, &[1_000_000, 1_000_000]);
+    assert!(
+        charged[0] - free[0] >= Duration::from_millis(100),
+        "{charged:?}"
+    );
+    assert!(
+        charged[1] - charged[0] >= Duration::from_millis(99),
+        "{charged:?}"
+    );
+}
