@@ -134,7 +134,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             match effect {
                 Effect::Call { call, to, request } => {
                     let to_incarnation = self.slots.get(to).map_or(0, |s| s.incarnation);
-                    self.send(
+                    result = self.send(
                         Flight {
                             call,
                             from: id,
@@ -205,10 +205,14 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
 
     /// Puts a call on the wire when its sender's handler completes (`at`):
     /// count it, then deliver it later or fail it later.
-    fn send(&mut self, flight: Flight<P>, at: Time) {
+    fn send(&mut self, flight: Flight<P>, at: Time) -> Result<(), SimError> {
         let bytes = codec::encode(&flight.request);
-        self.net.count_call(bytes.len());
         let (call, from, to) = (flight.call, flight.from, flight.to);
+        let (rpcs, sent) = self.net.count_call(from, self.now, bytes.len());
+        let budgets = self.budgets;
+        if rpcs > budgets.rpcs_per_sec || sent > budgets.bytes_per_sec {
+            return Err(self.over_budget(&flight, bytes.len(), rpcs, sent));
+        }
         self.trace.mix(
             kind::SEND,
             self.now,
@@ -260,6 +264,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 );
             }
         }
+        Ok(())
     }
 
     /// A request arrives: check the end and the server are as they were, then run
@@ -444,6 +449,41 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         })
     }
 
+    /// The failure of a node that went over its budget with `flight`.
+    fn over_budget(&mut self, flight: &Flight<P>, len: usize, rpcs: u64, sent: u64) -> SimError {
+        let second = self.now.as_micros() / 1_000_000;
+        let budgets = self.budgets;
+        let what = if rpcs > budgets.rpcs_per_sec {
+            format!(
+                "made {rpcs} calls in the virtual second from {second} s (budget {} per second)",
+                budgets.rpcs_per_sec
+            )
+        } else {
+            format!(
+                "sent {} of requests in the virtual second from {second} s (budget {} per second)",
+                megabytes(sent),
+                megabytes(budgets.bytes_per_sec)
+            )
+        };
+        let mut last = format!("{:?}", flight.request);
+        if let Some((cut, _)) = last.char_indices().nth(80) {
+            last.truncate(cut);
+            last.push('…');
+        }
+        let err = SimError::OverBudget {
+            seed: self.seed,
+            time: self.now,
+            node: flight.from,
+            message: format!(
+                "{what}; the last, to node {}, was {last} ({len} bytes): is it calling again \
+                 without waiting for replies, or sending its whole log every time?",
+                flight.to
+            ),
+        };
+        self.failure = Some(err.clone());
+        err
+    }
+
     fn note_drop(&mut self, flight: &Flight<P>, reason: DropReason) {
         let (call, from, to) = (flight.call.0, flight.from, flight.to);
         self.trace.mix(
@@ -469,4 +509,9 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         self.failure = Some(err.clone());
         err
     }
+}
+
+/// Bytes as megabytes, to one decimal.
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }

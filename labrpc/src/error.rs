@@ -44,6 +44,17 @@ pub enum SimError {
         /// What rule was broken, by whom.
         message: String,
     },
+    /// A node sent more than its budget allows in one virtual second.
+    OverBudget {
+        /// The run's seed.
+        seed: u64,
+        /// When.
+        time: Time,
+        /// Which node.
+        node: NodeId,
+        /// What it exceeded, with the figure and the budget.
+        message: String,
+    },
     /// A message could not be decoded by its receiver (a bug in a serde impl).
     Decode {
         /// The run's seed.
@@ -64,6 +75,7 @@ impl SimError {
             SimError::Panicked { seed, .. }
             | SimError::Livelock { seed, .. }
             | SimError::CheckFailed { seed, .. }
+            | SimError::OverBudget { seed, .. }
             | SimError::Decode { seed, .. } => *seed,
         }
     }
@@ -74,6 +86,7 @@ impl SimError {
             SimError::Panicked { time, .. }
             | SimError::Livelock { time, .. }
             | SimError::CheckFailed { time, .. }
+            | SimError::OverBudget { time, .. }
             | SimError::Decode { time, .. } => *time,
         }
     }
@@ -112,6 +125,12 @@ impl fmt::Display for SimError {
             } => {
                 write!(f, "{message} (at {time}) [seed {seed}]")
             }
+            SimError::OverBudget {
+                seed,
+                time,
+                node,
+                message,
+            } => write!(f, "node {node} {message} (at {time}) [seed {seed}]"),
             SimError::Decode {
                 seed,
                 time,

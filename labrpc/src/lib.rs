@@ -52,6 +52,7 @@
 //! assert_eq!(sim.observer()[0].2, "HELLO");
 //! ```
 
+mod budget;
 mod codec;
 mod context;
 mod costs;
@@ -69,6 +70,7 @@ mod sim;
 mod time;
 pub mod trace;
 
+pub use budget::{Budgets, Peaks};
 pub use codec::{Message, decode, encode};
 pub use context::{Context, MIN_TIMER};
 pub use costs::Costs;

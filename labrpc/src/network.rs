@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use rand::RngExt;
 
+use crate::budget::{Peaks, Usage};
 use crate::node::NodeId;
 use crate::seed::SimRng;
 use crate::time::{Time, micros};
@@ -42,6 +43,8 @@ pub struct Network {
     /// `link_free[from][to]`: when the link from `from` to `to` has carried
     /// what was put on it (with a cost model that charges for bytes).
     link_free: Vec<Vec<Time>>,
+    usage: Vec<Usage>,
+    peaks: Vec<Peaks>,
     rng: SimRng,
 }
 
@@ -76,6 +79,8 @@ impl Network {
             delivered: Vec::new(),
             faults: Faults::default(),
             link_free: Vec::new(),
+            usage: Vec::new(),
+            peaks: Vec::new(),
             rng,
         }
     }
@@ -92,6 +97,8 @@ impl Network {
             row.push(Time::ZERO);
         }
         self.link_free.push(vec![Time::ZERO; n]);
+        self.usage.push(Usage::default());
+        self.peaks.push(Peaks::default());
     }
 
     /// Whether the network delivers everything (no drops, no 0-26 ms waits).
@@ -161,9 +168,23 @@ impl Network {
         self.ends[from][to] = enabled;
     }
 
-    pub(crate) fn count_call(&mut self, request_bytes: usize) {
+    /// Counts a call of `from` made at `now`; the calls and request bytes of
+    /// `from` in that virtual second so far.
+    pub(crate) fn count_call(
+        &mut self,
+        from: NodeId,
+        now: Time,
+        request_bytes: usize,
+    ) -> (u64, u64) {
         self.rpc_total += 1;
         self.bytes_total += request_bytes as u64;
+        let second = now.as_micros() / 1_000_000;
+        self.usage[from].count(second, request_bytes as u64, &mut self.peaks[from])
+    }
+
+    /// The most each node sent in one virtual second so far.
+    pub fn peaks(&self) -> &[Peaks] {
+        &self.peaks
     }
 
     pub(crate) fn count_delivery(&mut self, to: NodeId) {

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
+use crate::budget::Budgets;
 use crate::context::{Context, Effect};
 use crate::costs::Costs;
 use crate::error::SimError;
@@ -110,6 +111,7 @@ pub struct Sim<P: Protocol, O: Observer<P> = ()> {
     pub(crate) statuses: Vec<Option<String>>,
     pub(crate) status_buffer: String,
     pub(crate) costs: Costs,
+    pub(crate) budgets: Budgets,
     /// When the effects of the handler that ran last take effect.
     pub(crate) completion: Time,
 }
@@ -138,6 +140,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             statuses: Vec::new(),
             status_buffer: String::new(),
             costs: Costs::FREE,
+            budgets: Budgets::NONE,
             completion: Time::ZERO,
         }
     }
@@ -150,6 +153,12 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// What work costs in virtual time.
     pub fn costs(&self) -> Costs {
         self.costs
+    }
+
+    /// Sets what a node may send per virtual second (default: no limit); a
+    /// node over budget stops the run with [`SimError::OverBudget`].
+    pub fn set_budgets(&mut self, budgets: Budgets) {
+        self.budgets = budgets;
     }
 
     // ----- the world -----

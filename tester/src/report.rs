@@ -24,6 +24,8 @@ pub enum FailureKind {
     /// The run passed its checks but did not exercise what the scenario exists
     /// to test (a premise did not hold).
     Vacuous,
+    /// A server sent more in one virtual second than any correct Raft needs.
+    OverBudget,
 }
 
 /// A failed run: what went wrong, when.
@@ -55,6 +57,7 @@ impl From<SimError> for Failure {
             SimError::Livelock { .. } => FailureKind::Livelock,
             SimError::CheckFailed { .. } => FailureKind::Check,
             SimError::Decode { .. } => FailureKind::Decode,
+            SimError::OverBudget { .. } => FailureKind::OverBudget,
         };
         let message = match &e {
             // The seed goes into the report's replay line; keep the rest.
@@ -68,6 +71,7 @@ impl From<SimError> for Failure {
             } => format!(
                 "server {node} (incarnation {incarnation}) panicked while handling {during}: {message}"
             ),
+            SimError::OverBudget { node, message, .. } => format!("server {node} {message}"),
             other => other.to_string(),
         };
         Failure {
@@ -146,6 +150,9 @@ pub struct Report {
     /// The scenario's premises, as checked (none if it failed before).
     #[serde(skip)]
     pub premises: Vec<crate::premise::Premise>,
+    /// The most any node sent in one virtual second: calls, request bytes.
+    #[serde(skip)]
+    pub peaks: labrpc::Peaks,
 }
 
 impl Report {

@@ -148,3 +148,40 @@ fn a_link_carries_one_message_at_a_time() {
         "{charged:?}"
     );
 }
+
+/// Calls node 1 `n` times at once, each with `bytes` bytes, under `budgets`.
+fn storm(budgets: labrpc::Budgets, n: usize, bytes: usize) -> Result<(), labrpc::SimError> {
+    let mut sim = world(Costs::FREE);
+    sim.set_budgets(budgets);
+    sim.invoke(0, |_: &mut Node1, ctx| {
+        for _ in 0..n {
+            ctx.call(1, vec![1; bytes]);
+        }
+    })?;
+    sim.run_for(Duration::from_secs(1))
+}
+
+#[test]
+fn a_node_over_its_budget_stops_the_run_naming_node_figure_and_budget() {
+    let budgets = labrpc::Budgets {
+        rpcs_per_sec: 100,
+        bytes_per_sec: 1_000_000,
+    };
+    assert!(storm(budgets, 100, 10).is_ok());
+    let e = storm(budgets, 101, 10).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        matches!(e, labrpc::SimError::OverBudget { node: 0, .. })
+            && text
+                .contains("made 101 calls in the virtual second from 0 s (budget 100 per second)")
+            && text.contains("to node 1"),
+        "{text}"
+    );
+    let e = storm(budgets, 3, 400_000).unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "sent 1.2 MB of requests in the virtual second from 0 s (budget 1.0 MB per second)"
+        ),
+        "{e}"
+    );
+}

@@ -163,7 +163,10 @@ fn run_result(report: &Report) -> RunResult {
             match kind {
                 FailureKind::Panicked => Status::Panicked,
                 FailureKind::Livelock | FailureKind::TimeLimit => Status::Stuck,
-                FailureKind::Check | FailureKind::Decode | FailureKind::Vacuous => Status::Failed,
+                FailureKind::Check
+                | FailureKind::Decode
+                | FailureKind::Vacuous
+                | FailureKind::OverBudget => Status::Failed,
             },
             message.clone(),
         ),

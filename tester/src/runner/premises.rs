@@ -14,6 +14,8 @@ use crate::runner::select::{Selection, in_parallel};
 #[derive(Default)]
 struct Tally {
     runs: u64,
+    peak_rpcs: u64,
+    peak_bytes: u64,
     failed: Vec<(u64, String)>,
     premises: BTreeMap<&'static str, (u64, u64)>,
 }
@@ -34,6 +36,8 @@ pub fn main(args: &Selection) -> ExitCode {
         let mut tallies = tallies.lock().expect("not poisoned");
         let tally = tallies.entry(s).or_default();
         tally.runs += 1;
+        tally.peak_rpcs = tally.peak_rpcs.max(report.peaks.rpcs_per_sec);
+        tally.peak_bytes = tally.peak_bytes.max(report.peaks.bytes_per_sec);
         for p in &report.premises {
             let entry = tally.premises.entry(p.name).or_default();
             entry.0 += 1;
@@ -46,8 +50,8 @@ pub fn main(args: &Selection) -> ExitCode {
     let tallies = tallies.into_inner().expect("not poisoned");
     let mut all_held = true;
     println!(
-        "{:<58} {:>6} {:>6}  premise (held/checked)",
-        "scenario", "runs", "failed"
+        "{:<58} {:>6} {:>6} {:>9} {:>11}  premise (held/checked)",
+        "scenario", "runs", "failed", "peak rpc/s", "peak bytes/s"
     );
     for (s, tally) in &tallies {
         let name = scenarios[*s].name;
@@ -65,9 +69,11 @@ pub fn main(args: &Selection) -> ExitCode {
             premises.join("; ")
         };
         println!(
-            "{name:<58} {:>6} {:>6}  {premises}",
+            "{name:<58} {:>6} {:>6} {:>9} {:>11}  {premises}",
             tally.runs,
-            tally.failed.len()
+            tally.failed.len(),
+            tally.peak_rpcs,
+            tally.peak_bytes
         );
         for (seed, message) in tally.failed.iter().take(3) {
             println!("    seed {seed}: {message}");
