@@ -20,8 +20,13 @@ pub enum Verdict {
 pub struct Part {
     /// The model's description of the part ("key 3").
     pub description: String,
-    /// The part's operations (indices into the history).
+    /// The part's operations (indices into the history), without those left
+    /// out as constraining nothing.
     pub operations: Vec<usize>,
+    /// Operations of the part left out of the search because they constrain
+    /// nothing (reads whose result is unknown; see
+    /// [`Model::constrains_nothing`](crate::Model::constrains_nothing)).
+    pub left_out: Vec<usize>,
     /// `None` if the part was not searched to the end (another part had
     /// already failed).
     pub verdict: Option<Verdict>,
@@ -84,9 +89,16 @@ pub fn check<M: Model>(
     }
     let mut parts: Vec<Part> = partition
         .into_iter()
-        .map(|indices| Part {
+        .map(|indices| {
+            let (left_out, operations): (Vec<usize>, Vec<usize>) = indices
+                .iter()
+                .partition(|&&i| model.constrains_nothing(&history[i].input, &history[i].output));
+            (indices, operations, left_out)
+        })
+        .map(|(indices, operations, left_out)| Part {
             description: model.describe_part(history, &indices),
-            operations: indices,
+            operations,
+            left_out,
             verdict: None,
             longest: Vec::new(),
             stuck: None,

@@ -51,7 +51,7 @@ pub fn render<M: Model>(
         s = outcome.steps
     );
     page.push_str(
-        "<table><tr><th>part</th><th>operations</th><th>verdict</th><th>steps</th></tr>\n",
+        "<table><tr><th>part</th><th>operations</th><th>left out</th><th>verdict</th><th>steps</th></tr>\n",
     );
     for part in &outcome.parts {
         let v = match part.verdict {
@@ -62,13 +62,18 @@ pub fn render<M: Model>(
         };
         let _ = writeln!(
             page,
-            "<tr><td>{}</td><td>{}</td><td>{v}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{v}</td><td>{}</td></tr>",
             escape(&part.description),
             part.operations.len(),
+            part.left_out.len(),
             part.steps
         );
     }
-    page.push_str("</table>\n");
+    page.push_str(
+        "</table>\n<p>Left out: reads whose result is unknown (never returned, or timed out). \
+         They change nothing and could be placed anywhere, so the search leaves them out; \
+         no verdict depends on them.</p>\n",
+    );
     for part in outcome
         .parts
         .iter()

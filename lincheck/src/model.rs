@@ -49,6 +49,17 @@ pub trait Model {
         vec![(0..history.len()).collect()]
     }
 
+    /// Whether an operation asked `input` and observed `output` constrains
+    /// nothing: it changes no state and its result is unknown (a read that
+    /// never returned or timed out). Such an operation could be placed
+    /// anywhere without changing any verdict, so the checker leaves it out of
+    /// the search (each one would double the states searched). The default:
+    /// none.
+    fn constrains_nothing(&self, input: &Self::Input, output: &Self::Output) -> bool {
+        let _ = (input, output);
+        false
+    }
+
     /// A short description of a part (for the picture), e.g. "key 3".
     fn describe_part(
         &self,

@@ -75,6 +75,10 @@ impl Model for Kv {
         }
     }
 
+    fn constrains_nothing(&self, input: &KvInput, output: &KvOutput) -> bool {
+        matches!(input, KvInput::Get(_)) && output.is_none()
+    }
+
     fn partition(&self, history: &[Operation<KvInput, KvOutput>]) -> Vec<Vec<usize>> {
         if !self.by_key {
             return vec![(0..history.len()).collect()];

@@ -45,6 +45,13 @@ impl Model for Register {
         None
     }
 
+    fn constrains_nothing(&self, input: &RegisterInput, output: &RegisterOutput) -> bool {
+        matches!(
+            (input, output),
+            (RegisterInput::Read, RegisterOutput::Unknown)
+        )
+    }
+
     fn step(
         &self,
         state: &Option<i64>,
