@@ -115,7 +115,12 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         let work: std::time::Duration = effects
             .iter()
             .map(|e| match e {
-                Effect::Persisted { written, .. } => self.costs.persist(*written),
+                Effect::Persisted { written, .. } => {
+                    if let Some(progress) = &self.progress {
+                        progress.persisted(*written);
+                    }
+                    self.costs.persist(*written)
+                }
                 _ => std::time::Duration::ZERO,
             })
             .sum();

@@ -20,6 +20,7 @@ use crate::network::Network;
 use crate::node::{CallId, Node, NodeId, TimerId};
 use crate::observer::Observer;
 use crate::persister::Persister;
+use crate::progress::{Handling, Progress};
 use crate::protocol::Protocol;
 use crate::queue::Queue;
 use crate::seed::{self, SimRng};
@@ -112,6 +113,7 @@ pub struct Sim<P: Protocol, O: Observer<P> = ()> {
     pub(crate) status_buffer: String,
     pub(crate) costs: Costs,
     pub(crate) budgets: Budgets,
+    pub(crate) progress: Option<std::sync::Arc<Progress>>,
     /// When the effects of the handler that ran last take effect.
     pub(crate) completion: Time,
 }
@@ -141,6 +143,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             status_buffer: String::new(),
             costs: Costs::FREE,
             budgets: Budgets::NONE,
+            progress: None,
             completion: Time::ZERO,
         }
     }
@@ -153,6 +156,12 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// What work costs in virtual time.
     pub fn costs(&self) -> Costs {
         self.costs
+    }
+
+    /// Publishes where the run is to `progress` at every event, for a watchdog
+    /// on another thread.
+    pub fn set_progress(&mut self, progress: std::sync::Arc<Progress>) {
+        self.progress = Some(progress);
     }
 
     /// Sets what a node may send per virtual second (default: no limit); a
@@ -570,7 +579,20 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             self.now = time;
         }
         self.events += 1;
-        self.dispatch(event)?;
+        if let Some(progress) = &self.progress {
+            let (node, what) = match &event {
+                Event::Deliver { flight, .. } => (Some(flight.to), Handling::Request),
+                Event::Return { flight, .. } => (Some(flight.from), Handling::Reply),
+                Event::Timer { node, .. } => (Some(*node), Handling::Timer),
+                Event::Action { .. } => (None, Handling::Tester),
+            };
+            progress.event(time.as_micros(), self.events, node, what);
+        }
+        let result = self.dispatch(event);
+        if let Some(progress) = &self.progress {
+            progress.done();
+        }
+        result?;
         Ok(true)
     }
 

@@ -25,7 +25,7 @@ pub struct Part {
     pub operations: Vec<usize>,
     /// Operations of the part left out of the search because they constrain
     /// nothing (reads whose result is unknown; see
-    /// [`Model::constrains_nothing`](crate::Model::constrains_nothing)).
+    /// [`Model::constrains_nothing`]).
     pub left_out: Vec<usize>,
     /// `None` if the part was not searched to the end (another part had
     /// already failed).

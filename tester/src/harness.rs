@@ -69,6 +69,9 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
         // whole log at every change slows down, as it would on a real machine.
         sim.set_costs(spec.costs);
         sim.set_budgets(BUDGETS);
+        if let Some(progress) = &spec.progress {
+            sim.set_progress(std::sync::Arc::clone(progress));
+        }
         Harness {
             sim,
             deadline: Time::ZERO + TIME_LIMIT,

@@ -78,6 +78,8 @@ pub struct RunSpec {
     pub sample: Sample,
     /// What work costs in virtual time ([`labrpc::Costs::LAB`] when graded).
     pub costs: labrpc::Costs,
+    /// Where the run is, for a watchdog on another thread (if one watches).
+    pub progress: Option<std::sync::Arc<labrpc::Progress>>,
 }
 
 /// A graded scenario.
@@ -114,6 +116,26 @@ impl Scenario {
             record,
             sample,
             costs: labrpc::Costs::LAB,
+            progress: None,
+        })
+    }
+
+    /// Runs the scenario once with `seed` as [`Scenario::run_sampled`] does,
+    /// publishing its progress to `progress`.
+    pub fn run_watched(
+        &self,
+        seed: u64,
+        sample: Sample,
+        progress: std::sync::Arc<labrpc::Progress>,
+    ) -> Report {
+        (self.run)(&RunSpec {
+            test: self.name,
+            title: self.title,
+            seed,
+            record: false,
+            sample,
+            costs: labrpc::Costs::LAB,
+            progress: Some(progress),
         })
     }
 
@@ -127,6 +149,7 @@ impl Scenario {
             record: false,
             sample: Sample::None,
             costs,
+            progress: None,
         })
     }
 }

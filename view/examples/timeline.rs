@@ -23,6 +23,7 @@ fn demo_failure(seed: u64) -> Report {
         record: true,
         sample: tester::crash_check::Sample::None,
         costs: labrpc::Costs::LAB,
+        progress: None,
     };
     Config::<raft::Peer>::run(&spec, 5, Net::Unreliable, false, |cfg| {
         cfg.one(command(101), 5, true)?;

@@ -15,6 +15,7 @@ mod rebuild;
 mod replay;
 mod select;
 mod trials;
+pub mod watchdog;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};

@@ -9,7 +9,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 use crate::crash_check::{self, Sample};
 use crate::registry::Scenario;
-use crate::runner::{self, SOURCE_CHECK, write_picture};
+use crate::runner::{self, SOURCE_CHECK, watchdog, write_picture};
 use crate::seeds;
 
 /// Runs the trials the command line selects.
@@ -44,7 +44,9 @@ fn run_seeds(scenario: &Scenario) -> Result<(), Failed> {
             keep: crash_check::KEEP,
             seed,
         };
-        let mut report = scenario.run_sampled(seed, false, sample);
+        let mut report = watchdog::guard(scenario.name, seed, watchdog::limit(), |progress| {
+            scenario.run_watched(seed, sample, progress)
+        });
         runner::crash_check(&mut report);
         if !report.passed() {
             let mut text = report.explain();
