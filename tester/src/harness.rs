@@ -16,8 +16,8 @@ use crate::report::{Check, Failure, FailureKind, Outcome, Report, replay_command
 pub const TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// What a server may send in one virtual second before the run stops as over
-/// budget: more than 10 times the reference's peaks over 200 seeds of every
-/// scenario (894 calls and 1.4 MB in one virtual second; `grading premises`
+/// budget: more than 10 times the reference's peaks over 1,000 seeds of every
+/// scenario (926 calls and 2.0 MB in one virtual second; `grading premises`
 /// reports them), far above what any correct Raft needs, even one that
 /// heartbeats every millisecond, and far below a message storm's.
 pub const BUDGETS: Budgets = Budgets {
