@@ -37,8 +37,7 @@ impl Ended {
     /// Why a child that left no sealed result ended: its status and the
     /// reason, with the last lines of its stderr.
     pub fn why(&self, timeout: Duration) -> (Status, String) {
-        let ended = self;
-        let Some(status) = ended.status else {
+        let Some(status) = self.status else {
             return (
                 Status::TimedOut,
                 format!(
@@ -47,14 +46,14 @@ impl Ended {
                 ),
             );
         };
-        let tail = last_lines(&ended.stderr, 6);
+        let tail = last_lines(&self.stderr, 6);
         if let Some(code) = status.code() {
             return (
                 Status::Exited,
                 format!("exited with code {code} without a sealed result: {tail}"),
             );
         }
-        let signal = ended.signal();
+        let signal = self.signal();
         let (name, outcome) = match signal {
             Some(24) => ("signal 24, SIGXCPU: its CPU-time limit", Status::TimedOut),
             Some(6) => ("signal 6, SIGABRT", Status::Killed),
@@ -62,7 +61,7 @@ impl Ended {
             Some(11) => ("signal 11, SIGSEGV", Status::Killed),
             _ => ("a signal", Status::Killed),
         };
-        let why = if ended.stderr.contains("has overflowed its stack") {
+        let why = if self.stderr.contains("has overflowed its stack") {
             "a stack overflow (unbounded recursion?)"
         } else if signal == Some(6) {
             "the process aborted"

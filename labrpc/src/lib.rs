@@ -84,7 +84,7 @@ pub use persister::Persister;
 pub use progress::{Handling, Progress, Snapshot};
 pub use protocol::{Embed, Protocol};
 pub use seed::SimRng;
-pub use sim::{Action, DEFAULT_LIVELOCK_LIMIT, Sim};
+pub use sim::{Action, DEFAULT_LIVELOCK_LIMIT, Sim, panic_message};
 pub use time::Time;
 pub use trace::{DropReason, Trace, TraceEvent, TraceRecord};
 

@@ -642,8 +642,8 @@ fn wrong_type<N>(id: NodeId) -> ! {
     panic!("labrpc: node {id} is not a {}", std::any::type_name::<N>())
 }
 
-/// The text of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// The text of a panic payload (as `catch_unwind` hands it over).
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

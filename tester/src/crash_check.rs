@@ -103,14 +103,8 @@ pub fn persisted(persister: &Persister) -> (Vec<u8>, Vec<u8>) {
 
 /// `f()`, with a panic reported as text.
 pub fn catching<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
-    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".to_string());
-        format!("{what} panicked: {message}")
-    })
+    panic::catch_unwind(AssertUnwindSafe(f))
+        .map_err(|payload| format!("{what} panicked: {}", labrpc::panic_message(&*payload)))
 }
 
 /// Builds server `restart.server` of a Raft world again, from the persisted

@@ -6,7 +6,6 @@
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
-use std::panic::{self, AssertUnwindSafe};
 
 use labrpc::{Action, NodeId, Observer, Sim, Time};
 use raft::node::{RaftNode, RaftProtocol};
@@ -43,14 +42,7 @@ type Image = (u64, Vec<Vec<u8>>);
 
 /// A server's `state()`, with a panic in it reported rather than propagated.
 pub fn state_of<R: Raft>(node: &RaftNode<R>) -> Result<(u64, bool), String> {
-    panic::catch_unwind(AssertUnwindSafe(|| node.raft().state())).map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".to_string());
-        format!("state() panicked: {message}")
-    })
+    crate::crash_check::catching("state()", || node.raft().state())
 }
 
 /// What the tester knows and checks, shared with its scheduled actions.
