@@ -166,7 +166,11 @@ fn run_child(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobR
         .arg("--memory-mb")
         .arg(options.memory_mb.to_string())
         .arg("--cpu-seconds")
-        .arg(options.timeout.as_secs().saturating_add(1).to_string());
+        .arg(options.timeout.as_secs().saturating_add(1).to_string())
+        // The job's own watchdog reports where the run is a little before the
+        // grader kills its group.
+        .arg("--watchdog-seconds")
+        .arg(watchdog_seconds(options.timeout).to_string());
     if job.timeline {
         command.arg("--timeline");
     }
@@ -195,6 +199,13 @@ fn run_child(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobR
     }
     let (outcome, reason) = ended.why(options.timeout);
     died(outcome, reason)
+}
+
+/// When a job's watchdog reports: two seconds before the wall-clock limit
+/// (its report takes one), or at one second for limits under four.
+fn watchdog_seconds(timeout: Duration) -> u64 {
+    let secs = timeout.as_secs();
+    if secs >= 4 { secs - 2 } else { 1 }
 }
 
 /// A fresh key for one child.

@@ -132,8 +132,20 @@ fn a_raft_that_panics_in_a_handler() {
 
 #[test]
 fn a_raft_that_loops_forever_in_a_handler() {
-    let g = grade("loop", &["initial_election_2a"], &["--timeout", "3"]);
-    all_failed(&g, 1, "timed_out", "still running after 3 s");
+    let g = grade("loop", &["initial_election_2a"], &["--timeout", "5"]);
+    // The job's watchdog says where the run was, before the grader's limit.
+    all_failed(
+        &g,
+        1,
+        "timed_out",
+        "stopped after 3 s of wall-clock time: server",
+    );
+    let reason = g.report["jobs"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("has not returned from handling a request")
+            && reason.contains("an infinite loop"),
+        "{reason}"
+    );
     let job = &g.report["jobs"][0];
     assert!(job.get("timeline").is_none(), "{job}");
     let wall = job["wall_ms"].as_u64().unwrap();

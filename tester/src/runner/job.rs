@@ -8,13 +8,16 @@
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use jobwire::sandbox::{Policy, confine};
 use jobwire::{JobMessage, KEY_LEN, Key, RESULT_FD, RunResult, Status};
+use labrpc::Progress;
 
 use crate::crash_check::{self, Sample};
 use crate::report::{FailureKind, Outcome, Report};
-use crate::runner::{SOURCE_CHECK, memory, timeline_html};
+use crate::runner::{SOURCE_CHECK, memory, timeline_html, watchdog};
 
 /// What the grader asks of one job.
 #[derive(clap::Args, Debug)]
@@ -34,6 +37,11 @@ pub struct JobArgs {
     /// Replay a failed run with full records and send its timeline.
     #[arg(long)]
     pub timeline: bool,
+    /// After this many seconds of wall-clock time, send a diagnosis of where
+    /// the run is (a handler that does not return, or a slow run) as a
+    /// timed-out result, and end (0: no watchdog).
+    #[arg(long, default_value_t = 0)]
+    pub watchdog_seconds: u64,
 }
 
 /// Runs the job; the exit code only says whether the protocol could be kept
@@ -52,6 +60,13 @@ fn run(args: &JobArgs) -> Result<(), String> {
     let (key, _) = read_request(0)?;
     let mut channel = open_channel()?;
     let scenario = crate::find(&args.test)?;
+    // The watchdog thread starts before the sandbox, which forbids new
+    // threads; it runs only this module's code and reads only the run's
+    // progress.
+    let progress = Arc::new(Progress::default());
+    if args.watchdog_seconds > 0 {
+        start_watchdog(args, &key, &channel, Arc::clone(&progress))?;
+    }
     let sandbox = confine_job(args.memory_mb, args.cpu_seconds);
     let mut message = JobMessage {
         test: args.test.clone(),
@@ -85,6 +100,9 @@ fn run(args: &JobArgs) -> Result<(), String> {
             trace_digest: String::new(),
             commands: 0,
         });
+        if !memory::claim_result() {
+            return Ok(());
+        }
         return channel
             .write_all(&message.seal(&key))
             .map_err(|e| format!("cannot write the result: {e}"));
@@ -95,7 +113,7 @@ fn run(args: &JobArgs) -> Result<(), String> {
         keep: crash_check::KEEP,
         seed: key.derive("raftlab crash-check sample"),
     };
-    let report = scenario.run_sampled(args.seed, false, sample);
+    let report = scenario.run_watched(args.seed, sample, progress);
     let result = run_result(&report);
     if !report.passed() && args.timeline {
         match timeline_html(&scenario, &report) {
@@ -105,14 +123,68 @@ fn run(args: &JobArgs) -> Result<(), String> {
     }
     message.linearizability = report.linearizability.clone();
     message.restarts = report.restarts;
-    if memory::exceeded() {
-        // The notice went out already; a second frame would be refused.
+    if memory::exceeded() || !memory::claim_result() {
+        // The out-of-memory notice or the watchdog's result went out already;
+        // a second frame would be refused.
         return Ok(());
     }
     message.run = Some(result);
     channel
         .write_all(&message.seal(&key))
         .map_err(|e| format!("cannot write the result: {e}"))
+}
+
+/// Starts the thread that, after `args.watchdog_seconds`, reads where the run
+/// is twice a second apart, sends that as the job's (timed-out) result and
+/// ends the process.
+fn start_watchdog(
+    args: &JobArgs,
+    key: &Key,
+    channel: &std::fs::File,
+    progress: Arc<Progress>,
+) -> Result<(), String> {
+    let mut channel = channel
+        .try_clone()
+        .map_err(|e| format!("cannot duplicate the result channel: {e}"))?;
+    let key = key.clone();
+    let (test, seed) = (args.test.clone(), args.seed);
+    let limit = Duration::from_secs(args.watchdog_seconds);
+    std::thread::Builder::new()
+        .name("watchdog".into())
+        .spawn(move || {
+            std::thread::sleep(limit);
+            let before = progress.read();
+            std::thread::sleep(Duration::from_secs(1));
+            let after = progress.read();
+            if !memory::claim_result() {
+                return;
+            }
+            let message = JobMessage {
+                test: test.clone(),
+                seed,
+                run: Some(RunResult {
+                    test,
+                    seed,
+                    status: Status::TimedOut,
+                    reason: watchdog::reason(limit, before, after),
+                    virtual_ms: after.now_us / 1000,
+                    rpcs: 0,
+                    bytes: 0,
+                    trace_digest: String::new(),
+                    commands: 0,
+                }),
+                out_of_memory: false,
+                sandbox: jobwire::SandboxReport::default(),
+                timeline: None,
+                linearizability: None,
+                note: None,
+                restarts: Vec::new(),
+            };
+            let _ = channel.write_all(&message.seal(&key));
+            std::process::exit(0);
+        })
+        .map_err(|e| format!("cannot start the watchdog: {e}"))?;
+    Ok(())
 }
 
 /// Reads the key, then the request (at most `limit` bytes) to the end of stdin.

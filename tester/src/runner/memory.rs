@@ -23,6 +23,14 @@ static IN_USE: AtomicUsize = AtomicUsize::new(0);
 static LIMIT: AtomicUsize = AtomicUsize::new(usize::MAX);
 static EXCEEDED: AtomicBool = AtomicBool::new(false);
 static NOTICE: OnceLock<(File, Vec<u8>)> = OnceLock::new();
+static RESULT_CLAIMED: AtomicBool = AtomicBool::new(false);
+
+/// Claims the job's one result frame: true for the first caller only (the
+/// run's end, the out-of-memory notice or the watchdog), so that the channel
+/// never carries two frames.
+pub fn claim_result() -> bool {
+    !RESULT_CLAIMED.swap(true, Ordering::SeqCst)
+}
 
 /// Sets the budget to `bytes`; passing it writes `notice` to `channel` once.
 pub fn arm(bytes: usize, channel: File, notice: Vec<u8>) {
@@ -43,6 +51,7 @@ fn reserve(bytes: usize) -> bool {
     IN_USE.fetch_sub(bytes, Ordering::Relaxed);
     if !EXCEEDED.swap(true, Ordering::SeqCst)
         && let Some((channel, notice)) = NOTICE.get()
+        && claim_result()
     {
         // Writing a prepared buffer to a pipe allocates nothing.
         let _ = (&*channel).write_all(notice);

@@ -55,6 +55,16 @@ pub fn diagnose(
     before: Snapshot,
     after: Snapshot,
 ) -> String {
+    format!(
+        "{test} seed {seed}: {}\n  replay: {}",
+        reason(limit, before, after),
+        replay_command(test, seed)
+    )
+}
+
+/// Why a run is still going after `limit`, from two readings of its progress
+/// a second apart: a handler that does not return, or a slow run.
+pub fn reason(limit: Duration, before: Snapshot, after: Snapshot) -> String {
     let at = format!(
         "virtual time {}.{:03} s",
         after.now_us / 1_000_000,
@@ -84,9 +94,8 @@ pub fn diagnose(
         ),
     };
     format!(
-        "{test} seed {seed}: stopped after {} s of wall-clock time: {why}\n  replay: {}",
-        limit.as_secs(),
-        replay_command(test, seed)
+        "stopped after {} s of wall-clock time: {why}",
+        limit.as_secs()
     )
 }
 
