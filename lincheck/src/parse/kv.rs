@@ -1,7 +1,10 @@
 //! kv histories: one EDN map per line,
 //! `{:process 0, :type :invoke, :f :append, :key "0", :value "x 0 0 y"}`, with
-//! `:type` `:invoke` or `:ok` and `:f` `:get`, `:put` or `:append`. Line order is
-//! time order; operations without an `:ok` line never return.
+//! `:type` `:invoke`, `:ok`, `:info` or `:fail` and `:f` `:get`, `:put` or
+//! `:append`. Line order is time order. `:info` ends an operation whose outcome
+//! is unknown (it never returns, and may or may not have taken effect), as does
+//! the end of the file for one still open; `:fail` ends one that did not
+//! happen, which is left out of the history.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,6 +28,8 @@ struct Line<'a> {
 pub fn parse(text: &str) -> Result<KvHistory, String> {
     let mut ops: KvHistory = Vec::new();
     let mut open: BTreeMap<usize, usize> = BTreeMap::new();
+    // Operations reported `:fail` (they did not happen), by index.
+    let mut failed: Vec<bool> = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         if raw.trim().is_empty() {
             continue;
@@ -74,9 +79,25 @@ pub fn parse(text: &str) -> Result<KvHistory, String> {
                     _ => String::new(),
                 });
             }
+            ":info" | ":fail" => {
+                let Some(i) = open.remove(&line.process) else {
+                    return Err(at(format!(
+                        "process {} reports an operation it never invoked",
+                        line.process
+                    )));
+                };
+                // `:info`: the outcome is unknown (it may have taken effect);
+                // the operation never returns. `:fail`: it did not happen.
+                if line.kind == ":fail" {
+                    failed[i] = true;
+                }
+            }
             other => return Err(at(format!("unknown :type {other}"))),
         }
+        failed.resize(ops.len(), false);
     }
+    let mut failed = failed.into_iter();
+    ops.retain(|_| !failed.next().unwrap_or(false));
     Ok(ops)
 }
 
@@ -146,5 +167,25 @@ mod tests {
         let e = parse("{:process 0, :type :invoke, :f :scan, :key \"0\", :value nil}").unwrap_err();
         assert!(e.contains("line 1") && e.contains(":scan"), "{e}");
         assert!(parse("nonsense").unwrap_err().contains("line 1"));
+    }
+
+    #[test]
+    fn info_leaves_an_operation_unknown_and_fail_removes_it() {
+        let h = parse(
+            "{:process 0, :type :invoke, :f :put, :key \"0\", :value \"a\"}\n\
+             {:process 1, :type :invoke, :f :append, :key \"0\", :value \"b\"}\n\
+             {:process 0, :type :info, :f :put, :key \"0\", :value \"a\"}\n\
+             {:process 1, :type :fail, :f :append, :key \"0\", :value \"b\"}\n\
+             {:process 1, :type :invoke, :f :get, :key \"0\", :value nil}\n\
+             {:process 1, :type :ok, :f :get, :key \"0\", :value \"a\"}\n",
+        )
+        .unwrap();
+        assert_eq!(h.len(), 2, "{h:?}");
+        assert_eq!(h[0].input, KvInput::Put("0".into(), "a".into()));
+        assert_eq!((h[0].ret, &h[0].output), (None, &None));
+        assert_eq!(h[1].input, KvInput::Get("0".into()));
+        assert_eq!(h[1].output, Some("a".into()));
+        let e = parse("{:process 3, :type :info, :f :get, :key \"0\", :value nil}").unwrap_err();
+        assert!(e.contains("never invoked"), "{e}");
     }
 }
