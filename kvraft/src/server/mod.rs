@@ -193,7 +193,7 @@ impl KvServer for Server {
         }
         None
         // @skeleton
-        // let _ = (ctx, reply_to);
+        // let _ = (ctx, request, reply_to);
         // todo!("3A: hand the clerk's operation to Raft and answer once it is applied")
         // @end
     }

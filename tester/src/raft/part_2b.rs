@@ -376,7 +376,7 @@ pub fn count_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
         let total1 = rpcs(cfg);
         if !(1..=30).contains(&total1) {
             return Err(cfg.failure(format!(
-                "too many or few RPCs ({total1}) to elect initial leader"
+                "too many or few RPCs ({total1}) to elect initial leader (expected 1 to 30)"
             )));
         }
 
@@ -434,8 +434,10 @@ pub fn count_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
             }
             if total2 - total1 > (iters + 1 + 3) * 3 {
                 return Err(cfg.failure(format!(
-                    "too many RPCs ({}) for {iters} entries",
-                    total2 - total1
+                    "too many RPCs ({}) for {iters} entries (at most {}: about three per \
+                     entry, as each follower should get each entry once)",
+                    total2 - total1,
+                    (iters + 1 + 3) * 3
                 )));
             }
             success = true;
@@ -449,7 +451,8 @@ pub fn count_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
         let total3 = rpcs(cfg);
         if total3 - total2 > 3 * 20 {
             return Err(cfg.failure(format!(
-                "too many RPCs ({}) for 1 second of idleness",
+                "too many RPCs ({}) for 1 second of idleness (at most 60, 6.824's limit; a \
+                 leader heartbeating ten times a second to two followers sends 20)",
                 total3 - total2
             )));
         }
