@@ -45,6 +45,14 @@ fn an_idle_raft_fails_every_scenario_with_a_clear_message() {
             "{}: unexpected message: {message}",
             scenario.name
         );
+        if message.contains("expected one leader") {
+            // Every server is named, with its state.
+            assert!(
+                message.contains("server 0: term 0") && message.contains("server 2: term 0"),
+                "{}: {message}",
+                scenario.name
+            );
+        }
         // The churn scenarios check agreement only after 15 s of churn; every other
         // scenario notices within its first `one()` or `check_one_leader()`.
         let bound = if scenario.name.contains("churn") {

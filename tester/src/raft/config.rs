@@ -251,7 +251,20 @@ impl<R: Raft> Config<R> {
                 return Ok(ids[0]);
             }
         }
-        Err(self.failure("expected one leader, got none"))
+        // Name every server: which were connected, up, and in what term.
+        let mut servers = Vec::new();
+        for i in 0..self.n {
+            let state = match self.state(i)? {
+                None => "down".to_string(),
+                Some((term, _)) if self.is_connected(i) => format!("term {term}"),
+                Some((term, _)) => format!("term {term}, cut off"),
+            };
+            servers.push(format!("server {i}: {state}"));
+        }
+        Err(self.failure(format!(
+            "expected one leader, got none after 10 rounds of about 500 ms ({})",
+            servers.join("; ")
+        )))
     }
 
     /// Checks that every connected server reports the same term, and returns it.
