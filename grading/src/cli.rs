@@ -38,19 +38,12 @@ pub enum Command {
     /// How often each scenario's premises (what it exists to exercise) held
     /// over many seeds, with this tree's implementation: a table per scenario;
     /// fails if any premise ever failed.
+    /// Takes `--seeds N` (default 100), `--seed-start S`, and `--test T` and
+    /// `--part P` (repeatable).
     Premises {
-        /// Seeds per scenario.
-        #[arg(long, default_value_t = 100)]
-        seeds: u64,
-        /// The first seed.
-        #[arg(long, default_value_t = 1)]
-        seed_start: u64,
-        /// Only these scenarios (repeatable).
-        #[arg(long)]
-        test: Vec<String>,
-        /// Only these parts (repeatable).
-        #[arg(long)]
-        part: Vec<String>,
+        /// Options for the harness's `premises` command.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// What the cost model changes: each scenario with work free and with the
     /// graded costs, side by side (virtual time, RPCs, agreements or

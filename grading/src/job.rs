@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use jobwire::restart::{Rebuilt, Restart};
-use jobwire::{JobMessage, KEY_LEN, Key, MAX_RESULT_BYTES, Status, child};
+use jobwire::restart::Restart;
+use jobwire::{JobMessage, Key, MAX_RESULT_BYTES, Status, child};
 use serde::{Deserialize, Serialize};
 
 use crate::harness::Harness;
@@ -155,7 +155,7 @@ pub fn run(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobRes
 
 fn run_child(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobResult {
     let died = |outcome, reason| JobResult::new(job, options, outcome, reason);
-    let key = match fresh_key() {
+    let key = match Key::fresh() {
         Ok(key) => key,
         Err(e) => return died(Status::Rejected, e),
     };
@@ -208,13 +208,6 @@ fn watchdog_seconds(timeout: Duration) -> u64 {
     if secs >= 4 { secs - 2 } else { 1 }
 }
 
-/// A fresh key for one child.
-fn fresh_key() -> Result<Key, String> {
-    let mut key = [0u8; KEY_LEN];
-    getrandom::fill(&mut key).map_err(|e| format!("no randomness for the job's key: {e}"))?;
-    Ok(Key(key))
-}
-
 /// The crash check: each sampled restart's server is built again from its
 /// persisted bytes alone, each in a fresh sandboxed harness, and must report
 /// the state the restarted server reported in the run.
@@ -224,7 +217,6 @@ fn crash_check(
     options: &JobOptions,
 ) -> Result<(), String> {
     for restart in restarts {
-        let key = fresh_key()?;
         let mut command = harness.command("rebuild");
         command
             .arg("--memory-mb")
@@ -234,16 +226,7 @@ fn crash_check(
             .env_clear()
             .env("RUST_BACKTRACE", "0")
             .current_dir("/");
-        let request = serde_json::to_vec(restart).expect("a restart serialises");
-        let ended = child::run(command, &key, &request, options.timeout, MAX_OUTPUT)?;
-        let rebuilt = if ended.frame.is_empty() || ended.frame_cut {
-            Err(ended.why(options.timeout).1)
-        } else {
-            Rebuilt::open(&key, &ended.frame, restart)
-                .map(|m| m.state)
-                .unwrap_or_else(|e| Err(format!("its result did not open: {e}")))
-        };
-        restart.compare(&rebuilt)?;
+        restart.check(command, options.timeout, MAX_OUTPUT)?;
     }
     Ok(())
 }

@@ -42,13 +42,8 @@ fn main() -> ExitCode {
             submission,
         }) => determinism(&test, seed, submission.as_deref()),
         Some(Command::Handout { out_dir }) => handout(&out_dir),
-        Some(Command::Costs { args }) => costs(&args),
-        Some(Command::Premises {
-            seeds,
-            seed_start,
-            test,
-            part,
-        }) => premises(seeds, seed_start, &test, &part),
+        Some(Command::Costs { args }) => forward("costs", &args),
+        Some(Command::Premises { args }) => forward("premises", &args),
         Some(Command::Merge { files, reports }) => merge(&files, &reports),
         Some(Command::SandboxExec {
             read,
@@ -130,35 +125,10 @@ fn determinism(test: &str, seed: u64, submission: Option<&Path>) -> Result<bool,
     ))
 }
 
-fn premises(
-    seeds: u64,
-    seed_start: u64,
-    tests: &[String],
-    parts: &[String],
-) -> Result<bool, String> {
+/// Runs this tree's harness command `name` with `args` as they were given.
+fn forward(name: &str, args: &[String]) -> Result<bool, String> {
     let harness = tree_harness()?;
-    let mut command = harness.command("premises");
-    command
-        .arg("--seeds")
-        .arg(seeds.to_string())
-        .arg("--seed-start")
-        .arg(seed_start.to_string());
-    for t in tests {
-        command.args(["--test", t]);
-    }
-    for p in parts {
-        command.args(["--part", p]);
-    }
-    Err(format!(
-        "cannot run the harness {}: {}",
-        harness.exe.display(),
-        command.exec()
-    ))
-}
-
-fn costs(args: &[String]) -> Result<bool, String> {
-    let harness = tree_harness()?;
-    let mut command = harness.command("costs");
+    let mut command = harness.command(name);
     command.args(args);
     Err(format!(
         "cannot run the harness {}: {}",

@@ -16,7 +16,11 @@
 //!   environment or any file) and so cannot forge a result: whatever it prints
 //!   or exits with, a job without a valid sealed result fails;
 //! - the flags of a **replay** ([`replay::ReplayArgs`]), which the grader
-//!   forwards to the harness.
+//!   forwards to the harness;
+//! - the **crash check**'s messages ([`restart`]): a restart as a run saw it,
+//!   and the same server built again from its persisted bytes;
+//! - running a harness as a **sealed child** ([`child`]), for the grader and
+//!   for a harness that checks its own restarts.
 
 pub mod child;
 pub mod replay;
@@ -46,6 +50,13 @@ pub const MAX_RESULT_BYTES: usize = 64 << 20;
 pub struct Key(pub [u8; KEY_LEN]);
 
 impl Key {
+    /// A fresh random key, from the operating system's randomness.
+    pub fn fresh() -> Result<Key, String> {
+        let mut key = [0u8; KEY_LEN];
+        getrandom::fill(&mut key).map_err(|e| format!("no randomness for a key: {e}"))?;
+        Ok(Key(key))
+    }
+
     /// A number derived from the key for `purpose` (BLAKE3's key derivation):
     /// as secret as the key, and unrelated to it for any other purpose.
     pub fn derive(&self, purpose: &str) -> u64 {

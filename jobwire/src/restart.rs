@@ -5,9 +5,12 @@
 //! thread-local or anything else that outlives a server's incarnation in one
 //! process shows up as a difference.
 
+use std::process::Command;
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
-use crate::{Key, WireError};
+use crate::{Key, WireError, child};
 
 /// One restart of one server during a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +86,30 @@ impl Rebuilt {
 }
 
 impl Restart {
+    /// The crash check of this restart: `command` (a harness's `rebuild`
+    /// command, its environment and limits set by the caller) builds the
+    /// server again in a fresh process, given a fresh key and this restart on
+    /// stdin; its sealed answer must agree with what the run saw
+    /// ([`Restart::compare`]).
+    pub fn check(
+        &self,
+        command: Command,
+        timeout: Duration,
+        max_stderr: usize,
+    ) -> Result<(), String> {
+        let key = Key::fresh()?;
+        let request = serde_json::to_vec(self).expect("a restart serialises");
+        let ended = child::run(command, &key, &request, timeout, max_stderr)?;
+        let rebuilt = if ended.frame.is_empty() || ended.frame_cut {
+            Err(ended.why(timeout).1)
+        } else {
+            Rebuilt::open(&key, &ended.frame, self)
+                .map(|m| m.state)
+                .unwrap_or_else(|e| Err(format!("its result did not open: {e}")))
+        };
+        self.compare(&rebuilt)
+    }
+
     /// The verdict of the crash check on this restart, given the fresh build's
     /// state: `Ok` if they agree, else the message naming the server, both terms
     /// and the rule.

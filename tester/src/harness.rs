@@ -149,6 +149,13 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
         });
     }
 
+    /// How many of servers `0..servers` have a snapshot in their persister.
+    pub fn servers_with_snapshot(&self, servers: usize) -> usize {
+        (0..servers)
+            .filter(|&i| self.sim.persister(i).snapshot_size() > 0)
+            .count()
+    }
+
     /// What the network lost or held back since `begin`.
     pub fn faults(&self) -> Faults {
         let now = self.sim.net().faults();

@@ -32,7 +32,13 @@
 //!   persisted bytes in a fresh process and must start in the same term (see
 //!   [`crash_check`]).
 //!
-//! Each scenario is limited to 120 s of virtual time.
+//! - *Budgets*: a server that makes more than 10,000 calls or sends more than
+//!   50 MB in one virtual second stops the run ([`harness::BUDGETS`]).
+//!
+//! Work costs virtual time (`labrpc::Costs::LAB`: persists and message bytes).
+//! Each scenario is limited to 120 s of virtual time, and, under `cargo test`,
+//! to 60 s of wall-clock time per seed (`RAFTLAB_TIMEOUT`), after which the
+//! watchdog says where the run was.
 
 pub mod crash_check;
 pub mod determinism;

@@ -191,13 +191,6 @@ impl<C: KvClerk> KvConfig<C> {
             .unwrap_or(0)
     }
 
-    /// How many servers' persisters hold a snapshot.
-    pub fn servers_with_snapshot(&self) -> usize {
-        (0..self.n)
-            .filter(|&i| self.h.sim.persister(i).snapshot_size() > 0)
-            .count()
-    }
-
     /// Snapshots server `i`'s current incarnation installed (0 if it is down).
     pub fn snapshots_installed(&self, i: NodeId) -> u64 {
         self.h
@@ -221,7 +214,7 @@ impl<C: KvClerk> KvConfig<C> {
 
     /// The premise of a snapshot scenario: servers persisted snapshots.
     pub fn premise_snapshots_taken(&mut self) {
-        let with = self.servers_with_snapshot();
+        let with = self.h.servers_with_snapshot(self.n);
         self.h.premise(
             "servers took snapshots",
             with > 0,

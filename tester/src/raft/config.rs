@@ -216,13 +216,6 @@ impl<R: Raft> Config<R> {
             .unwrap_or(0)
     }
 
-    /// How many servers' persisters hold a snapshot.
-    pub fn servers_with_snapshot(&self) -> usize {
-        (0..self.n)
-            .filter(|&i| self.h.sim.persister(i).snapshot_size() > 0)
-            .count()
-    }
-
     // ----- checks -----
 
     /// Waits for exactly one leader among the connected servers and returns it (the

@@ -83,7 +83,7 @@ fn snap_common<R: raft::Raft>(spec: &RunSpec, victim_fate: Victim, net: Net) -> 
                 Victim::Kept => {}
             }
         }
-        let with_snapshot = cfg.servers_with_snapshot();
+        let with_snapshot = cfg.h.servers_with_snapshot(n);
         cfg.h.premise(
             "every server persisted a snapshot",
             with_snapshot == n,

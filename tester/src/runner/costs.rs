@@ -108,26 +108,22 @@ pub fn main(args: &CostsArgs) -> ExitCode {
             t.commands += x.commands;
             t.wall_us += x.wall_us;
         }
-        println!(
-            "{:<58} {:>5} | {:>9} {:>9} {:>9} {:>9} {:>6} | {:>9} {:>9} {:>9} {:>9} {:>6}",
-            scenario.name,
-            lab.runs,
-            free.virtual_ms,
-            free.rpcs,
-            free.commands,
-            free.wall_us / 1000,
-            free.failed,
-            lab.virtual_ms,
-            lab.rpcs,
-            lab.commands,
-            lab.wall_us / 1000,
-            lab.failed
-        );
+        row(scenario.name, free, lab);
     }
     let [free, lab] = total;
+    row("total", free, lab);
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// One line of the table: a scenario's (or the total's) sums, free and charged.
+fn row(name: &str, free: Sums, lab: Sums) {
     println!(
         "{:<58} {:>5} | {:>9} {:>9} {:>9} {:>9} {:>6} | {:>9} {:>9} {:>9} {:>9} {:>6}",
-        "total",
+        name,
         lab.runs,
         free.virtual_ms,
         free.rpcs,
@@ -140,9 +136,4 @@ pub fn main(args: &CostsArgs) -> ExitCode {
         lab.wall_us / 1000,
         lab.failed
     );
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
 }

@@ -47,7 +47,13 @@ pub struct JobArgs {
 /// Runs the job; the exit code only says whether the protocol could be kept
 /// (the verdict is in the sealed result).
 pub fn main(args: &JobArgs) -> ExitCode {
-    match run(args) {
+    protocol_exit(run(args))
+}
+
+/// The exit code of a command that answers through the sealed channel: 0, or
+/// 3 with the reason on stderr if the protocol could not be kept.
+pub(super) fn protocol_exit(result: Result<(), String>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("harness: {e}");

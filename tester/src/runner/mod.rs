@@ -23,8 +23,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use jobwire::Key;
-use jobwire::restart::{Rebuilt, Restart};
+use jobwire::restart::Restart;
 
 use crate::registry::Scenario;
 use crate::report::{FailureKind, Outcome, Report};
@@ -115,22 +114,11 @@ fn rebuild_each(restarts: &[Restart]) -> Result<(), String> {
     const LIMIT: Duration = Duration::from_secs(60);
     let exe = std::env::current_exe().map_err(|e| format!("crash check: no harness path: {e}"))?;
     for restart in restarts {
-        let mut key = [0u8; jobwire::KEY_LEN];
-        getrandom::fill(&mut key).map_err(|e| format!("crash check: no randomness: {e}"))?;
-        let key = Key(key);
         let mut command = Command::new(&exe);
         command.args([jobwire::HARNESS_MODE, "rebuild"]);
-        let request = serde_json::to_vec(restart).expect("a restart serialises");
-        let ended = jobwire::child::run(command, &key, &request, LIMIT, 1 << 20)
+        restart
+            .check(command, LIMIT, 1 << 20)
             .map_err(|e| format!("crash check: {e}"))?;
-        let rebuilt = if ended.frame.is_empty() || ended.frame_cut {
-            Err(ended.why(LIMIT).1)
-        } else {
-            Rebuilt::open(&key, &ended.frame, restart)
-                .map(|m| m.state)
-                .unwrap_or_else(|e| Err(format!("its result did not open: {e}")))
-        };
-        restart.compare(&rebuilt)?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use jobwire::restart::{Rebuilt, Restart};
 
-use super::job::{confine_job, open_channel, read_request};
+use super::job::{confine_job, open_channel, protocol_exit, read_request};
 use crate::crash_check::catching;
 use crate::runner::memory;
 
@@ -29,13 +29,7 @@ pub struct RebuildArgs {
 /// Runs the rebuild; the exit code only says whether the protocol could be
 /// kept (the answer is in the sealed result).
 pub fn main(args: &RebuildArgs) -> ExitCode {
-    match run(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("harness: {e}");
-            ExitCode::from(3)
-        }
-    }
+    protocol_exit(run(args))
 }
 
 fn run(args: &RebuildArgs) -> Result<(), String> {
