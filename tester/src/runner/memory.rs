@@ -7,10 +7,20 @@
 //!
 //! Outside a graded job (no budget armed) it is the system allocator with a
 //! counter.
+//!
+//! The count is kept in two levels so that an allocation costs no atomic
+//! operation: each thread takes credit from the shared count a [`CHUNK`] at a
+//! time and spends it, and gives back what it holds beyond two chunks. An
+//! atomic add on every allocation drains the processor's store buffer, which
+//! cost a quarter of the wall time of a Raft that encodes its log entry by
+//! entry; now one allocation in thousands touches the shared count. The
+//! budget is therefore exact to within two chunks per thread (a harness runs
+//! two threads: the simulation and the watchdog).
 
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::fs::File;
 use std::io::Write;
 use std::sync::OnceLock;
@@ -43,9 +53,41 @@ pub fn exceeded() -> bool {
     EXCEEDED.load(Ordering::SeqCst)
 }
 
+/// How much credit a thread takes from the shared count at a time.
+pub const CHUNK: usize = 1 << 20;
+
+thread_local! {
+    /// Bytes this thread has taken from the shared count and not yet spent.
+    /// (Const-initialised and without a destructor: using it never allocates.)
+    static CREDIT: Cell<usize> = const { Cell::new(0) };
+}
+
 fn reserve(bytes: usize) -> bool {
-    let before = IN_USE.fetch_add(bytes, Ordering::Relaxed);
-    if before.saturating_add(bytes) <= LIMIT.load(Ordering::Relaxed) {
+    let spent = CREDIT.try_with(|credit| {
+        let have = credit.get();
+        let enough = have >= bytes;
+        if enough {
+            credit.set(have - bytes);
+        }
+        enough
+    });
+    if spent == Ok(true) {
+        return true;
+    }
+    // Take the allocation and, if the budget allows, a chunk of credit more.
+    let limit = LIMIT.load(Ordering::Relaxed);
+    let with_chunk = bytes.saturating_add(CHUNK);
+    let before = IN_USE.fetch_add(with_chunk, Ordering::Relaxed);
+    if before.saturating_add(with_chunk) <= limit {
+        let held = CREDIT.try_with(|credit| credit.set(credit.get() + CHUNK));
+        if held.is_err() {
+            // A thread being torn down holds no credit: give the chunk back.
+            IN_USE.fetch_sub(CHUNK, Ordering::Relaxed);
+        }
+        return true;
+    }
+    IN_USE.fetch_sub(CHUNK, Ordering::Relaxed);
+    if before.saturating_add(bytes) <= limit {
         return true;
     }
     IN_USE.fetch_sub(bytes, Ordering::Relaxed);
@@ -60,7 +102,18 @@ fn reserve(bytes: usize) -> bool {
 }
 
 fn release(bytes: usize) {
-    IN_USE.fetch_sub(bytes, Ordering::Relaxed);
+    let kept = CREDIT.try_with(|credit| {
+        let have = credit.get().saturating_add(bytes);
+        if have > 2 * CHUNK {
+            credit.set(CHUNK);
+            IN_USE.fetch_sub(have - CHUNK, Ordering::Relaxed);
+        } else {
+            credit.set(have);
+        }
+    });
+    if kept.is_err() {
+        IN_USE.fetch_sub(bytes, Ordering::Relaxed);
+    }
 }
 
 // SAFETY: every method forwards to the system allocator with the caller's
