@@ -55,6 +55,11 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// (Instructors) How many classic bugs the suites catch: grade the
+    /// reference and each mutant of the catalogue (grading/mutants.toml, left
+    /// out of the handout) on the same jobs, and print which jobs caught each,
+    /// the first failure, and the wall time beside the reference's.
+    Mutants(MutantArgs),
     /// Write the student handout of this tree to OUT_DIR.
     Handout {
         /// Where to write it (must not exist or be empty).
@@ -124,6 +129,68 @@ pub struct ReportArgs {
     /// Scoring policy.
     #[arg(long, value_enum, default_value_t = Policy::All)]
     pub policy: Policy,
+}
+
+/// `grading mutants`.
+#[derive(Args, Debug, Clone)]
+pub struct MutantArgs {
+    /// Seeds per scenario.
+    #[arg(long, default_value_t = 20)]
+    pub seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed_start: u64,
+    /// Only these parts (repeatable).
+    #[arg(long)]
+    pub part: Vec<String>,
+    /// Only these scenarios (repeatable).
+    #[arg(long)]
+    pub test: Vec<String>,
+    /// Only these mutants (repeatable).
+    #[arg(long)]
+    pub mutant: Vec<String>,
+    /// Parallel jobs (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Wall-clock limit per job, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Memory budget per job, in MiB.
+    #[arg(long, default_value_t = 4096)]
+    pub memory_mb: u64,
+    /// Write the table's figures as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Only apply every mutant and type-check it (no grading).
+    #[arg(long)]
+    pub check: bool,
+}
+
+impl MutantArgs {
+    /// The same selection as options of a grading run.
+    pub fn grade_args(&self) -> GradeArgs {
+        GradeArgs {
+            seeds: self.seeds,
+            seed_start: self.seed_start,
+            part: self.part.clone(),
+            test: self.test.clone(),
+            jobs: self.jobs,
+            shard: None,
+            timeout: self.timeout,
+            memory_mb: self.memory_mb,
+            timelines: None,
+            max_timelines: None,
+            no_timelines: true,
+            submission: None,
+            require_sandbox: false,
+            reports: ReportArgs {
+                json: None,
+                gradescope: None,
+                junit: None,
+                policy: Policy::All,
+            },
+        }
+    }
 }
 
 /// Options of a grading run.

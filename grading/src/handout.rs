@@ -1,6 +1,7 @@
 //! The student handout: this tree with every solution region replaced by its
 //! skeleton and every `// @solution-file` left out (marker syntax: see the
-//! `raft` crate's documentation, "Solution regions").
+//! `raft` crate's documentation, "Solution regions"; a data file whose first
+//! line is `# @solution-file`, such as the mutant catalogue, is left out too).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,7 +12,7 @@ pub fn transform(name: &str, text: &str) -> Result<Option<String>, String> {
     if text
         .lines()
         .next()
-        .is_some_and(|l| l.trim() == "// @solution-file")
+        .is_some_and(|l| matches!(l.trim(), "// @solution-file" | "# @solution-file"))
     {
         return Ok(None);
     }

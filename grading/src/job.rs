@@ -76,6 +76,8 @@ pub struct JobOptions {
     pub max_timelines: Option<usize>,
     /// Fail a job whose sandbox is incomplete instead of warning once.
     pub require_sandbox: bool,
+    /// Print no failure as it happens (the caller reports them).
+    pub quiet: bool,
     /// The submission graded, if any (its replays name it).
     pub submission: Option<PathBuf>,
 }

@@ -12,6 +12,7 @@ mod cli;
 mod handout;
 mod harness;
 mod job;
+mod mutants;
 mod plan;
 mod pool;
 mod reports;
@@ -45,6 +46,10 @@ fn main() -> ExitCode {
         Some(Command::Costs { args }) => forward("costs", &args),
         Some(Command::Premises { args }) => forward("premises", &args),
         Some(Command::Merge { files, reports }) => merge(&files, &reports),
+        Some(Command::Mutants(args)) if args.check => mutants::check(&root(), &args),
+        Some(Command::Mutants(args)) => {
+            tree_harness().and_then(|tree| mutants::run(&root(), tree, &args))
+        }
         Some(Command::SandboxExec {
             read,
             write,
@@ -238,6 +243,7 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
         max_timelines: args.max_timelines,
         require_sandbox: args.require_sandbox,
         submission: args.submission.clone(),
+        quiet: false,
     };
     let results = pool::run(
         &harness,

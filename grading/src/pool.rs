@@ -96,7 +96,7 @@ pub fn run(
             if let Some((_, bar)) = part_bars.iter().find(|(p, _)| *p == result.part) {
                 bar.inc(1);
             }
-            if !result.passed() {
+            if !result.passed() && !options.quiet {
                 total.set_message(format!(
                     "{} failed",
                     results.iter().filter(|(_, r)| !r.passed()).count() + 1

@@ -279,6 +279,19 @@ fn tree_hash(dir: &Path) -> Result<String, String> {
 
 /// Lists the regular files under `dir` as (source, path under `rel`, size),
 /// never following a link: a link in a submission is an error.
+/// Copies the student directories of the tree (or submission) at `from` into
+/// `to`, regular files only.
+pub fn copy_student_files(from: &Path, to: &Path) -> Result<(), String> {
+    let mut files = Vec::new();
+    for d in STUDENT_DIRS {
+        list_dir(&from.join(d), Path::new(d), &mut files)?;
+    }
+    for (file, rel, _) in &files {
+        copy(file, &to.join(rel))?;
+    }
+    Ok(())
+}
+
 fn list_dir(dir: &Path, rel: &Path, out: &mut Vec<(PathBuf, PathBuf, u64)>) -> Result<(), String> {
     for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let entry = entry.map_err(|e| e.to_string())?;
