@@ -93,6 +93,9 @@ pub struct JobSpec<'a> {
     pub seed: u64,
     /// Ask for the timeline if it fails.
     pub timeline: bool,
+    /// Run it recorded only up to this virtual time (ms): the second run of
+    /// a job killed for wall-clock time, for its timeline.
+    pub stop_at_ms: Option<u64>,
 }
 
 impl JobResult {
@@ -151,6 +154,35 @@ static WARNED: AtomicBool = AtomicBool::new(false);
 pub fn run(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobResult {
     let start = Instant::now();
     let mut result = run_child(harness, job, options);
+    // A job stopped for wall-clock time still shows what it did: run it again
+    // recorded up to the virtual time it had reached, for its timeline.
+    if result.outcome == Status::TimedOut
+        && result.virtual_ms > 0
+        && job.timeline
+        && job.stop_at_ms.is_none()
+        && options.artifacts.is_some()
+    {
+        let again = JobSpec {
+            stop_at_ms: Some(result.virtual_ms),
+            ..job.clone()
+        };
+        let cut = run_child(harness, &again, options);
+        match cut.timeline {
+            Some(path) => {
+                result.reason.push_str(&format!(
+                    " (the timeline shows the run up to virtual time {} s, where it was stopped)",
+                    result.virtual_ms as f64 / 1000.0
+                ));
+                result.timeline = Some(path);
+            }
+            None => result.reason.push_str(&format!(
+                " (no timeline: its run up to virtual time {} s ended {:?}: {})",
+                result.virtual_ms as f64 / 1000.0,
+                cut.outcome,
+                cut.reason
+            )),
+        }
+    }
     result.wall_ms = start.elapsed().as_millis() as u64;
     result
 }
@@ -175,6 +207,9 @@ fn run_child(harness: &Harness, job: &JobSpec<'_>, options: &JobOptions) -> JobR
         .arg(watchdog_seconds(options.timeout).to_string());
     if job.timeline {
         command.arg("--timeline");
+    }
+    if let Some(ms) = job.stop_at_ms {
+        command.arg("--stop-at-ms").arg(ms.to_string());
     }
     command
         .env_clear()

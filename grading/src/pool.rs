@@ -72,6 +72,7 @@ pub fn run(
                         part: &job.scenario.part,
                         seed: job.seed,
                         timeline: options.artifacts.is_some() && !full,
+                        stop_at_ms: None,
                     };
                     let result = crate::job::run(harness, &spec, options);
                     if result.timeline.is_some() {

@@ -28,6 +28,11 @@ pub struct ReplayArgs {
     /// Write the run's HTML timeline here.
     #[arg(long)]
     pub timeline: Option<PathBuf>,
+    /// Stop the run before its first event at or after this virtual time (in
+    /// ms), to see (with --log or --timeline) a run that was stopped for
+    /// wall-clock time up to where it was.
+    #[arg(long)]
+    pub stop_at_ms: Option<u64>,
 }
 
 impl ReplayArgs {
@@ -53,6 +58,9 @@ impl ReplayArgs {
         }
         if let Some(path) = &self.timeline {
             out.extend(["--timeline".into(), path.clone().into()]);
+        }
+        if let Some(ms) = self.stop_at_ms {
+            out.extend(["--stop-at-ms".into(), ms.to_string().into()]);
         }
         out
     }
@@ -80,6 +88,7 @@ mod tests {
             servers: vec![0, 2],
             topics: vec!["vote".into(), "append".into()],
             timeline: Some(PathBuf::from("out.html")),
+            stop_at_ms: Some(3_040),
         };
         let argv = std::iter::once(OsString::from("x")).chain(args.to_args());
         assert_eq!(Cli::parse_from(argv).args, args);

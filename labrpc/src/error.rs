@@ -55,6 +55,13 @@ pub enum SimError {
         /// What it exceeded, with the figure and the budget.
         message: String,
     },
+    /// The run reached the time [`crate::Sim::set_stop_at`] set.
+    Stopped {
+        /// The run's seed.
+        seed: u64,
+        /// The time it stopped at.
+        time: Time,
+    },
     /// A message could not be decoded by its receiver (a bug in a serde impl).
     Decode {
         /// The run's seed.
@@ -76,6 +83,7 @@ impl SimError {
             | SimError::Livelock { seed, .. }
             | SimError::CheckFailed { seed, .. }
             | SimError::OverBudget { seed, .. }
+            | SimError::Stopped { seed, .. }
             | SimError::Decode { seed, .. } => *seed,
         }
     }
@@ -87,6 +95,7 @@ impl SimError {
             | SimError::Livelock { time, .. }
             | SimError::CheckFailed { time, .. }
             | SimError::OverBudget { time, .. }
+            | SimError::Stopped { time, .. }
             | SimError::Decode { time, .. } => *time,
         }
     }
@@ -131,6 +140,10 @@ impl fmt::Display for SimError {
                 node,
                 message,
             } => write!(f, "node {node} {message} (at {time}) [seed {seed}]"),
+            SimError::Stopped { seed, time } => write!(
+                f,
+                "stopped at {time}, as asked: everything before it ran [seed {seed}]"
+            ),
             SimError::Decode {
                 seed,
                 time,

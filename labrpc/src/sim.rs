@@ -106,6 +106,8 @@ pub struct Sim<P: Protocol, O: Observer<P> = ()> {
     pub(crate) deferred: BTreeMap<CallId, Flight<P>>,
     pub(crate) effects: Vec<Effect<P>>,
     pub(crate) failure: Option<SimError>,
+    /// No event at or after this time runs (see [`Sim::set_stop_at`]).
+    stop_at: Option<Time>,
     pub(crate) instant_events: u64,
     pub(crate) livelock_limit: u64,
     pub(crate) events: u64,
@@ -136,6 +138,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             deferred: BTreeMap::new(),
             effects: Vec::new(),
             failure: None,
+            stop_at: None,
             instant_events: 0,
             livelock_limit: DEFAULT_LIVELOCK_LIMIT,
             events: 0,
@@ -236,6 +239,14 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// The error that stopped this run, if any.
     pub fn failure(&self) -> Option<&SimError> {
         self.failure.as_ref()
+    }
+
+    /// Stops the run with [`SimError::Stopped`] before the first event at or
+    /// after `at`: a run cut where another run of the same seed was when it
+    /// was stopped (a job killed for wall-clock time), to see everything up
+    /// to that point.
+    pub fn set_stop_at(&mut self, at: Time) {
+        self.stop_at = Some(at);
     }
 
     pub(crate) fn check_running(&self) -> Result<(), SimError> {
@@ -559,6 +570,16 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// was none.
     pub fn step(&mut self) -> Result<bool, SimError> {
         self.check_running()?;
+        if let Some(at) = self.stop_at
+            && self.queue.peek_time().is_some_and(|t| t >= at)
+        {
+            let err = SimError::Stopped {
+                seed: self.seed,
+                time: at,
+            };
+            self.failure = Some(err.clone());
+            return Err(err);
+        }
         let Some((time, event)) = self.queue.pop() else {
             return Ok(false);
         };

@@ -72,6 +72,9 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
         if let Some(progress) = &spec.progress {
             sim.set_progress(std::sync::Arc::clone(progress));
         }
+        if let Some(at) = spec.stop_at {
+            sim.set_stop_at(at);
+        }
         Harness {
             sim,
             deadline: Time::ZERO + TIME_LIMIT,

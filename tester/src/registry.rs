@@ -80,6 +80,8 @@ pub struct RunSpec {
     pub costs: labrpc::Costs,
     /// Where the run is, for a watchdog on another thread (if one watches).
     pub progress: Option<std::sync::Arc<labrpc::Progress>>,
+    /// Stop the run before its first event at or after this virtual time.
+    pub stop_at: Option<labrpc::Time>,
 }
 
 /// A graded scenario.
@@ -117,6 +119,7 @@ impl Scenario {
             sample,
             costs: labrpc::Costs::LAB,
             progress: None,
+            stop_at: None,
         })
     }
 
@@ -136,6 +139,23 @@ impl Scenario {
             sample,
             costs: labrpc::Costs::LAB,
             progress: Some(progress),
+            stop_at: None,
+        })
+    }
+
+    /// Runs the scenario once with `seed`, recorded, and stops it before its
+    /// first event at or after `at`: what a run killed for wall-clock time did
+    /// up to the virtual time it had reached.
+    pub fn run_until(&self, seed: u64, at: labrpc::Time) -> Report {
+        (self.run)(&RunSpec {
+            test: self.name,
+            title: self.title,
+            seed,
+            record: true,
+            sample: Sample::None,
+            costs: labrpc::Costs::LAB,
+            progress: None,
+            stop_at: Some(at),
         })
     }
 
@@ -150,6 +170,7 @@ impl Scenario {
             sample: Sample::None,
             costs,
             progress: None,
+            stop_at: None,
         })
     }
 }

@@ -26,6 +26,9 @@ pub enum FailureKind {
     Vacuous,
     /// A server sent more in one virtual second than any correct Raft needs.
     OverBudget,
+    /// The run was stopped at a chosen virtual time (to see a run that was
+    /// killed for wall-clock time up to where it was).
+    Stopped,
 }
 
 /// A failed run: what went wrong, when.
@@ -58,6 +61,7 @@ impl From<SimError> for Failure {
             SimError::CheckFailed { .. } => FailureKind::Check,
             SimError::Decode { .. } => FailureKind::Decode,
             SimError::OverBudget { .. } => FailureKind::OverBudget,
+            SimError::Stopped { .. } => FailureKind::Stopped,
         };
         let message = match &e {
             // The seed goes into the report's replay line; keep the rest.

@@ -24,6 +24,7 @@ fn demo_failure(seed: u64) -> Report {
         sample: tester::crash_check::Sample::None,
         costs: labrpc::Costs::LAB,
         progress: None,
+        stop_at: None,
     };
     Config::<raft::Peer>::run(&spec, 5, Net::Unreliable, false, |cfg| {
         cfg.one(command(101), 5, true)?;

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use jobwire::sandbox::{Policy, confine};
 use jobwire::{JobMessage, KEY_LEN, Key, RESULT_FD, RunResult, Status};
-use labrpc::Progress;
+use labrpc::{Progress, Time};
 
 use crate::crash_check::{self, Sample};
 use crate::report::{FailureKind, Outcome, Report};
-use crate::runner::{SOURCE_CHECK, memory, timeline_html, watchdog};
+use crate::runner::{SOURCE_CHECK, memory, timeline_html, view_run, watchdog};
 
 /// What the grader asks of one job.
 #[derive(clap::Args, Debug)]
@@ -42,6 +42,11 @@ pub struct JobArgs {
     /// timed-out result, and end (0: no watchdog).
     #[arg(long, default_value_t = 0)]
     pub watchdog_seconds: u64,
+    /// Run recorded and stop before the first event at or after this virtual
+    /// time (in ms): what a job killed for wall-clock time did up to where it
+    /// was (with --timeline, its timeline).
+    #[arg(long)]
+    pub stop_at_ms: Option<u64>,
 }
 
 /// Runs the job; the exit code only says whether the protocol could be kept
@@ -119,9 +124,17 @@ fn run(args: &JobArgs) -> Result<(), String> {
         keep: crash_check::KEEP,
         seed: key.derive("raftlab crash-check sample"),
     };
-    let report = scenario.run_watched(args.seed, sample, progress);
+    let (report, recorded) = match args.stop_at_ms {
+        Some(ms) => (
+            scenario.run_until(args.seed, Time::ZERO + Duration::from_millis(ms)),
+            true,
+        ),
+        None => (scenario.run_watched(args.seed, sample, progress), false),
+    };
     let result = run_result(&report);
-    if !report.passed() && args.timeline {
+    if recorded && args.timeline {
+        message.timeline = Some(view::timeline::html(&view_run(&scenario, &report)));
+    } else if !report.passed() && args.timeline {
         match timeline_html(&scenario, &report) {
             Ok(html) => message.timeline = Some(html),
             Err(e) => message.note = Some(format!("no timeline: {e}")),
@@ -241,6 +254,7 @@ fn run_result(report: &Report) -> RunResult {
             match kind {
                 FailureKind::Panicked => Status::Panicked,
                 FailureKind::Livelock | FailureKind::TimeLimit => Status::Stuck,
+                FailureKind::Stopped => Status::TimedOut,
                 FailureKind::Check
                 | FailureKind::Decode
                 | FailureKind::Vacuous

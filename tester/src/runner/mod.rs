@@ -138,7 +138,7 @@ pub fn timeline_html(scenario: &Scenario, failed: &Report) -> Result<String, Str
 }
 
 /// The view of a recorded run.
-fn view_run<'a>(scenario: &Scenario, report: &'a Report) -> view::Run<'a> {
+pub(crate) fn view_run<'a>(scenario: &Scenario, report: &'a Report) -> view::Run<'a> {
     view::Run {
         test: scenario.name,
         seed: report.seed,

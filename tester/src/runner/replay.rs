@@ -50,8 +50,15 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
     }
     let record = args.log || args.timeline.is_some();
     let start = Instant::now();
-    // A replay checks every restart.
-    let mut report = scenario.run_sampled(args.seed, record, Sample::All);
+    // A replay checks every restart (a run stopped early has no verdict to
+    // check: it shows what happened up to where it stopped).
+    let mut report = match args.stop_at_ms {
+        Some(ms) => scenario.run_until(
+            args.seed,
+            labrpc::Time::ZERO + std::time::Duration::from_millis(ms),
+        ),
+        None => scenario.run_sampled(args.seed, record, Sample::All),
+    };
     crate::runner::crash_check(&mut report);
     let wall = start.elapsed();
     if let Some(replay) = &run_args.replay_command {

@@ -55,10 +55,11 @@ pub fn diagnose(
     before: Snapshot,
     after: Snapshot,
 ) -> String {
+    let replay = replay_command(test, seed);
     format!(
-        "{test} seed {seed}: {}\n  replay: {}",
+        "{test} seed {seed}: {}\n  replay: {replay}\n  its log up to there: {replay} --stop-at-ms {} --log",
         reason(limit, before, after),
-        replay_command(test, seed)
+        after.now_us / 1000
     )
 }
 
@@ -126,6 +127,10 @@ mod tests {
         assert!(
             stuck
                 .contains("replay: cargo run --release -p grading -- run --test basic_3a --seed 4")
+        );
+        assert!(
+            stuck.contains("its log up to there: cargo run --release -p grading -- run --test basic_3a --seed 4 --stop-at-ms 3250 --log"),
+            "{stuck}"
         );
         let slow = diagnose(
             "basic_3a",
