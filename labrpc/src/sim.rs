@@ -225,6 +225,12 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         self.trace.digest()
     }
 
+    /// Hands every trace record to `sink` as it is made (and keeps them, as
+    /// with recording on): a view can show a run as it goes.
+    pub fn set_trace_sink(&mut self, sink: crate::trace::TraceSink) {
+        self.trace.set_sink(sink);
+    }
+
     /// Switches full trace records on or off (the digest is unaffected).
     pub fn set_recording(&mut self, on: bool) {
         self.trace.set_recording(on);

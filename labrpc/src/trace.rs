@@ -196,13 +196,27 @@ pub(crate) mod kind {
 /// Records a recorded run makes room for at its start.
 const RECORDS_RESERVED: usize = 1 << 16;
 
+/// Receives each record as the run keeps it (see [`crate::Sim::set_trace_sink`]).
+pub type TraceSink = Box<dyn FnMut(&TraceRecord)>;
+
 /// The digest and (optionally) the records of a run.
-#[derive(Debug)]
 pub struct Trace {
     digest: u64,
     events: u64,
     records: Option<Vec<TraceRecord>>,
     scratch: String,
+    sink: Option<TraceSink>,
+}
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trace")
+            .field("digest", &self.digest)
+            .field("events", &self.events)
+            .field("records", &self.records.as_ref().map(Vec::len))
+            .field("sink", &self.sink.is_some())
+            .finish()
+    }
 }
 
 impl Trace {
@@ -212,6 +226,7 @@ impl Trace {
             events: 0,
             records: None,
             scratch: String::new(),
+            sink: None,
         }
     }
 
@@ -253,6 +268,11 @@ impl Trace {
         }
     }
 
+    pub(crate) fn set_sink(&mut self, sink: TraceSink) {
+        self.set_recording(true);
+        self.sink = Some(sink);
+    }
+
     /// Folds one event into the digest.
     pub(crate) fn mix(&mut self, kind: u64, time: Time, words: [u64; 4]) {
         let mut buf = [0u8; 48];
@@ -292,6 +312,11 @@ impl Trace {
                 incarnation,
                 event: make(),
             });
+            if let Some(sink) = &mut self.sink
+                && let Some(last) = records.last()
+            {
+                sink(last);
+            }
         }
     }
 }

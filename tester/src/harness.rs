@@ -75,6 +75,9 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
         if let Some(at) = spec.stop_at {
             sim.set_stop_at(at);
         }
+        if let Some(live) = &spec.live_log {
+            sim.set_trace_sink(live.sink());
+        }
         Harness {
             sim,
             deadline: Time::ZERO + TIME_LIMIT,
@@ -130,9 +133,14 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
         Ok(())
     }
 
-    /// Starts the scenario proper: its time limit and figures count from here.
-    pub fn begin(&mut self, title: &str) {
-        self.sim.note(title.to_string());
+    /// Starts the scenario proper, with `servers` servers (and clerks if
+    /// `clerks`): its time limit and figures count from here, and a live
+    /// log writes its header.
+    pub fn begin(&mut self, spec: &RunSpec, servers: usize, clerks: bool) {
+        if let Some(live) = &spec.live_log {
+            live.begin(spec.test, spec.seed, servers, clerks);
+        }
+        self.sim.note(spec.title.to_string());
         self.t0 = self.sim.now();
         self.deadline = self.t0 + TIME_LIMIT;
         self.rpcs0 = self.sim.net().rpc_total();

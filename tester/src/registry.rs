@@ -82,6 +82,8 @@ pub struct RunSpec {
     pub progress: Option<std::sync::Arc<labrpc::Progress>>,
     /// Stop the run before its first event at or after this virtual time.
     pub stop_at: Option<labrpc::Time>,
+    /// Print the column log as the run goes.
+    pub live_log: Option<crate::live_log::LiveLog>,
 }
 
 /// A graded scenario.
@@ -120,6 +122,7 @@ impl Scenario {
             costs: labrpc::Costs::LAB,
             progress: None,
             stop_at: None,
+            live_log: None,
         })
     }
 
@@ -140,6 +143,7 @@ impl Scenario {
             costs: labrpc::Costs::LAB,
             progress: Some(progress),
             stop_at: None,
+            live_log: None,
         })
     }
 
@@ -156,6 +160,7 @@ impl Scenario {
             costs: labrpc::Costs::LAB,
             progress: None,
             stop_at: Some(at),
+            live_log: None,
         })
     }
 
@@ -171,6 +176,7 @@ impl Scenario {
             costs,
             progress: None,
             stop_at: None,
+            live_log: None,
         })
     }
 }

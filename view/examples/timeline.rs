@@ -25,6 +25,7 @@ fn demo_failure(seed: u64) -> Report {
         costs: labrpc::Costs::LAB,
         progress: None,
         stop_at: None,
+        live_log: None,
     };
     Config::<raft::Peer>::run(&spec, 5, Net::Unreliable, false, |cfg| {
         cfg.one(command(101), 5, true)?;

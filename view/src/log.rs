@@ -13,7 +13,9 @@ use std::fmt::Write as _;
 use labrpc::trace::NetChange;
 use labrpc::{NodeId, Time, TraceEvent, TraceRecord};
 
-use crate::calls::{Calls, drop_reason};
+use std::collections::HashMap;
+
+use crate::calls::drop_reason;
 use crate::text::{compact, name, truncate};
 use crate::{Run, Topic};
 
@@ -39,7 +41,30 @@ const MESSAGE_LINES: usize = 3;
 
 /// Renders `run` as a column log.
 pub fn render(run: &Run<'_>, options: &LogOptions) -> String {
-    Log::new(run, options).render()
+    let wanted = |n: NodeId| options.servers.is_empty() || options.servers.contains(&n);
+    let clerk_ids: std::collections::BTreeSet<NodeId> = run
+        .records
+        .iter()
+        .filter_map(|r| r.node.filter(|&n| n >= run.servers))
+        .collect();
+    let clients = clerk_ids.iter().any(|&n| wanted(n));
+    let mut log = Stream::new(run.servers, clients, options.clone());
+    let mut title = format!("{} seed {}: {} servers", run.test, run.seed, run.servers);
+    if !clerk_ids.is_empty() {
+        let unit = if clerk_ids.len() == 1 {
+            "clerk"
+        } else {
+            "clerks"
+        };
+        let _ = write!(title, ", {} {unit}", clerk_ids.len());
+    }
+    let _ = write!(title, ", {} records", run.records.len());
+    let mut out = log.header(&title);
+    for r in run.records {
+        out.push_str(&log.push(r));
+    }
+    out.push_str(&log.finish(run.failure));
+    out
 }
 
 /// Where a record goes.
@@ -51,36 +76,55 @@ enum Place {
     Span,
 }
 
-struct Log<'r, 'a> {
-    run: &'r Run<'a>,
-    options: &'r LogOptions,
-    calls: Calls<'a>,
+/// What the log remembers of a call, to name it at its delivery and return.
+#[derive(Clone, Debug)]
+struct CallNote {
+    from: NodeId,
+    request: String,
+    topic: Topic,
+    reply: Option<String>,
+}
+
+/// The column log, rendered record by record as a run makes them (so a
+/// replay can print its log as it goes, and a run that never ends still
+/// shows what it did); [`render`] feeds it a whole recorded run.
+#[derive(Debug)]
+pub struct Stream {
+    options: LogOptions,
+    servers: usize,
     /// The servers with a column, in order.
     shown_servers: Vec<NodeId>,
     /// Whether clerks (nodes ≥ servers) get the last column.
     clients: bool,
     width: usize,
-    out: String,
+    /// The calls seen so far, by number (looked up, never iterated).
+    calls: HashMap<u64, CallNote>,
+    /// Which ends are enabled, `ends[from][to]` (grown as nodes appear).
+    ends: Vec<Vec<bool>>,
+    /// A burst of end changes at this instant, not yet printed.
+    ends_changed: Option<Time>,
+    /// When the tester noted the failure, if it has.
+    failed_at: Option<Time>,
 }
 
-impl<'r, 'a> Log<'r, 'a> {
-    fn new(run: &'r Run<'a>, options: &'r LogOptions) -> Self {
+impl Stream {
+    /// A log of a run with `servers` servers (nodes `0..servers`), with a
+    /// column for the clerks if `clients`.
+    pub fn new(servers: usize, clients: bool, options: LogOptions) -> Stream {
         let wanted = |n: NodeId| options.servers.is_empty() || options.servers.contains(&n);
-        let shown_servers: Vec<NodeId> = (0..run.servers).filter(|&n| wanted(n)).collect();
-        let clients = run
-            .records
-            .iter()
-            .any(|r| r.node.is_some_and(|n| n >= run.servers && wanted(n)));
+        let shown_servers: Vec<NodeId> = (0..servers).filter(|&n| wanted(n)).collect();
         let columns = (shown_servers.len() + usize::from(clients)).max(1);
         let width = ((TARGET_WIDTH - PREFIX) / columns).max(MIN_COLUMN);
-        Log {
-            run,
+        Stream {
             options,
-            calls: Calls::new(run.records),
+            servers,
             shown_servers,
             clients,
             width,
-            out: String::new(),
+            calls: HashMap::new(),
+            ends: vec![vec![true; servers]; servers],
+            ends_changed: None,
+            failed_at: None,
         }
     }
 
@@ -98,7 +142,7 @@ impl<'r, 'a> Log<'r, 'a> {
 
     /// The column of node `n`, if it has one.
     fn column(&self, n: NodeId) -> Option<usize> {
-        if n < self.run.servers {
+        if n < self.servers {
             self.shown_servers.iter().position(|&s| s == n)
         } else if self.clients && self.wanted_node(n) {
             Some(self.shown_servers.len())
@@ -107,77 +151,10 @@ impl<'r, 'a> Log<'r, 'a> {
         }
     }
 
-    fn render(mut self) -> String {
-        self.header();
-        let records = self.run.records;
-        // Servers' connectivity, to describe partitions.
-        let nodes = records
-            .iter()
-            .filter_map(|r| match &r.event {
-                TraceEvent::Network {
-                    change: NetChange::End { from, to, .. },
-                } => Some((*from).max(*to) + 1),
-                _ => r.node.map(|n| n + 1),
-            })
-            .max()
-            .unwrap_or(0)
-            .max(self.run.servers);
-        let mut ends = vec![vec![true; nodes]; nodes];
-        let mut i = 0;
-        while i < records.len() {
-            let r = &records[i];
-            if let TraceEvent::Network {
-                change: NetChange::End { .. },
-            } = r.event
-            {
-                // One line for every end change at this instant.
-                let mut j = i;
-                while j < records.len()
-                    && records[j].time == r.time
-                    && let TraceEvent::Network {
-                        change: NetChange::End { from, to, enabled },
-                    } = records[j].event
-                {
-                    ends[from][to] = enabled;
-                    j += 1;
-                }
-                if self.wanted_topic(Topic::Fault) {
-                    let text = format!("network: {}", groups(&ends, self.run.servers));
-                    self.line(r.time, Topic::Fault, Place::Span, &text, usize::MAX);
-                }
-                i = j;
-                continue;
-            }
-            self.record(r);
-            i += 1;
-        }
-        self.footer();
-        self.out
-    }
-
-    fn header(&mut self) {
-        let clerks = {
-            let mut ids: Vec<NodeId> = self
-                .run
-                .records
-                .iter()
-                .filter_map(|r| r.node.filter(|&n| n >= self.run.servers))
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids.len()
-        };
-        let mut title = format!(
-            "{} seed {}: {} servers",
-            self.run.test, self.run.seed, self.run.servers
-        );
-        if clerks > 0 {
-            let unit = if clerks == 1 { "clerk" } else { "clerks" };
-            let _ = write!(title, ", {clerks} {unit}");
-        }
-        let _ = write!(title, ", {} records", self.run.records.len());
-        self.out.push_str(&self.paint(Topic::Tester, &title));
-        self.out.push('\n');
+    /// The title line and the column heads.
+    pub fn header(&self, title: &str) -> String {
+        let mut out = self.paint(Topic::Tester, title);
+        out.push('\n');
         let mut head = format!("{:>8} {:<9}", "time", "topic");
         let mut names: Vec<String> = self
             .shown_servers
@@ -194,23 +171,108 @@ impl<'r, 'a> Log<'r, 'a> {
                 head.push_str(n);
             }
         }
-        self.out.push_str(head.trim_end());
-        self.out.push('\n');
+        out.push_str(head.trim_end());
+        out.push('\n');
+        out
     }
 
-    fn footer(&mut self) {
-        if let Some(failure) = self.run.failure {
-            let time = failure_time(self.run.records)
+    /// The lines of one more record (none if it is filtered out; a burst of
+    /// end changes at one instant prints as one line when it is over).
+    pub fn push(&mut self, r: &TraceRecord) -> String {
+        let mut out = String::new();
+        if let TraceEvent::Network {
+            change: NetChange::End { from, to, enabled },
+        } = r.event
+        {
+            if self.ends_changed.is_some_and(|t| t != r.time) {
+                self.partition_line(&mut out);
+            }
+            let need = from.max(to) + 1;
+            if need > self.ends.len() {
+                for row in &mut self.ends {
+                    row.resize(need, true);
+                }
+                self.ends.resize(need, vec![true; need]);
+            }
+            self.ends[from][to] = enabled;
+            self.ends_changed = Some(r.time);
+            return out;
+        }
+        self.partition_line(&mut out);
+        self.note_call(r);
+        if let TraceEvent::Tester { text } = &r.event
+            && text.starts_with("FAILED")
+        {
+            self.failed_at = Some(r.time);
+        }
+        self.record(r, &mut out);
+        out
+    }
+
+    /// The last lines: a pending partition, and the failure if the run failed.
+    pub fn finish(&mut self, failure: Option<&str>) -> String {
+        let mut out = String::new();
+        self.partition_line(&mut out);
+        if let Some(failure) = failure {
+            let time = self
+                .failed_at
                 .map(|t| format!(" at {}", stamp(t).trim()))
                 .unwrap_or_default();
             let text = format!("FAILED{time}: {failure}");
-            self.out.push_str(&self.paint(Topic::Fault, &text));
-            self.out.push('\n');
+            out.push_str(&self.paint(Topic::Fault, &text));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The line for the end changes gathered at one instant, if any.
+    fn partition_line(&mut self, out: &mut String) {
+        if let Some(time) = self.ends_changed.take()
+            && self.wanted_topic(Topic::Fault)
+        {
+            let text = format!("network: {}", groups(&self.ends, self.servers));
+            self.line(out, time, Topic::Fault, Place::Span, &text, usize::MAX);
         }
     }
 
-    fn record(&mut self, r: &TraceRecord) {
-        let topic = self.calls.topic_of(r);
+    /// Remembers what a record says about its call.
+    fn note_call(&mut self, r: &TraceRecord) {
+        match &r.event {
+            TraceEvent::Send { call, message, .. } => {
+                if let Some(from) = r.node {
+                    self.calls.insert(
+                        *call,
+                        CallNote {
+                            from,
+                            request: name(message).to_string(),
+                            topic: Topic::of_message(message),
+                            reply: None,
+                        },
+                    );
+                }
+            }
+            TraceEvent::Reply { call, message, .. } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.reply = Some(name(message).to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The topic of a record, with deliveries and returns classified by the
+    /// message of their call.
+    fn topic_of(&self, r: &TraceRecord) -> Topic {
+        match &r.event {
+            TraceEvent::Deliver { call, .. } | TraceEvent::Return { call, .. } => {
+                self.calls.get(call).map_or(Topic::Rpc, |c| c.topic)
+            }
+            _ => Topic::of(r),
+        }
+    }
+
+    fn record(&mut self, r: &TraceRecord, out: &mut String) {
+        let topic = self.topic_of(r);
         if !self.wanted_topic(topic) {
             return;
         }
@@ -226,7 +288,7 @@ impl<'r, 'a> Log<'r, 'a> {
                 (r.node, text, short)
             }
             TraceEvent::Deliver { call, from } => {
-                let what = self.calls.get(*call).map_or("?", |c| name(c.request));
+                let what = self.calls.get(call).map_or("?", |c| c.request.as_str());
                 (r.node, format!("←{from} #{call} {what}"), short)
             }
             TraceEvent::Reply {
@@ -239,9 +301,9 @@ impl<'r, 'a> Log<'r, 'a> {
                 let text = if *ok {
                     let what = self
                         .calls
-                        .get(*call)
-                        .and_then(|c| c.replied)
-                        .map_or("reply", |(_, m)| name(m));
+                        .get(call)
+                        .and_then(|c| c.reply.as_deref())
+                        .unwrap_or("reply");
                     format!("⇠{from} #{call} {what}")
                 } else {
                     format!("⇠{from} #{call} failed, no reply")
@@ -254,12 +316,12 @@ impl<'r, 'a> Log<'r, 'a> {
                 to,
                 reason,
             } => {
-                let (shown, text) = match self.calls.get(*call) {
+                let (shown, text) = match self.calls.get(call) {
                     Some(c) => (
                         c.from,
                         format!(
                             "✗ #{call} {from}→{to} {} dropped: {}",
-                            name(c.request),
+                            c.request,
                             drop_reason(*reason)
                         ),
                     ),
@@ -320,16 +382,24 @@ impl<'r, 'a> Log<'r, 'a> {
         };
         // Clerks share a column: say which one.
         let text = match node {
-            Some(n) if n >= self.run.servers && !matches!(r.event, TraceEvent::Drop { .. }) => {
+            Some(n) if n >= self.servers && !matches!(r.event, TraceEvent::Drop { .. }) => {
                 format!("c{n} {text}")
             }
             _ => text,
         };
-        self.line(r.time, topic, place, &text, limit);
+        self.line(out, r.time, topic, place, &text, limit);
     }
 
     /// Writes `text` at `place`, wrapped to its column (at most `limit` characters).
-    fn line(&mut self, time: Time, topic: Topic, place: Place, text: &str, limit: usize) {
+    fn line(
+        &self,
+        out: &mut String,
+        time: Time,
+        topic: Topic,
+        place: Place,
+        text: &str,
+        limit: usize,
+    ) {
         let text = if limit == 0 || limit == usize::MAX {
             text.to_string()
         } else {
@@ -349,13 +419,13 @@ impl<'r, 'a> Log<'r, 'a> {
             let body = format!("{}{}", " ".repeat(indent), chunk);
             if self.options.colour {
                 let _ = writeln!(
-                    self.out,
+                    out,
                     "{}{}",
                     self.paint(topic, &prefix),
                     self.paint(topic, &body)
                 );
             } else {
-                let _ = writeln!(self.out, "{prefix}{body}");
+                let _ = writeln!(out, "{prefix}{body}");
             }
         }
     }

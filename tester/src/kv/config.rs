@@ -40,7 +40,7 @@ impl<C: KvClerk> KvConfig<C> {
             max_raft_state,
         };
         let result = cfg.make(unreliable, max_raft_state).and_then(|()| {
-            cfg.h.begin(spec.title);
+            cfg.h.begin(spec, n, true);
             body(&mut cfg)
         });
         let ops = cfg.h.sim.observer().ops;

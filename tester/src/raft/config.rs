@@ -52,7 +52,7 @@ impl<R: Raft> Config<R> {
             max_index0: 0,
         };
         let result = cfg.make(net).and_then(|()| {
-            cfg.h.begin(spec.title);
+            cfg.h.begin(spec, n, false);
             cfg.max_index0 = cfg.h.sim.observer().max_index;
             body(&mut cfg)
         });

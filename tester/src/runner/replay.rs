@@ -7,7 +7,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use crate::RunSpec;
 use crate::crash_check::Sample;
+use crate::live_log::LiveLog;
 use crate::registry::Part;
 use crate::runner::{view_run, write_picture};
 
@@ -48,30 +50,47 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
         eprint!("{}", crate::runner::SOURCE_CHECK);
         return ExitCode::FAILURE;
     }
-    let record = args.log || args.timeline.is_some();
+    // The log is printed as the run goes, so a run that never ends still
+    // shows what it did.
+    let live_log = args.log.then(|| {
+        LiveLog::new(
+            view::LogOptions {
+                servers: args.servers.clone(),
+                topics,
+                colour: std::io::stdout().is_terminal(),
+            },
+            Box::new(std::io::stdout()),
+        )
+    });
     let start = Instant::now();
     // A replay checks every restart (a run stopped early has no verdict to
     // check: it shows what happened up to where it stopped).
-    let mut report = match args.stop_at_ms {
-        Some(ms) => scenario.run_until(
-            args.seed,
-            labrpc::Time::ZERO + std::time::Duration::from_millis(ms),
-        ),
-        None => scenario.run_sampled(args.seed, record, Sample::All),
-    };
+    let stop_at = args
+        .stop_at_ms
+        .map(|ms| labrpc::Time::ZERO + std::time::Duration::from_millis(ms));
+    let mut report = (scenario.run)(&RunSpec {
+        test: scenario.name,
+        title: scenario.title,
+        seed: args.seed,
+        record: args.log || args.timeline.is_some() || stop_at.is_some(),
+        sample: if stop_at.is_some() {
+            Sample::None
+        } else {
+            Sample::All
+        },
+        costs: labrpc::Costs::LAB,
+        progress: None,
+        stop_at,
+        live_log: live_log.clone(),
+    });
     crate::runner::crash_check(&mut report);
     let wall = start.elapsed();
     if let Some(replay) = &run_args.replay_command {
         report.replay = replay.clone();
     }
     let view_run = view_run(&scenario, &report);
-    if args.log {
-        let options = view::LogOptions {
-            servers: args.servers.clone(),
-            topics,
-            colour: std::io::stdout().is_terminal(),
-        };
-        print!("{}", view::log::render(&view_run, &options));
+    if let Some(live) = &live_log {
+        live.finish(view_run.failure);
     }
     if let Some(path) = &args.timeline {
         if let Err(e) = std::fs::write(path, view::timeline::html(&view_run)) {
