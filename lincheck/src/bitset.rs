@@ -48,6 +48,11 @@ impl Bitset {
     pub fn hash(&self) -> u64 {
         self.hash
     }
+
+    /// The set's words (bit `i % 64` of word `i / 64` is member `i`).
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! [`check`]: a whole history against a model, part by part
 //! (P-compositionality), under a step budget, with three outcomes.
 
+use std::sync::Mutex;
+
 use crate::model::{Model, Operation};
-use crate::search::{PartEnd, search};
+use crate::search::{PartEnd, PartSearch, Search};
 
 /// The verdict on a history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,11 +67,26 @@ const FIRST_ROUND: u64 = 10_000;
 /// all (a step is one move of the search; the count, unlike a clock, makes the
 /// outcome reproducible). Errors on a malformed history (an operation returning
 /// before its call, or a part index out of range).
-pub fn check<M: Model>(
+///
+/// The parts are searched in rounds with growing per-part budgets, so that a
+/// small part that is not linearizable is found even when another part would
+/// exhaust the budget; an undecided part goes on where it stopped (no step is
+/// taken twice). A round's parts are searched on the machine's cores at once
+/// when threads can be started (otherwise one after another): each part's
+/// allowance is fixed before the round, so the verdict, the parts' findings
+/// and the step counts are the same either way. The check stops after the
+/// first round in which a part is found not linearizable.
+pub fn check<M>(
     model: &M,
     history: &[Operation<M::Input, M::Output>],
     budget: u64,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, String>
+where
+    M: Model + Sync,
+    M::State: Send,
+    M::Input: Sync,
+    M::Output: Sync,
+{
     for (i, op) in history.iter().enumerate() {
         if let Some(ret) = op.ret
             && ret < op.call
@@ -105,32 +122,35 @@ pub fn check<M: Model>(
             steps: 0,
         })
         .collect();
-    // Rounds with growing per-part budgets, so that a small part that is not
-    // linearizable is found even when another part would exhaust the budget;
-    // an undecided part is searched again from scratch with a larger one (at
-    // most a third of the work is repeated).
+    let mut searches: Vec<Option<Search<'_, M>>> = parts
+        .iter()
+        .map(|p| {
+            let ops = p.operations.iter().map(|&i| &history[i]).collect();
+            Some(Search::new(model, ops))
+        })
+        .collect();
     let mut steps = 0u64;
     let mut round_budget = FIRST_ROUND;
     let mut failed = false;
     loop {
-        let mut undecided = false;
-        for part in parts.iter_mut() {
-            if failed
-                || matches!(
-                    part.verdict,
-                    Some(Verdict::Linearizable | Verdict::NotLinearizable)
-                )
-            {
-                continue;
+        // This round's allowances, fixed in part order before it starts.
+        let mut left = budget.saturating_sub(steps);
+        let mut round: Vec<(usize, u64, &mut Search<'_, M>)> = Vec::new();
+        for (k, search) in searches.iter_mut().enumerate() {
+            if let Some(search) = search.as_mut() {
+                let allowed = round_budget.min(left);
+                left -= allowed;
+                round.push((k, allowed, search));
             }
-            let allowed = round_budget.min(budget.saturating_sub(steps));
-            let ops: Vec<&Operation<M::Input, M::Output>> =
-                part.operations.iter().map(|&i| &history[i]).collect();
-            let found = search(model, &ops, allowed);
-            steps += found.steps;
-            part.steps += found.steps;
-            part.longest = found.longest.iter().map(|&k| part.operations[k]).collect();
-            part.stuck = found.stuck.map(|k| part.operations[k]);
+        }
+        let found = run_round(round);
+        let mut undecided = false;
+        for (k, found, spent) in found {
+            let part = &mut parts[k];
+            steps += spent;
+            part.steps = found.steps;
+            part.longest = found.longest.iter().map(|&j| part.operations[j]).collect();
+            part.stuck = found.stuck.map(|j| part.operations[j]);
             part.verdict = Some(match found.end {
                 PartEnd::Linearizable => Verdict::Linearizable,
                 PartEnd::NotLinearizable => {
@@ -142,6 +162,10 @@ pub fn check<M: Model>(
                     Verdict::Unknown
                 }
             });
+            if found.end != PartEnd::Unknown {
+                // Decided: its memo is no longer needed.
+                searches[k] = None;
+            }
         }
         if failed || !undecided || steps >= budget {
             break;
@@ -169,4 +193,66 @@ pub fn check<M: Model>(
         parts,
         steps,
     })
+}
+
+/// Resumes each search of a round by its allowance; returns, in part order,
+/// each part's findings and the steps it took this round. Uses the cores when
+/// threads can be started, and one thread otherwise: the results are the same.
+fn run_round<'h, M>(round: Vec<(usize, u64, &mut Search<'h, M>)>) -> Vec<(usize, PartSearch, u64)>
+where
+    M: Model + Sync,
+    M::State: Send,
+    M::Input: Sync,
+    M::Output: Sync,
+{
+    let resume = |(k, allowed, search): (usize, u64, &mut Search<'h, M>)| {
+        let before = search.steps();
+        let found = search.resume(allowed);
+        let spent = found.steps - before;
+        (k, found, spent)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Small rounds are not worth a thread.
+    let work: u64 = round.iter().map(|(_, allowed, _)| *allowed).sum();
+    if threads < 2 || round.len() < 2 || work < 50_000 {
+        return round.into_iter().map(resume).collect();
+    }
+    // Part k goes to worker k mod threads: which thread runs a part changes
+    // nothing in what the part's search finds. A share whose thread cannot
+    // start (a sandbox forbids threads) is searched here afterwards.
+    let mut shares: Vec<Vec<(usize, u64, &mut Search<'h, M>)>> =
+        (0..threads).map(|_| Vec::new()).collect();
+    for (n, item) in round.into_iter().enumerate() {
+        shares[n % threads].push(item);
+    }
+    let slots: Vec<Mutex<Option<Vec<_>>>> =
+        shares.into_iter().map(|s| Mutex::new(Some(s))).collect();
+    let take = |slot: &Mutex<Option<Vec<_>>>| {
+        slot.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_default()
+    };
+    let mut results: Vec<(usize, PartSearch, u64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = slots
+            .iter()
+            .filter_map(|slot| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, || {
+                        take(slot).into_iter().map(resume).collect::<Vec<_>>()
+                    })
+                    .ok()
+            })
+            .collect();
+        let mut results: Vec<_> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        for slot in &slots {
+            results.extend(take(slot).into_iter().map(resume));
+        }
+        results
+    });
+    results.sort_by_key(|(k, _, _)| *k);
+    results
 }

@@ -3,7 +3,7 @@
 //! (set of linearized operations, state) already explored, as porcupine does it
 //! (states are remembered by 128-bit fingerprint).
 
-use std::collections::HashMap;
+use hashbrown::HashTable;
 use std::hash::Hash;
 
 use xxhash_rust::xxh3::Xxh3Default;
@@ -116,6 +116,42 @@ impl Events {
     }
 }
 
+/// The (linearized set, state) pairs already explored. Each pair is kept as
+/// its hash, the state's fingerprint and the set's words in one shared arena:
+/// no allocation per pair, and the table's own hash is the pair's (already
+/// well mixed).
+struct Memo {
+    table: HashTable<(u64, u128, usize)>,
+    arena: Vec<u64>,
+}
+
+impl Memo {
+    fn new() -> Memo {
+        Memo {
+            table: HashTable::new(),
+            arena: Vec::new(),
+        }
+    }
+
+    /// Remembers (`set`, the state printed `print`); false if it was already.
+    fn insert(&mut self, set: &Bitset, print: u128) -> bool {
+        let words = set.words();
+        let hash = set.hash() ^ (print as u64) ^ ((print >> 64) as u64).rotate_left(29);
+        let arena = &self.arena;
+        let known = self.table.find(hash, |&(h, p, at)| {
+            h == hash && p == print && arena[at..at + words.len()] == *words
+        });
+        if known.is_some() {
+            return false;
+        }
+        let at = self.arena.len();
+        self.arena.extend_from_slice(words);
+        self.table
+            .insert_unique(hash, (hash, print, at), |&(h, _, _)| h);
+        true
+    }
+}
+
 /// A 128-bit fingerprint of a state. The memo keeps fingerprints instead of
 /// states, so that it holds no copies of large states; two different states
 /// share a fingerprint with probability about 2^-128 per pair.
@@ -125,80 +161,133 @@ fn fingerprint<S: Hash>(state: &S) -> u128 {
     h.digest128()
 }
 
-/// Searches for a linearization of `ops`, taking at most `budget` steps.
-pub fn search<M: Model>(
-    model: &M,
-    ops: &[&Operation<M::Input, M::Output>],
-    budget: u64,
-) -> PartSearch {
-    let n = ops.len();
-    let mut events = Events::new(ops);
-    let mut state = model.init();
-    let mut linearized = Bitset::new(n);
-    let mut stack: Vec<(usize, M::State)> = Vec::new();
-    let mut seen: HashMap<u64, Vec<(Bitset, u128)>> = HashMap::new();
-    let mut longest: Vec<usize> = Vec::new();
-    let mut stuck = None;
-    // The stack is `longest` (nothing popped since it was recorded).
-    let mut at_longest = false;
-    let mut steps = 0u64;
-    let mut e = events.next[events.head];
-    let end = loop {
-        if events.next[events.head] == NIL {
-            break PartEnd::Linearizable;
+/// The search of one part, which can stop when its budget runs out and later
+/// go on from where it stopped with more budget: the memo, the stack and the
+/// position are kept, so no step is taken twice.
+pub struct Search<'h, M: Model> {
+    model: &'h M,
+    ops: Vec<&'h Operation<M::Input, M::Output>>,
+    events: Events,
+    state: M::State,
+    linearized: Bitset,
+    stack: Vec<(usize, M::State)>,
+    seen: Memo,
+    longest: Vec<usize>,
+    stuck: Option<usize>,
+    /// The stack is `longest` (nothing popped since it was recorded).
+    at_longest: bool,
+    /// The next event to try.
+    e: usize,
+    steps: u64,
+    end: Option<PartEnd>,
+}
+
+impl<'h, M: Model> Search<'h, M> {
+    /// A search of `ops` that has taken no step yet.
+    pub fn new(model: &'h M, ops: Vec<&'h Operation<M::Input, M::Output>>) -> Self {
+        let events = Events::new(&ops);
+        let e = events.next[events.head];
+        let linearized = Bitset::new(ops.len());
+        Search {
+            model,
+            ops,
+            events,
+            state: model.init(),
+            linearized,
+            stack: Vec::new(),
+            seen: Memo::new(),
+            longest: Vec::new(),
+            stuck: None,
+            at_longest: false,
+            e,
+            steps: 0,
+            end: None,
         }
-        if steps == budget {
-            break PartEnd::Unknown;
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Goes on for at most `budget` more steps; what it has found so far
+    /// (`Unknown` if it has not ended yet).
+    pub fn resume(&mut self, budget: u64) -> PartSearch {
+        let limit = self.steps.saturating_add(budget);
+        while self.end.is_none() {
+            if self.events.next[self.events.head] == NIL {
+                self.end = Some(PartEnd::Linearizable);
+                break;
+            }
+            if self.steps == limit {
+                break;
+            }
+            self.steps += 1;
+            self.step();
         }
-        steps += 1;
-        let i = events.op[e];
-        if events.is_call[e] {
-            let op = ops[i];
-            if let Some(next_state) = model.step(&state, &op.input, &op.output) {
-                linearized.set(i);
-                let print = fingerprint(&next_state);
-                let key = linearized.hash() ^ print as u64;
-                let bucket = seen.entry(key).or_default();
-                if bucket.iter().any(|(l, p)| *p == print && *l == linearized) {
-                    linearized.clear(i);
-                    e = events.next[e];
-                } else {
-                    bucket.push((linearized.clone(), print));
-                    stack.push((e, std::mem::replace(&mut state, next_state)));
-                    events.lift(e);
-                    if stack.len() > longest.len() {
-                        longest = stack.iter().map(|&(c, _)| events.op[c]).collect();
-                        stuck = None;
-                        at_longest = true;
-                    }
-                    e = events.next[events.head];
-                }
+        let end = self.end.unwrap_or(PartEnd::Unknown);
+        PartSearch {
+            end,
+            longest: self.longest.clone(),
+            stuck: if end == PartEnd::NotLinearizable {
+                self.stuck
             } else {
-                e = events.next[e];
+                None
+            },
+            steps: self.steps,
+        }
+    }
+
+    /// One move: place the operation whose call is at `e`, or meet a return
+    /// and backtrack.
+    fn step(&mut self) {
+        let e = self.e;
+        let i = self.events.op[e];
+        if self.events.is_call[e] {
+            let op = self.ops[i];
+            let Some(next_state) = self.model.step(&self.state, &op.input, &op.output) else {
+                self.e = self.events.next[e];
+                return;
+            };
+            self.linearized.set(i);
+            let print = fingerprint(&next_state);
+            if !self.seen.insert(&self.linearized, print) {
+                self.linearized.clear(i);
+                self.e = self.events.next[e];
+            } else {
+                self.stack
+                    .push((e, std::mem::replace(&mut self.state, next_state)));
+                self.events.lift(e);
+                if self.stack.len() > self.longest.len() {
+                    self.longest = self.stack.iter().map(|&(c, _)| self.events.op[c]).collect();
+                    self.stuck = None;
+                    self.at_longest = true;
+                }
+                self.e = self.events.next[self.events.head];
             }
         } else {
             // The return of an operation not yet linearized: it cannot come later.
-            if at_longest && stuck.is_none() {
-                stuck = Some(i);
+            if self.at_longest && self.stuck.is_none() {
+                self.stuck = Some(i);
             }
-            at_longest = false;
-            let Some((call, previous)) = stack.pop() else {
-                break PartEnd::NotLinearizable;
+            self.at_longest = false;
+            let Some((call, previous)) = self.stack.pop() else {
+                self.end = Some(PartEnd::NotLinearizable);
+                return;
             };
-            state = previous;
-            linearized.clear(events.op[call]);
-            events.unlift(call);
-            e = events.next[call];
+            self.state = previous;
+            self.linearized.clear(self.events.op[call]);
+            self.events.unlift(call);
+            self.e = self.events.next[call];
         }
-    };
-    PartSearch {
-        end,
-        longest,
-        stuck: if end == PartEnd::NotLinearizable {
-            stuck
-        } else {
-            None
-        },
-        steps,
     }
+}
+
+/// Searches for a linearization of `ops`, taking at most `budget` steps.
+pub fn search<'h, M: Model>(
+    model: &'h M,
+    ops: &[&'h Operation<M::Input, M::Output>],
+    budget: u64,
+) -> PartSearch {
+    Search::new(model, ops.to_vec()).resume(budget)
 }
