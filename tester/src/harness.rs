@@ -39,6 +39,9 @@ pub struct Harness<P: Protocol, O: Observer<P>> {
     warnings: Vec<String>,
     /// The HTML picture of a history found not linearizable (kvraft).
     pub linearizability: Option<String>,
+    /// Wall time the linearizability check took, in µs (kvraft; a figure for
+    /// reports, never read by the run).
+    pub checker_us: u64,
     /// The restarts kept for the crash check.
     restarts: Sampler,
     test: &'static str,
@@ -86,6 +89,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             bytes0: 0,
             warnings: Vec::new(),
             linearizability: None,
+            checker_us: 0,
             restarts: Sampler::new(spec.sample),
             test: spec.test,
             premises: Vec::new(),
@@ -345,6 +349,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             restarts: self.restarts.into_restarts(),
             premises: self.premises,
             peaks,
+            checker_us: self.checker_us,
         }
     }
 }

@@ -157,6 +157,8 @@ pub struct Report {
     /// The most any node sent in one virtual second: calls, request bytes.
     #[serde(skip)]
     pub peaks: labrpc::Peaks,
+    /// Wall time the linearizability check took, in µs (0 for Raft).
+    pub checker_us: u64,
 }
 
 impl Report {

@@ -43,8 +43,11 @@ pub fn check_history<C: KvClerk>(cfg: &mut KvConfig<C>, spec: &RunSpec) -> Check
         })
         .collect();
     let model = Kv::by_key();
-    let outcome = lincheck::check(&model, &history, BUDGET)
-        .map_err(|e| cfg.failure(format!("the history cannot be checked: {e}")))?;
+    let started = std::time::Instant::now();
+    let checked = lincheck::check(&model, &history, BUDGET);
+    cfg.h.checker_us = started.elapsed().as_micros() as u64;
+    let outcome =
+        checked.map_err(|e| cfg.failure(format!("the history cannot be checked: {e}")))?;
     match outcome.verdict {
         Verdict::Linearizable => Ok(()),
         Verdict::Unknown => Err(cfg.failure(format!(

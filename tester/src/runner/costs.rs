@@ -38,6 +38,7 @@ struct Sums {
     rpcs: u64,
     commands: u64,
     wall_us: u64,
+    checker_us: u64,
 }
 
 /// Measures and prints the table; fails if a run failed under the graded costs.
@@ -76,11 +77,12 @@ pub fn main(args: &CostsArgs) -> ExitCode {
             sum.rpcs += report.rpcs;
             sum.commands += report.commands;
             sum.wall_us += wall.as_micros() as u64;
+            sum.checker_us += report.checker_us;
         }
     });
     let sums = sums.into_inner().expect("not poisoned");
     println!(
-        "{:<58} {:>5} | {:>9} {:>9} {:>9} {:>9} {:>6} | {:>9} {:>9} {:>9} {:>9} {:>6}",
+        "{:<58} {:>5} | {:>9} {:>9} {:>9} {:>9} {:>6} | {:>9} {:>9} {:>9} {:>9} {:>6} {:>7}",
         "scenario (sums over seeds)",
         "runs",
         "free: vms",
@@ -92,7 +94,8 @@ pub fn main(args: &CostsArgs) -> ExitCode {
         "rpcs",
         "cmds",
         "wall ms",
-        "failed"
+        "failed",
+        "check %"
     );
     let mut ok = true;
     let mut total = [Sums::default(); 2];
@@ -107,6 +110,7 @@ pub fn main(args: &CostsArgs) -> ExitCode {
             t.rpcs += x.rpcs;
             t.commands += x.commands;
             t.wall_us += x.wall_us;
+            t.checker_us += x.checker_us;
         }
         row(scenario.name, free, lab);
     }
@@ -122,7 +126,7 @@ pub fn main(args: &CostsArgs) -> ExitCode {
 /// One line of the table: a scenario's (or the total's) sums, free and charged.
 fn row(name: &str, free: Sums, lab: Sums) {
     println!(
-        "{:<58} {:>5} | {:>9} {:>9} {:>9} {:>9} {:>6} | {:>9} {:>9} {:>9} {:>9} {:>6}",
+        "{:<58} {:>5} | {:>9} {:>9} {:>9} {:>9} {:>6} | {:>9} {:>9} {:>9} {:>9} {:>6} {:>6.1}%",
         name,
         lab.runs,
         free.virtual_ms,
@@ -134,6 +138,7 @@ fn row(name: &str, free: Sums, lab: Sums) {
         lab.rpcs,
         lab.commands,
         lab.wall_us / 1000,
-        lab.failed
+        lab.failed,
+        100.0 * lab.checker_us as f64 / lab.wall_us.max(1) as f64
     );
 }
