@@ -53,6 +53,17 @@ fn an_idle_raft_fails_every_scenario_with_a_clear_message() {
                 scenario.name
             );
         }
+        if message.contains("failed to reach agreement") {
+            // The world when the tester gave up: every server, the majority,
+            // the leaders (there were none).
+            assert!(
+                message.contains("When it gave up: server 0: term 0")
+                    && message.contains("servers up and connected")
+                    && message.contains("no server has led yet"),
+                "{}: {message}",
+                scenario.name
+            );
+        }
         // The churn scenarios check agreement only after 15 s of churn; every other
         // scenario notices within its first `one()` or `check_one_leader()`.
         let bound = if scenario.name.contains("churn") {

@@ -16,6 +16,76 @@ use crate::status::Described;
 /// The simulated world of a Raft scenario.
 pub type RaftSim<R> = Sim<RaftProtocol<R>, Tester<R>>;
 
+/// What the world looked like when the tester gave up waiting, on one screen:
+/// each server's term and role (or that it is down), whether the tester cut
+/// it off, the last index it applied; whether the servers up and connected
+/// are a majority; who led the last terms, and since when; and, for `index`,
+/// which servers applied it.
+pub fn world<R: Raft>(sim: &RaftSim<R>, index: Option<u64>) -> String {
+    let tester = sim.observer();
+    let n = tester.connected.len();
+    let mut servers = Vec::new();
+    let mut reachable = 0;
+    for i in 0..n {
+        let role = match sim.node::<RaftNode<R>>(i) {
+            None => "down".to_string(),
+            Some(node) => {
+                reachable += usize::from(tester.connected[i]);
+                match state_of(node) {
+                    Ok((term, true)) => format!("term {term}, leader"),
+                    Ok((term, false)) => format!("term {term}"),
+                    Err(e) => e,
+                }
+            }
+        };
+        let cut = if tester.connected[i] { "" } else { ", cut off" };
+        servers.push(format!(
+            "server {i}: {role}{cut}, applied through {}",
+            tester.last_applied[i]
+        ));
+    }
+    let majority = if 2 * reachable > n {
+        "a majority"
+    } else {
+        "no majority"
+    };
+    let mut text = format!(
+        "{}; {reachable} of {n} servers up and connected ({majority})",
+        servers.join("; ")
+    );
+    let leaders: Vec<String> = tester
+        .leaders
+        .iter()
+        .rev()
+        .take(3)
+        .map(|(term, (node, since))| format!("term {term}: server {node} from {since}"))
+        .collect();
+    if leaders.is_empty() {
+        text.push_str("; no server has led yet");
+    } else {
+        text.push_str(&format!(
+            "; leaders of the last terms: {}",
+            leaders.join(", ")
+        ));
+    }
+    if let Some(index) = index {
+        let applied: Vec<String> = (0..n)
+            .filter(|&i| tester.logs[i].contains_key(&index))
+            .map(|i| i.to_string())
+            .collect();
+        text.push_str(&format!(
+            "; index {index} applied by {} server(s){}",
+            applied.len(),
+            if applied.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", applied.join(", "))
+            }
+        ));
+    }
+    text
+}
+
 /// The tester calls `snapshot` on a server each time it applies an index `i` with
 /// `(i + 1) % SNAPSHOT_INTERVAL == 0`.
 pub const SNAPSHOT_INTERVAL: u64 = 10;
@@ -62,8 +132,9 @@ pub struct Tester<R> {
     pub snapshots_installed: u64,
     /// Whether this is a 2D scenario (snapshot checks, `snapshot` calls).
     snapshots: bool,
-    /// The server that led each term (election safety).
-    leaders: BTreeMap<u64, NodeId>,
+    /// The server that led each term (election safety), and when it was
+    /// first seen leading.
+    leaders: BTreeMap<u64, (NodeId, Time)>,
     /// `snapshot` calls to make right after the current event.
     pending: Vec<(NodeId, u32, u64, Vec<u8>)>,
     /// Roles and terms last written to the trace.
@@ -256,11 +327,11 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
         self.on_apply(node, output)
     }
 
-    fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
+    fn after_handler(&mut self, now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
         let raft = state.downcast_ref::<RaftNode<R>>().expect("a Raft server");
         let (term, leader) = state_of(raft).map_err(|e| format!("server {node}'s {e}"))?;
         if leader {
-            let first = *self.leaders.entry(term).or_insert(node);
+            let (first, _) = *self.leaders.entry(term).or_insert((node, now));
             if first != node {
                 return Err(format!(
                     "election safety violated: servers {first} and {node} are both leader in term {term} \

@@ -348,10 +348,11 @@ fn churn<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
             .h
             .run_until_or(Duration::from_secs(10), |_| seen.get() > 0)?
         {
-            return Err(cfg.failure(
+            let world = crate::raft::checker::world(&cfg.h.sim, None);
+            return Err(cfg.failure(format!(
                 "failed to reach agreement: no client's command was committed within 10 s \
-                 of the network healing",
-            ));
+                 of the network healing. When it gave up: {world}"
+            )));
         }
         stop.set(true);
         cfg.run_until(|_| clients.iter().all(|c| c.borrow().is_some()))?;

@@ -11,7 +11,7 @@ use labrpc::{NodeId, SimError, Time};
 use raft::Raft;
 use raft::node::RaftNode;
 
-use crate::raft::checker::{RaftSim, cmd, show};
+use crate::raft::checker::{RaftSim, cmd, show, world};
 
 /// Where a background activity leaves its result.
 pub type Outcome<T> = Rc<RefCell<Option<Result<T, String>>>>;
@@ -42,6 +42,8 @@ pub struct OneTask {
     t0: Time,
     starts: usize,
     waiting: Option<(u64, Time)>,
+    /// The index the last leader to take the command gave it.
+    last_index: Option<u64>,
     result: Outcome<u64>,
 }
 
@@ -61,6 +63,7 @@ impl OneTask {
             t0,
             starts: 0,
             waiting: None,
+            last_index: None,
             result,
         }
     }
@@ -95,17 +98,21 @@ impl OneTask {
                 }
                 if !self.retry {
                     return self.fail(format!(
-                        "one({}) failed to reach agreement: index {index} was not applied by {} servers within 2 s",
+                        "one({}) failed to reach agreement: index {index} was not applied by {} servers within 2 s. When it gave up: {}",
                         show(&self.command),
-                        self.expected
+                        self.expected,
+                        world(sim, Some(index))
                     ));
                 }
                 self.waiting = None;
             }
             if now.saturating_since(self.t0) >= Duration::from_secs(10) {
+                let last = self.last_index.take();
                 return self.fail(format!(
-                    "one({}) failed to reach agreement within 10 s",
-                    show(&self.command)
+                    "one({}) failed to reach agreement within 10 s ({} server(s) had to apply it). When it gave up: {}",
+                    show(&self.command),
+                    self.expected,
+                    world(sim, last)
                 ));
             }
             // Offer the command to the connected servers in turn until one leads.
@@ -122,7 +129,10 @@ impl OneTask {
                 }
             }
             match index {
-                Some(index) => self.waiting = Some((index, now)),
+                Some(index) => {
+                    self.waiting = Some((index, now));
+                    self.last_index = Some(index);
+                }
                 None => return self.again(sim, Duration::from_millis(50)),
             }
         }
