@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// One scenario with one seed, and how to show the run.
-#[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(clap::Args, Clone, Debug, Default, PartialEq)]
 pub struct ReplayArgs {
     /// The scenario.
     #[arg(long)]
@@ -25,6 +25,12 @@ pub struct ReplayArgs {
     /// With --log: only these topics (comma-separated; see view::Topic).
     #[arg(long, value_delimiter = ',')]
     pub topics: Vec<String>,
+    /// With --log: only from this virtual time on (seconds, e.g. 2.5).
+    #[arg(long, value_name = "SECS")]
+    pub from: Option<f64>,
+    /// With --log: only before this virtual time (seconds).
+    #[arg(long, value_name = "SECS")]
+    pub to: Option<f64>,
     /// Write the run's HTML timeline here.
     #[arg(long)]
     pub timeline: Option<PathBuf>,
@@ -55,6 +61,12 @@ impl ReplayArgs {
         }
         for t in &self.topics {
             out.extend(["--topics".into(), t.clone().into()]);
+        }
+        if let Some(from) = self.from {
+            out.extend(["--from".into(), from.to_string().into()]);
+        }
+        if let Some(to) = self.to {
+            out.extend(["--to".into(), to.to_string().into()]);
         }
         if let Some(path) = &self.timeline {
             out.extend(["--timeline".into(), path.clone().into()]);
@@ -87,6 +99,8 @@ mod tests {
             log: true,
             servers: vec![0, 2],
             topics: vec!["vote".into(), "append".into()],
+            from: Some(2.5),
+            to: Some(3.25),
             timeline: Some(PathBuf::from("out.html")),
             stop_at_ms: Some(3_040),
         };

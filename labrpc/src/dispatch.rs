@@ -154,6 +154,16 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 Effect::Reply { reply_to, reply } => self.reply_deferred(reply_to, reply, at),
                 Effect::Timer { timer, after, tag } => {
                     self.armed.insert(timer);
+                    if self.trace.is_recording() {
+                        let text = self.trace.debug_text(&tag);
+                        self.trace.record(self.now, Some((id, incarnation)), || {
+                            TraceEvent::TimerSet {
+                                timer: timer.0,
+                                tag: text,
+                                at: at + after,
+                            }
+                        });
+                    }
                     self.queue.push(
                         at + after,
                         Event::Timer {
@@ -165,7 +175,11 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                     );
                 }
                 Effect::Cancel(timer) => {
-                    self.armed.remove(&timer);
+                    if self.armed.remove(&timer) {
+                        self.trace.record(self.now, Some((id, incarnation)), || {
+                            TraceEvent::TimerCancel { timer: timer.0 }
+                        });
+                    }
                 }
                 Effect::Persisted {
                     state_bytes,

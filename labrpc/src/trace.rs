@@ -129,6 +129,20 @@ pub enum TraceEvent {
         /// The tag, as `Debug` prints it.
         tag: Box<str>,
     },
+    /// A handler set a timer (recorded only: the digest has it when it fires).
+    TimerSet {
+        /// Timer number.
+        timer: u64,
+        /// The tag, as `Debug` prints it.
+        tag: Box<str>,
+        /// When it will fire unless cancelled.
+        at: Time,
+    },
+    /// A handler cancelled a timer that had not fired (recorded only).
+    TimerCancel {
+        /// Timer number.
+        timer: u64,
+    },
     /// The node saved its state.
     Persist {
         /// Size of the saved state.

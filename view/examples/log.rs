@@ -44,7 +44,8 @@ fn main() {
             &LogOptions {
                 servers,
                 topics,
-                colour
+                colour,
+                ..LogOptions::default()
             }
         )
     );

@@ -28,6 +28,10 @@ pub struct LogOptions {
     pub topics: Vec<Topic>,
     /// ANSI colours (for terminals).
     pub colour: bool,
+    /// Only records at or after this virtual time.
+    pub from: Option<Time>,
+    /// Only records before this virtual time.
+    pub to: Option<Time>,
 }
 
 /// The widest the log aims to be, in characters.
@@ -36,6 +40,10 @@ const TARGET_WIDTH: usize = 160;
 const MIN_COLUMN: usize = 28;
 /// Width of the time stamp and topic tag before the columns.
 const PREFIX: usize = 18;
+const _: () = assert!(
+    PREFIX == 8 + 1 + 9,
+    "the prefix is the stamp, a space and the topic"
+);
 /// A message shown in a column wraps onto at most this many lines.
 const MESSAGE_LINES: usize = 3;
 
@@ -105,6 +113,12 @@ pub struct Stream {
     ends_changed: Option<Time>,
     /// When the tester noted the failure, if it has.
     failed_at: Option<Time>,
+    /// The tags of timers set and not yet fired or cancelled (to name a
+    /// cancelled one).
+    timers: HashMap<u64, String>,
+    /// A tester line repeated (a poll): its text, first time, last time,
+    /// and count, printed once as one line when a different line comes.
+    repeated: Option<(String, Time, Time, usize)>,
 }
 
 impl Stream {
@@ -125,6 +139,8 @@ impl Stream {
             ends: vec![vec![true; servers]; servers],
             ends_changed: None,
             failed_at: None,
+            timers: HashMap::new(),
+            repeated: None,
         }
     }
 
@@ -180,6 +196,8 @@ impl Stream {
     /// end changes at one instant prints as one line when it is over).
     pub fn push(&mut self, r: &TraceRecord) -> String {
         let mut out = String::new();
+        let shown = self.options.from.is_none_or(|from| r.time >= from)
+            && self.options.to.is_none_or(|to| r.time < to);
         if let TraceEvent::Network {
             change: NetChange::End { from, to, enabled },
         } = r.event
@@ -195,7 +213,9 @@ impl Stream {
                 self.ends.resize(need, vec![true; need]);
             }
             self.ends[from][to] = enabled;
-            self.ends_changed = Some(r.time);
+            if shown {
+                self.ends_changed = Some(r.time);
+            }
             return out;
         }
         self.partition_line(&mut out);
@@ -205,14 +225,31 @@ impl Stream {
         {
             self.failed_at = Some(r.time);
         }
-        self.record(r, &mut out);
+        if shown {
+            self.record(r, &mut out);
+        }
+        self.note_timer(r);
         out
+    }
+
+    /// Keeps the tags of pending timers.
+    fn note_timer(&mut self, r: &TraceRecord) {
+        match &r.event {
+            TraceEvent::TimerSet { timer, tag, .. } => {
+                self.timers.insert(*timer, tag.to_string());
+            }
+            TraceEvent::Timer { timer, .. } | TraceEvent::TimerCancel { timer } => {
+                self.timers.remove(timer);
+            }
+            _ => {}
+        }
     }
 
     /// The last lines: a pending partition, and the failure if the run failed.
     pub fn finish(&mut self, failure: Option<&str>) -> String {
         let mut out = String::new();
         self.partition_line(&mut out);
+        self.flush_repeated(&mut out);
         if let Some(failure) = failure {
             let time = self
                 .failed_at
@@ -225,11 +262,24 @@ impl Stream {
         out
     }
 
+    /// The line of a repeated tester line, with its count.
+    fn flush_repeated(&mut self, out: &mut String) {
+        if let Some((text, first, last, count)) = self.repeated.take() {
+            let text = if count > 1 {
+                format!("{text} (×{count}, to {})", stamp(last).trim())
+            } else {
+                text
+            };
+            self.line(out, first, Topic::Tester, Place::Span, &text, usize::MAX);
+        }
+    }
+
     /// The line for the end changes gathered at one instant, if any.
     fn partition_line(&mut self, out: &mut String) {
         if let Some(time) = self.ends_changed.take()
             && self.wanted_topic(Topic::Fault)
         {
+            self.flush_repeated(out);
             let text = format!("network: {}", groups(&self.ends, self.servers));
             self.line(out, time, Topic::Fault, Place::Span, &text, usize::MAX);
         }
@@ -341,7 +391,18 @@ impl Stream {
                 };
                 (Some(node), text, short)
             }
-            TraceEvent::Timer { tag, .. } => (r.node, format!("timer {tag}"), short),
+            TraceEvent::Timer { timer, tag } => {
+                (r.node, format!("timer #{timer} {tag} fired"), short)
+            }
+            TraceEvent::TimerSet { timer, tag, at } => (
+                r.node,
+                format!("set timer #{timer} {tag} for {}", stamp(*at).trim()),
+                short,
+            ),
+            TraceEvent::TimerCancel { timer } => {
+                let tag = self.timers.get(timer).map_or("", String::as_str);
+                (r.node, format!("cancel timer #{timer} {tag}"), short)
+            }
             TraceEvent::Persist {
                 state_bytes,
                 snapshot_bytes,
@@ -368,8 +429,23 @@ impl Stream {
                 };
                 (None, text, usize::MAX)
             }
-            TraceEvent::Tester { text } => (None, format!("── {text}"), usize::MAX),
+            TraceEvent::Tester { text } => {
+                // A tester line repeated at once (a poll) folds into one.
+                let text = format!("── {text}");
+                match &mut self.repeated {
+                    Some((same, _, last, count)) if *same == text => {
+                        *last = r.time;
+                        *count += 1;
+                    }
+                    _ => {
+                        self.flush_repeated(out);
+                        self.repeated = Some((text, r.time, r.time, 1));
+                    }
+                }
+                return;
+            }
         };
+        self.flush_repeated(out);
         let place = match node {
             None => Place::Span,
             Some(n) => {
@@ -410,12 +486,10 @@ impl Stream {
             Place::Span => (0, (self.columns() * self.width).max(self.width)),
         };
         let chunks = wrap(&text, width);
-        for (k, chunk) in chunks.iter().enumerate() {
-            let prefix = if k == 0 {
-                format!("{} {:<9}", stamp(time), topic.name())
-            } else {
-                " ".repeat(PREFIX)
-            };
+        // Every line, wrapped or not, starts with its time and topic, so a
+        // window can be cut out of the log with ordinary tools.
+        let prefix = format!("{} {:<9}", stamp(time), topic.name());
+        for chunk in &chunks {
             let body = format!("{}{}", " ".repeat(indent), chunk);
             if self.options.colour {
                 let _ = writeln!(

@@ -155,7 +155,9 @@ impl Topic {
                 Topic::of_message(message)
             }
             TraceEvent::Deliver { .. } | TraceEvent::Return { .. } => Topic::Rpc,
-            TraceEvent::Timer { .. } => Topic::Timer,
+            TraceEvent::Timer { .. }
+            | TraceEvent::TimerSet { .. }
+            | TraceEvent::TimerCancel { .. } => Topic::Timer,
             TraceEvent::Persist { .. } => Topic::Persist,
             TraceEvent::Output { text } => {
                 if text.starts_with("Snapshot") {

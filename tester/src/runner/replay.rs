@@ -25,6 +25,11 @@ pub struct RunArgs {
     pub replay_command: Option<String>,
 }
 
+/// A virtual time given in seconds on the command line.
+fn seconds(s: f64) -> labrpc::Time {
+    labrpc::Time::ZERO + std::time::Duration::from_secs_f64(s.max(0.0))
+}
+
 fn fail(e: String) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(2)
@@ -58,6 +63,8 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
                 servers: args.servers.clone(),
                 topics,
                 colour: std::io::stdout().is_terminal(),
+                from: args.from.map(seconds),
+                to: args.to.map(seconds),
             },
             Box::new(std::io::stdout()),
         )
