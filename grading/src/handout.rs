@@ -12,7 +12,7 @@ pub fn transform(name: &str, text: &str) -> Result<Option<String>, String> {
     if text
         .lines()
         .next()
-        .is_some_and(|l| matches!(l.trim(), "// @solution-file" | "# @solution-file"))
+        .is_some_and(|l| l.trim() == "// @solution-file")
     {
         return Ok(None);
     }
@@ -130,6 +130,10 @@ pub fn write(root: &Path, out: &Path) -> Result<(usize, usize), String> {
         let content = match (is_rust, String::from_utf8(bytes.clone())) {
             (true, Ok(text)) => {
                 transform(&rel.display().to_string(), &text)?.map(String::into_bytes)
+            }
+            // A data file is left out whole, or copied as it is.
+            (false, Ok(text)) if text.lines().next().map(str::trim) == Some("# @solution-file") => {
+                None
             }
             _ => Some(bytes),
         };

@@ -288,6 +288,9 @@ pub struct Outcome {
     pub timed_out: usize,
     /// The scenarios with a failed job, with how many failed.
     pub caught_by: Vec<(String, usize)>,
+    /// The seeds with a failed job, in order (a run of the first k seeds
+    /// catches the mutant if the first of these is at most k).
+    pub failed_seeds: Vec<u64>,
     /// The first failed job (scenario order, then seed): test, seed, reason.
     pub first_failure: Option<(String, u64, String)>,
     /// The jobs' wall time, summed.
@@ -324,6 +327,12 @@ impl Outcome {
                 .filter(|r| r.outcome == jobwire::Status::TimedOut)
                 .count(),
             caught_by,
+            failed_seeds: failed
+                .iter()
+                .map(|r| r.seed)
+                .collect::<BTreeSet<u64>>()
+                .into_iter()
+                .collect(),
             first_failure: failed
                 .first()
                 .map(|r| (r.test.clone(), r.seed, r.reason.clone())),
