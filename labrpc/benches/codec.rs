@@ -1,4 +1,4 @@
-//! `labrpc::encode` against bincode's own `encode_to_vec` (which grows its
+//! `labrpc::encode` against postcard's own `to_allocvec` (which grows its
 //! buffer as it writes), side by side: one small log entry (a term and a
 //! 40-byte command, as a Raft that encodes its log entry by entry encodes
 //! each), and AppendEntries-like messages of 100 and 10,000 such entries.
@@ -42,7 +42,7 @@ fn append(n: u64) -> Append {
 }
 
 fn grow_as_you_go<T: Serialize>(value: &T) -> Vec<u8> {
-    bincode::serde::encode_to_vec(value, bincode::config::standard()).unwrap()
+    postcard::to_allocvec(value).unwrap()
 }
 
 fn codec(c: &mut Criterion) {
@@ -52,7 +52,7 @@ fn codec(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("labrpc", "entry"), |b| {
         b.iter(|| labrpc::encode(std::hint::black_box(&one)))
     });
-    group.bench_function(BenchmarkId::new("encode_to_vec", "entry"), |b| {
+    group.bench_function(BenchmarkId::new("to_allocvec", "entry"), |b| {
         b.iter(|| grow_as_you_go(std::hint::black_box(&one)))
     });
     for n in [100, 10_000] {
@@ -62,7 +62,7 @@ fn codec(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("labrpc", &name), |b| {
             b.iter(|| labrpc::encode(std::hint::black_box(&message)))
         });
-        group.bench_function(BenchmarkId::new("encode_to_vec", &name), |b| {
+        group.bench_function(BenchmarkId::new("to_allocvec", &name), |b| {
             b.iter(|| grow_as_you_go(std::hint::black_box(&message)))
         });
     }

@@ -1,8 +1,10 @@
 //! Message encoding: what crosses the simulated wire is bytes, never shared memory.
 //!
-//! Every request and reply is encoded with bincode (standard configuration) when it
-//! is sent and decoded when it is delivered. The encoded length is what the network's
-//! byte counters count, so a bloated message costs what it would on a real network.
+//! Every request and reply is encoded with postcard (a compact serde format:
+//! integers as varints, no field names, no padding) when it is sent and
+//! decoded when it is delivered. The encoded length is what the network's
+//! byte counters count, so a bloated message costs what it would on a real
+//! network.
 
 use std::fmt::Debug;
 
@@ -19,52 +21,34 @@ impl<T: Serialize + DeserializeOwned + Debug + 'static> Message for T {}
 
 /// Encodes `msg` to bytes.
 ///
-/// Panics only if the type's `Serialize` implementation itself fails (for example a
-/// map with non-string keys is fine for bincode, so in practice this does not
-/// happen for derived types).
-///
 /// The size is measured first and the bytes written into a buffer of exactly
 /// that size: growing the buffer as it fills copies a large message several
 /// times, and a Raft that encodes its log entry by entry reallocates three or
 /// four times per entry.
+///
+/// Panics only if the type's `Serialize` implementation itself fails (a
+/// sequence or map that does not know its length, which derived types never
+/// are).
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
-    let fail = |e: bincode::error::EncodeError| panic!("labrpc: cannot encode message: {e}");
-    let mut size = Counter(0);
-    bincode::serde::encode_into_writer(msg, &mut size, bincode::config::standard())
-        .unwrap_or_else(fail);
-    let mut bytes = Filler(Vec::with_capacity(size.0));
-    bincode::serde::encode_into_writer(msg, &mut bytes, bincode::config::standard())
-        .unwrap_or_else(fail);
-    bytes.0
-}
-
-/// Counts the bytes an encoding would write.
-struct Counter(usize);
-
-impl bincode::enc::write::Writer for Counter {
-    #[inline(always)]
-    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
-        self.0 += bytes.len();
-        Ok(())
+    fn fail<T>(e: postcard::Error) -> T {
+        panic!("labrpc: cannot encode message: {e}")
     }
+    let size = postcard::experimental::serialized_size(msg).unwrap_or_else(fail);
+    postcard::to_extend(msg, Vec::with_capacity(size)).unwrap_or_else(fail)
 }
 
-/// Writes an encoding into a buffer.
-struct Filler(Vec<u8>);
-
-impl bincode::enc::write::Writer for Filler {
-    #[inline(always)]
-    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
-        self.0.extend_from_slice(bytes);
-        Ok(())
-    }
-}
-
-/// Decodes bytes produced by [`encode`] for the same type.
+/// Decodes bytes produced by [`encode`] for the same type: all of them (bytes
+/// left over are an error, as bytes missing are).
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    bincode::serde::decode_from_slice(bytes, bincode::config::standard())
-        .map(|(value, _)| value)
-        .map_err(|e| e.to_string())
+    match postcard::take_from_bytes(bytes) {
+        Ok((value, [])) => Ok(value),
+        Ok((_, rest)) => Err(format!(
+            "{} bytes left over after the message (of {})",
+            rest.len(),
+            bytes.len()
+        )),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -87,5 +71,12 @@ mod tests {
         let bytes = encode(&p);
         assert_eq!(decode::<Ping>(&bytes).unwrap(), p);
         assert!(decode::<Ping>(&bytes[..2]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(
+            decode::<Ping>(&longer)
+                .unwrap_err()
+                .contains("1 bytes left over")
+        );
     }
 }

@@ -122,9 +122,10 @@ pub struct Persisted {
 /// (an enum of RequestVote, AppendEntries and InstallSnapshot arguments for
 /// `Request`, and of their replies for `Reply`) with
 /// `#[derive(Debug, Clone, Serialize, Deserialize)]`; the network encodes them
-/// with bincode, and the encoded size is what the tests count. For `Vec<u8>`
-/// fields (commands, snapshots) add `#[serde(with = "serde_bytes")]` to encode them
-/// compactly.
+/// with postcard (integers as varints, no field names), and the encoded size is
+/// what the tests count. For `Vec<u8>` fields (commands, snapshots) add
+/// `#[serde(with = "serde_bytes")]` to encode them as one block (the same size,
+/// less work).
 ///
 /// ## Timing
 /// - The tester allows at most about 10 heartbeats per second per peer (fewer RPCs

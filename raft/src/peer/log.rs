@@ -36,7 +36,7 @@ pub struct Log {
     /// `entries[k]` has index `snapshot_index + 1 + k`.
     entries: Vec<Entry>,
     /// The entries' encoding: for each, a 4-byte little-endian length and the
-    /// entry's bincode.
+    /// entry's encoding (`labrpc::encode`).
     encoded: Vec<u8>,
     /// `offsets[k]`: where entry `k` starts in `encoded`.
     offsets: Vec<usize>,

@@ -3,7 +3,7 @@
 //! (Figure 2's persistent state: `current_term`, `voted_for`, `log`), and how a
 //! restarted server reads it back.
 //!
-//! Layout: a 4-byte little-endian length, the bincode of [`Header`], then the
+//! Layout: a 4-byte little-endian length, the encoding of [`Header`] (`labrpc::encode`), then the
 //! log's own encoding (see [`Log::encoded`]).
 
 use serde::{Deserialize, Serialize};
