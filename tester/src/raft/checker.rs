@@ -135,6 +135,12 @@ pub struct Tester<R> {
     /// The server that led each term (election safety), and when it was
     /// first seen leading.
     leaders: BTreeMap<u64, (NodeId, Time)>,
+    /// For each index, the lowest term a leader gave a command there, by
+    /// command (from `start`'s answers).
+    started: BTreeMap<u64, BTreeMap<Vec<u8>, u64>>,
+    /// The highest term of an entry each server applied in the current
+    /// handler, and its index (checked against the server's term after it).
+    applied_term: Vec<Option<(u64, u64)>>,
     /// `snapshot` calls to make right after the current event.
     pending: Vec<(NodeId, u32, u64, Vec<u8>)>,
     /// Roles and terms last written to the trace.
@@ -154,6 +160,8 @@ impl<R: Raft> Tester<R> {
             snapshots_installed: 0,
             snapshots,
             leaders: BTreeMap::new(),
+            started: BTreeMap::new(),
+            applied_term: vec![None; n],
             pending: Vec::new(),
             described: Described::default(),
             _raft: PhantomData,
@@ -288,9 +296,23 @@ impl<R: Raft> Tester<R> {
         Ok(())
     }
 
+    /// A leader answered `start(command)` with (`index`, `term`).
+    pub fn started(&mut self, index: u64, term: u64, command: Vec<u8>) {
+        let terms = self.started.entry(index).or_default();
+        let lowest = terms.entry(command).or_insert(term);
+        *lowest = (*lowest).min(term);
+    }
+
     fn on_apply(&mut self, i: NodeId, msg: ApplyMsg) -> Result<(), String> {
         match msg {
             ApplyMsg::Command { index, command } => {
+                // The entry's term, if the tester started this command here:
+                // the server's term must reach it (checked after the handler).
+                if let Some(&term) = self.started.get(&index).and_then(|t| t.get(&command))
+                    && self.applied_term[i].is_none_or(|(t, _)| t < term)
+                {
+                    self.applied_term[i] = Some((term, index));
+                }
                 if self.snapshots && index != self.last_applied[i] + 1 {
                     return Err(format!(
                         "apply error: server {i} apply out of order, expected index {}, got {index}",
@@ -330,6 +352,16 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
     fn after_handler(&mut self, now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
         let raft = state.downcast_ref::<RaftNode<R>>().expect("a Raft server");
         let (term, leader) = state_of(raft).map_err(|e| format!("server {node}'s {e}"))?;
+        if let Some((entry_term, index)) = self.applied_term[node].take()
+            && term < entry_term
+        {
+            return Err(format!(
+                "server {node} applied index {index}, an entry of term {entry_term}, while in term \
+                 {term} (Figure 2: a server that accepts a leader's entries adopts its term \
+                 (\"if RPC request contains term T > currentTerm: set currentTerm = T\"), so its \
+                 currentTerm is never below the term of an entry in its log)"
+            ));
+        }
         if leader {
             let (first, _) = *self.leaders.entry(term).or_insert((node, now));
             if first != node {

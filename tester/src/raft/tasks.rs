@@ -23,10 +23,12 @@ pub fn start<R: Raft>(
     command: Vec<u8>,
 ) -> Result<Option<(u64, u64)>, SimError> {
     let shown = show(&command);
+    let offered = command.clone();
     let started = sim
         .invoke(i, |node: &mut RaftNode<R>, ctx| node.start(ctx, command))?
         .flatten();
     if let Some((index, term)) = started {
+        sim.observer_mut().started(index, term, offered);
         sim.note(format!(
             "start({shown}) on server {i}: index {index}, term {term}"
         ));
