@@ -34,7 +34,31 @@ pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
         panic!("labrpc: cannot encode message: {e}")
     }
     let size = postcard::experimental::serialized_size(msg).unwrap_or_else(fail);
-    postcard::to_extend(msg, Vec::with_capacity(size)).unwrap_or_else(fail)
+    postcard::serialize_with_flavor(msg, Exact(Vec::with_capacity(size))).unwrap_or_else(fail)
+}
+
+/// Writes an encoding into a buffer made large enough beforehand (postcard's
+/// own `Vec` flavours either start empty or copy byte by byte).
+struct Exact(Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Exact {
+    type Output = Vec<u8>;
+
+    #[inline(always)]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Vec<u8>> {
+        Ok(self.0)
+    }
 }
 
 /// Decodes bytes produced by [`encode`] for the same type: all of them (bytes
