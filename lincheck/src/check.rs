@@ -63,6 +63,9 @@ impl Outcome {
 /// The per-part step budget of the first round.
 const FIRST_ROUND: u64 = 10_000;
 
+/// The smallest history whose first round is searched on several threads.
+const PARALLEL_FROM: usize = 1_000;
+
 /// Checks `history` against `model`, spending at most `budget` search steps in
 /// all (a step is one move of the search; the count, unlike a clock, makes the
 /// outcome reproducible). Errors on a malformed history (an operation returning
@@ -143,7 +146,11 @@ where
                 round.push((k, allowed, search));
             }
         }
-        let found = run_round(round);
+        // Threads cost more than a small history's whole search: the first
+        // round uses them only for large histories; later rounds (parts that
+        // took 10,000 steps and more) always.
+        let worth_threads = round_budget > FIRST_ROUND || history.len() >= PARALLEL_FROM;
+        let found = run_round(round, worth_threads);
         let mut undecided = false;
         for (k, found, spent) in found {
             let part = &mut parts[k];
@@ -198,7 +205,10 @@ where
 /// Resumes each search of a round by its allowance; returns, in part order,
 /// each part's findings and the steps it took this round. Uses the cores when
 /// threads can be started, and one thread otherwise: the results are the same.
-fn run_round<'h, M>(round: Vec<(usize, u64, &mut Search<'h, M>)>) -> Vec<(usize, PartSearch, u64)>
+fn run_round<'h, M>(
+    round: Vec<(usize, u64, &mut Search<'h, M>)>,
+    worth_threads: bool,
+) -> Vec<(usize, PartSearch, u64)>
 where
     M: Model + Sync,
     M::State: Send,
@@ -212,9 +222,7 @@ where
         (k, found, spent)
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // Small rounds are not worth a thread.
-    let work: u64 = round.iter().map(|(_, allowed, _)| *allowed).sum();
-    if threads < 2 || round.len() < 2 || work < 50_000 {
+    if threads < 2 || round.len() < 2 || !worth_threads {
         return round.into_iter().map(resume).collect();
     }
     // Part k goes to worker k mod threads: which thread runs a part changes
