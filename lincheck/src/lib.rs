@@ -8,7 +8,9 @@
 //!
 //! The search is Wing & Gong's, with Lowe's memoisation of (linearized set,
 //! state) pairs ([`search`]), run separately on each independent part of the
-//! history that the model's `partition` names (P-compositionality). Operations
+//! history that the model's `partition` names (P-compositionality), in rounds
+//! of growing budgets: an undecided part resumes where it stopped, and a
+//! round's parts run on every core (the outcome does not depend on it). Operations
 //! that never returned may take effect at any point after their call, or never.
 //! [`html::write`] draws the history and the longest linearization found.
 //!
