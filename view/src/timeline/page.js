@@ -269,9 +269,12 @@
     var w = ctx.measureText(label).width + 10;
     var lx = Math.min(x + 4, W - RIGHT - w);
     if (lx < LEFT) lx = LEFT;
-    ctx.fillStyle = 'rgba(253,232,232,0.95)'; ctx.fillRect(lx, RULER + TESTER + 2, w, 18);
-    ctx.strokeStyle = '#d62828'; ctx.strokeRect(lx + 0.5, RULER + TESTER + 2.5, w - 1, 17);
-    ctx.fillStyle = '#8a1010'; ctx.textBaseline = 'middle'; ctx.fillText(label, lx + 5, RULER + TESTER + 11);
+    // The label sits in the tester's strip above the lanes, so that it never
+    // hides a server's lane.
+    var ly = RULER + Math.round((TESTER - 18) / 2);
+    ctx.fillStyle = 'rgba(253,232,232,0.95)'; ctx.fillRect(lx, ly, w, 18);
+    ctx.strokeStyle = '#d62828'; ctx.strokeRect(lx + 0.5, ly + 0.5, w - 1, 17);
+    ctx.fillStyle = '#8a1010'; ctx.textBaseline = 'middle'; ctx.fillText(label, lx + 5, ly + 9);
     addHit({ kind: 'failure', x1: x - 4, x2: x + 4, y1: RULER, y2: bottom });
     drawn++;
   }
