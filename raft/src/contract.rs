@@ -147,6 +147,11 @@ pub trait Raft: Sized + 'static {
 
     /// Creates server `me` of `peers`, starting from what its previous incarnation
     /// persisted (empty on a first start). Set your first timers here.
+    ///
+    /// After a restart, `persisted.snapshot` holds the service's state up to
+    /// your snapshot's last index, and the service reads it back itself: do not
+    /// deliver it again as an [`ApplyMsg::Snapshot`]. Start applying after it
+    /// (your `last_applied` and `commit_index` begin at the snapshot's index).
     fn new(
         ctx: &mut RaftContext<'_, '_, Self>,
         me: usize,
@@ -180,7 +185,15 @@ pub trait Raft: Sized + 'static {
 
     /// The service has taken a snapshot that includes every entry up to and
     /// including `index`: discard those entries and persist the snapshot with your
-    /// state. `index` is never above the highest index you applied.
+    /// state (`ctx.persist_with_snapshot`). `index` is never above the highest
+    /// index you applied; if it is not above your current snapshot's, ignore the
+    /// call. Keep the snapshot in memory too: you send it in InstallSnapshot to a
+    /// follower whose next entry it has discarded.
+    ///
+    /// Who calls it and when: in 2D the tester, after every tenth command a
+    /// server applies; in 3B your kv server, when it decides to (the Raft state
+    /// has grown past `maxraftstate`). A call comes between your handlers,
+    /// never inside one, and several may come in a row.
     fn snapshot(&mut self, ctx: &mut RaftContext<'_, '_, Self>, index: u64, snapshot: Vec<u8>);
 
     /// A request from peer `from` has arrived; return the reply. Persist anything the
