@@ -29,7 +29,17 @@ pub fn main() -> ExitCode {
             })
         })
         .collect();
-    libtest_mimic::run(&args, trials).exit_code()
+    let conclusion = libtest_mimic::run(&args, trials);
+    if conclusion.num_passed > 0
+        && let Ok(seeds) = seeds::from_env()
+        && let (Some(first), Some(last)) = (seeds.first(), seeds.last())
+    {
+        eprintln!(
+            "each scenario ran seeds {first} to {last}; RAFTLAB_SEEDS=<k> runs k seeds, \
+             RAFTLAB_SEED=<n> starts from n"
+        );
+    }
+    conclusion.exit_code()
 }
 
 /// Runs every seed from the environment; fails with every failing seed's
