@@ -1,7 +1,7 @@
 // @solution-file
-//! Every scenario's premises hold for the reference on more seeds than
-//! `cargo test`'s one (the full measure is `grading premises --seeds 1000`),
-//! and the premises are really checked: the scenarios that exist to exercise
+//! Every scenario's premises hold for the reference (here on two seeds; the
+//! full measure is `grading premises --seeds 1000`), and the premises are
+//! really checked: the scenarios that exist to exercise
 //! snapshots, restarts, lossy networks and concurrency report those premises.
 
 use std::collections::BTreeMap;
