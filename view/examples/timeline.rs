@@ -77,7 +77,8 @@ fn main() {
         + model.marks.n.len()
         + model.tester.len()
         + model.lives.len()
-        + model.bands.len();
+        + model.bands.len()
+        + model.timers.len();
     println!(
         "lanes={} events={events} records={} bytes={} passed={}",
         model.lanes.len(),

@@ -26,7 +26,8 @@ pub fn html(run: &Run<'_>) -> String {
         + model.marks.n.len()
         + model.tester.len()
         + model.lives.len()
-        + model.bands.len();
+        + model.bands.len()
+        + model.timers.len();
     let title = format!("{} seed {}", run.test, run.seed);
     let mut out = String::with_capacity(data.len() + SCRIPT.len() + 4096);
     out.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");

@@ -7,7 +7,7 @@
 //! largest scenarios stay a few megabytes. Texts (messages, log lines) are kept
 //! once in a table and referred to by index.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use labrpc::trace::NetChange;
 use labrpc::{DropReason, NodeId, Time, TraceEvent, TraceRecord};
@@ -95,6 +95,10 @@ pub struct Model {
     pub conn: Vec<[u64; 4]>,
     /// `[time, text, kind]` tester lines and network settings.
     pub tester: Vec<[u64; 3]>,
+    /// `[lane, set, end, how, text]`: a server's timer from when it was set
+    /// to when it ended; `how` is 0 fired, 1 cancelled, 2 still set when the
+    /// run ended, 3 lost in a crash; `text` its tag.
+    pub timers: Vec<[u64; 5]>,
     /// The calls.
     pub calls: CallColumns,
     /// Marks on the lanes.
@@ -190,6 +194,7 @@ pub fn build(run: &Run<'_>) -> Model {
     connectivity(run, nodes, &mut model);
     calls(records, &mut model, &mut texts);
     marks_and_notes(run, &mut model, &mut texts);
+    timers(run, &mut model, &mut texts);
     model.text = texts.list;
     model
 }
@@ -208,6 +213,53 @@ fn node_count(run: &Run<'_>) -> usize {
         .max()
         .unwrap_or(0)
         .max(run.servers)
+}
+
+/// Servers' timers, from set to fired, cancelled, lost in a crash, or the end.
+fn timers(run: &Run<'_>, model: &mut Model, texts: &mut Texts) {
+    // Pending timers by number: (server, set time, text).
+    let mut pending: BTreeMap<u64, (usize, u64, usize)> = BTreeMap::new();
+    for r in run.records {
+        let now = r.time.as_micros();
+        let Some(node) = r.node.filter(|&n| n < run.servers) else {
+            continue;
+        };
+        let end = |how: u64, t: u64, (lane, set, text): (usize, u64, usize)| {
+            [lane as u64, set, t, how, text as u64]
+        };
+        match &r.event {
+            TraceEvent::TimerSet { timer, tag, .. } => {
+                pending.insert(*timer, (node, now, texts.id(tag)));
+            }
+            TraceEvent::Timer { timer, .. } => {
+                if let Some(p) = pending.remove(timer) {
+                    model.timers.push(end(0, now, p));
+                }
+            }
+            TraceEvent::TimerCancel { timer } => {
+                if let Some(p) = pending.remove(timer) {
+                    model.timers.push(end(1, now, p));
+                }
+            }
+            TraceEvent::Crash => {
+                let lost: Vec<u64> = pending
+                    .iter()
+                    .filter(|(_, p)| p.0 == node)
+                    .map(|(&t, _)| t)
+                    .collect();
+                for t in lost {
+                    let p = pending.remove(&t).expect("just found");
+                    model.timers.push(end(3, now, p));
+                }
+            }
+            _ => {}
+        }
+    }
+    for p in pending.into_values() {
+        model
+            .timers
+            .push([p.0 as u64, p.1, model.end, 2, p.2 as u64]);
+    }
 }
 
 /// The text table: each distinct text once.

@@ -73,6 +73,7 @@
     html += '<span><i style="background:#d62828;height:3px"></i>dropped</span>';
     html += '<span><i style="background:#17b35a;width:3px"></i>apply</span>';
     html += '<span><i style="background:#e08a00;width:2px"></i>tester action</span>';
+    html += '<span><i style="background:#8d99ae;height:1px"></i>timer (• fired, × cancelled)</span>';
     el.innerHTML = html;
   })();
 
@@ -201,6 +202,32 @@
         ctx.fillRect(x1, top + j * rowH, Math.max(1, x2 - x1), rowH - (rowH > 1 ? 0.5 : 0));
       }
       addHit({ kind: 'conn', x1: x1, x2: x2, y1: top, y2: top + n * rowH, c: c });
+      drawn++;
+    }
+  }
+
+  // A server's timers: a thin line from when it was set to when it fired
+  // (a dot), was cancelled (a cross), was lost in a crash, or the run ended.
+  function drawTimers() {
+    var timers = D.timers;
+    ctx.lineWidth = 1;
+    for (var i = 0; i < timers.length; i++) {
+      var tm = timers[i];
+      if (tm[2] < t0 || tm[1] > t1) continue;
+      var x1 = Math.max(LEFT, X(tm[1])), x2 = Math.min(W - RIGHT, X(tm[2]));
+      var y = Math.round(laneMid(tm[0]) + 7) + 0.5;
+      ctx.strokeStyle = tm[3] === 0 ? '#8d99ae' : '#c9ced8';
+      ctx.beginPath(); ctx.moveTo(x1, y); ctx.lineTo(Math.max(x1 + 1, x2), y); ctx.stroke();
+      if (tm[2] <= t1 && x2 - x1 > 3) {
+        if (tm[3] === 0) {
+          ctx.fillStyle = '#5c677d';
+          ctx.beginPath(); ctx.arc(x2, y, 2, 0, 2 * Math.PI); ctx.fill();
+        } else if (tm[3] === 1) {
+          ctx.strokeStyle = '#7d5c5c';
+          ctx.beginPath(); ctx.moveTo(x2 - 2, y - 2); ctx.lineTo(x2 + 2, y + 2); ctx.moveTo(x2 + 2, y - 2); ctx.lineTo(x2 - 2, y + 2); ctx.stroke();
+        }
+      }
+      addHit({ kind: 'timer', x1: x1, x2: Math.max(x1 + 2, x2), y1: y - 3, y2: y + 3, tm: tm });
       drawn++;
     }
   }
@@ -451,6 +478,7 @@
     drawConnectivity();
     drawMarks();
     drawCalls();
+    drawTimers();
     drawLives();
     drawTester();
     drawFailure();
@@ -569,6 +597,9 @@
         return 'tester at ' + s(h.it[0]) + ':\n' + TEXT[h.it[1]];
       case 'failure':
         return 'FAILED at ' + s(D.failure[0]) + ':\n' + D.failure[1];
+      case 'timer':
+        var tm = h.tm, how = ['fired at ', 'cancelled at ', 'still set when the run ended at ', 'lost in a crash at '][tm[3]];
+        return D.lanes[tm[0]] + ': timer ' + TEXT[tm[4]] + '\nset at ' + s(tm[1]) + ', ' + how + s(tm[2]);
       case 'mark':
         i = h.i;
         return nodeName(M.n[i]) + ' at ' + s(mt[i]) + ' [' + MARK[M.k[i]].name + ']\n' + pretty(TEXT[M.x[i]]);
@@ -585,7 +616,7 @@
     return Math.sqrt(ex * ex + ey * ey);
   }
   function hitAt(x, y) {
-    var best = null, bestD = 5, boxed = null, order = { life: 0, failure: 1, mark: 2, marks: 3, tester: 4, band: 5, conn: 6 };
+    var best = null, bestD = 5, boxed = null, order = { life: 0, failure: 1, mark: 2, marks: 3, tester: 4, timer: 5, band: 6, conn: 7 };
     for (var i = 0; i < hits.length; i++) {
       var h = hits[i];
       if (h.seg) {
@@ -626,7 +657,7 @@
   var started = window.performance ? performance.now() : 0;
   draw();
   var renderMs = window.performance ? performance.now() - started : 0;
-  var events = NC + NM + D.tester.length + D.lives.length + D.bands.length;
+  var events = NC + NM + D.tester.length + D.lives.length + D.bands.length + D.timers.length;
   statusEl.setAttribute('data-lanes', String(L));
   statusEl.setAttribute('data-events', String(events));
   statusEl.setAttribute('data-calls', String(NC));
