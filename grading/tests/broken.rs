@@ -128,6 +128,38 @@ fn a_raft_that_panics_in_a_handler() {
     let output = g.gradescope["tests"][0]["output"].as_str().unwrap();
     assert!(output.contains("timeline: "), "{output}");
     assert!(g.stderr.contains("timeline: "), "{}", g.stderr);
+
+    // The replay command printed for a submission's failure names the
+    // submission, and running it reproduces the graded run bit for bit.
+    for job in g.report["jobs"].as_array().unwrap() {
+        let replay = job["replay"].as_str().unwrap();
+        let args = replay
+            .strip_prefix("cargo run --release -p grading -- ")
+            .unwrap_or_else(|| panic!("not a grading command: {replay}"));
+        assert!(args.contains("--submission "), "{replay}");
+        let out = Command::new(env!("CARGO_BIN_EXE_grading"))
+            .args(args.split(' '))
+            .arg("--json")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{replay}: no JSON line:\n{stdout}\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            });
+        let replayed: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(replayed["passed"], false, "{replay}: {replayed}");
+        assert_eq!(job["trace_digest"].as_str().unwrap().len(), 16, "{job}");
+        assert_eq!(
+            replayed["trace_digest"], job["trace_digest"],
+            "{replay} took other steps than the graded run"
+        );
+    }
 }
 
 #[test]
