@@ -149,9 +149,10 @@ pub trait Raft: Sized + 'static {
     /// persisted (empty on a first start). Set your first timers here.
     ///
     /// After a restart, `persisted.snapshot` holds the service's state up to
-    /// your snapshot's last index, and the service reads it back itself: do not
-    /// deliver it again as an [`ApplyMsg::Snapshot`]. Start applying after it
-    /// (your `last_applied` and `commit_index` begin at the snapshot's index).
+    /// your snapshot's last index, and the service reads it back itself: there
+    /// is no need to deliver it again as an [`ApplyMsg::Snapshot`]. Apply only
+    /// what comes after it (your `last_applied` and `commit_index` begin at the
+    /// snapshot's index): an entry it covers, applied again, is an error.
     fn new(
         ctx: &mut RaftContext<'_, '_, Self>,
         me: usize,
