@@ -375,3 +375,95 @@ fn timeline_shows_the_failure_and_the_status_hooks() {
     assert!(html.contains("class=\"passed\""));
     assert_eq!(embedded_json(&html)["failure"], serde_json::Value::Null);
 }
+
+#[test]
+fn log_shows_timers_stamps_every_line_keeps_a_window_and_folds_polls() {
+    use TraceEvent::*;
+    let mut records = vec![at(0, Some(0), Start), at(0, Some(1), Start)];
+    let poll = || Tester {
+        text: "one(): poll".into(),
+    };
+    records.push(at(
+        10,
+        Some(0),
+        TimerSet {
+            timer: 4,
+            tag: "Election".into(),
+            at: Time::from_millis(400),
+        },
+    ));
+    records.push(at(
+        20,
+        Some(1),
+        TimerSet {
+            timer: 5,
+            tag: "Heartbeat(1)".into(),
+            at: Time::from_millis(120),
+        },
+    ));
+    records.push(at(50, None, poll()));
+    records.push(at(100, None, poll()));
+    records.push(at(
+        120,
+        Some(1),
+        Timer {
+            timer: 5,
+            tag: "Heartbeat(1)".into(),
+        },
+    ));
+    records.push(at(150, None, poll()));
+    records.push(at(200, Some(0), TimerCancel { timer: 4 }));
+    records.push(at(
+        250,
+        Some(0),
+        Log {
+            text: "[vote] a line long enough to be wrapped in its column, and then some more words to be sure it wraps twice"
+                .into(),
+        },
+    ));
+    let run = Run {
+        test: "timers",
+        seed: 1,
+        servers: 2,
+        records: &records,
+        failure: None,
+    };
+    let log = view::log::render(&run, &LogOptions::default());
+    assert!(log.contains("set timer #4 Election for 0.400"), "{log}");
+    assert!(log.contains("timer #5 Heartbeat(1) fired"), "{log}");
+    assert!(log.contains("cancel timer #4 Election"), "{log}");
+    // Polls in a row print once, with their count; a line between them
+    // starts a new count.
+    assert_eq!(log.matches("one(): poll").count(), 2, "{log}");
+    assert!(log.contains("one(): poll (×2, to 0.100)"), "{log}");
+    // Every line after the header starts with its time, wrapped ones too.
+    let body: Vec<&str> = log.lines().skip(2).collect();
+    assert!(body.len() >= 8, "{log}");
+    for line in &body {
+        let stamp = &line[..8];
+        assert!(
+            stamp.trim().parse::<f64>().is_ok(),
+            "a line without its time: {line:?}"
+        );
+    }
+    let wrapped = body.iter().filter(|l| l.contains("  0.250 vote")).count();
+    assert!(
+        wrapped >= 2,
+        "the long line wraps, each piece stamped:\n{log}"
+    );
+    // A window keeps what happened in it.
+    let window = LogOptions {
+        from: Some(Time::from_millis(110)),
+        to: Some(Time::from_millis(210)),
+        ..LogOptions::default()
+    };
+    let cut = view::log::render(&run, &window);
+    assert!(
+        cut.contains("fired") && cut.contains("cancel timer #4"),
+        "{cut}"
+    );
+    assert!(
+        !cut.contains("set timer") && !cut.contains("0.250"),
+        "{cut}"
+    );
+}

@@ -284,6 +284,7 @@
     }
   }
 
+  var failureLabel = null;
   function drawFailure() {
     if (!D.failure) return;
     var t = D.failure[0];
@@ -299,6 +300,7 @@
     // The label sits in the tester's strip above the lanes, so that it never
     // hides a server's lane.
     var ly = RULER + Math.round((TESTER - 18) / 2);
+    failureLabel = [ly, ly + 18];
     ctx.fillStyle = 'rgba(253,232,232,0.95)'; ctx.fillRect(lx, ly, w, 18);
     ctx.strokeStyle = '#d62828'; ctx.strokeRect(lx + 0.5, ly + 0.5, w - 1, 17);
     ctx.fillStyle = '#8a1010'; ctx.textBaseline = 'middle'; ctx.fillText(label, lx + 5, ly + 9);
@@ -663,6 +665,12 @@
   statusEl.setAttribute('data-calls', String(NC));
   statusEl.setAttribute('data-drawn', String(drawn));
   statusEl.setAttribute('data-render-ms', renderMs.toFixed(1));
+  // Where the failure's label was drawn, beside where the lanes begin, so a
+  // check can tell that it hides no lane.
+  if (failureLabel) {
+    statusEl.setAttribute('data-failure-label', failureLabel[0] + '-' + failureLabel[1]);
+    statusEl.setAttribute('data-lanes-top', String(laneTop(0)));
+  }
   statusEl.setAttribute('data-ready', '1');
   statusEl.textContent = L + ' lanes, ' + events + ' events (' + NC + ' calls), ' + drawn + ' shapes drawn';
 })();
