@@ -21,10 +21,11 @@ impl<T: Serialize + DeserializeOwned + Debug + 'static> Message for T {}
 
 /// Encodes `msg` to bytes.
 ///
-/// The size is measured first and the bytes written into a buffer of exactly
-/// that size: growing the buffer as it fills copies a large message several
-/// times, and a Raft that encodes its log entry by entry reallocates three or
-/// four times per entry.
+/// A small message is written into a buffer on the stack and copied into a
+/// vector of exactly its size; a larger one is measured first and written
+/// into a buffer of exactly that size. (Growing a buffer as it fills copies a
+/// large message several times, and a Raft that encodes its log entry by
+/// entry would reallocate three or four times per entry.)
 ///
 /// Panics only if the type's `Serialize` implementation itself fails (a
 /// sequence or map that does not know its length, which derived types never
@@ -32,6 +33,12 @@ impl<T: Serialize + DeserializeOwned + Debug + 'static> Message for T {}
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     fn fail<T>(e: postcard::Error) -> T {
         panic!("labrpc: cannot encode message: {e}")
+    }
+    // Most messages fit a small buffer on the stack: one pass, then one
+    // allocation of exactly their size. Larger ones are measured first.
+    let mut small = [0u8; 256];
+    if let Ok(bytes) = postcard::to_slice(msg, &mut small) {
+        return bytes.to_vec();
     }
     let size = postcard::experimental::serialized_size(msg).unwrap_or_else(fail);
     postcard::serialize_with_flavor(msg, Exact(Vec::with_capacity(size))).unwrap_or_else(fail)
