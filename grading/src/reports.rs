@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use html_escape::encode_double_quoted_attribute as xml;
 use jobwire::Listing;
 use serde::{Deserialize, Serialize};
 
@@ -140,13 +141,6 @@ pub fn gradescope(scores: &[ScenarioScore], wall_secs: f64, error: Option<&str>)
         value["output"] = serde_json::Value::String(e.to_string());
     }
     serde_json::to_string_pretty(&value).expect("JSON values encode")
-}
-
-fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// JUnit XML: a test suite per part, a test case per job.

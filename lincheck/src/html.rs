@@ -8,18 +8,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
+use html_escape::encode_double_quoted_attribute as escape;
+
 use crate::check::{Outcome, Verdict};
 use crate::model::{Model, Operation};
 
 const WIDTH: f64 = 1400.0;
 const LANE: f64 = 24.0;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// Renders the page for `outcome` of checking `history` against `model`.
 pub fn render<M: Model>(
@@ -179,7 +174,7 @@ fn svg<M: Model>(
         } else {
             ""
         };
-        let desc = escape(&model.describe_operation(&op.input, &op.output));
+        let desc = escape(&model.describe_operation(&op.input, &op.output)).into_owned();
         let _ = writeln!(
             page,
             "<g><title>{}client {}: {desc} [{} .. {}]</title><rect x=\"{x0:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" fill=\"{fill}\" stroke=\"#555\"{dash}/>\

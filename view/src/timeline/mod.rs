@@ -13,6 +13,8 @@ pub mod model;
 
 use std::fmt::Write as _;
 
+use html_escape::encode_double_quoted_attribute as escape;
+
 use crate::Run;
 
 const STYLE: &str = include_str!("page.css");
@@ -86,22 +88,6 @@ pub fn html(run: &Run<'_>) -> String {
     out.push_str("</script>\n<script>\n");
     out.push_str(SCRIPT);
     out.push_str("</script>\n</body>\n</html>\n");
-    out
-}
-
-/// `text` safe inside HTML text and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
     out
 }
 
