@@ -69,15 +69,8 @@ struct Hex<'a>(&'a [u8]);
 
 impl Debug for Hex<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         const SHOWN: usize = 32;
-        let mut hex = [0u8; 2 * SHOWN];
-        let shown = self.0.len().min(SHOWN);
-        for (i, b) in self.0[..shown].iter().enumerate() {
-            hex[2 * i] = DIGITS[usize::from(b >> 4)];
-            hex[2 * i + 1] = DIGITS[usize::from(b & 15)];
-        }
-        let hex = std::str::from_utf8(&hex[..2 * shown]).expect("ASCII digits");
+        let hex = hex::encode(&self.0[..self.0.len().min(SHOWN)]);
         let more = if self.0.len() > SHOWN { "…" } else { "" };
         write!(f, "<{} bytes {hex}{more}>", self.0.len())
     }

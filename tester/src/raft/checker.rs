@@ -100,7 +100,7 @@ pub fn show(command: &[u8]) -> String {
     match <[u8; 8]>::try_from(command) {
         Ok(bytes) => u64::from_le_bytes(bytes).to_string(),
         Err(_) => {
-            let head: String = command.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            let head = hex::encode(&command[..command.len().min(8)]);
             format!("<{} bytes {head}..>", command.len())
         }
     }
