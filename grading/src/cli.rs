@@ -213,7 +213,7 @@ pub struct GradeArgs {
     pub jobs: Option<usize>,
     /// Run only shard K of N (`--shard 2/4`): disjoint, together complete.
     #[arg(long)]
-    pub shard: Option<String>,
+    pub shard: Option<crate::plan::Shard>,
     /// Wall-clock limit per job, in seconds.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,

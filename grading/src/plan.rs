@@ -14,18 +14,30 @@ pub struct Job {
     pub seed: u64,
 }
 
-/// Parses `K/N` (1 ≤ K ≤ N).
-pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
-    let err = || format!("--shard takes K/N with 1 <= K <= N, such as 2/4; got {text:?}");
-    let (k, n) = text.split_once('/').ok_or_else(err)?;
-    let (k, n): (u64, u64) = (
-        k.trim().parse().map_err(|_| err())?,
-        n.trim().parse().map_err(|_| err())?,
-    );
-    if k == 0 || n == 0 || k > n {
-        return Err(err());
+/// Shard `k` of `n` (`--shard K/N`, 1 ≤ K ≤ N), parsed by clap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard.
+    pub k: u64,
+    /// Of how many.
+    pub n: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let err = || format!("--shard takes K/N with 1 <= K <= N, such as 2/4; got {text:?}");
+        let (k, n) = text.split_once('/').ok_or_else(err)?;
+        let (k, n): (u64, u64) = (
+            k.trim().parse().map_err(|_| err())?,
+            n.trim().parse().map_err(|_| err())?,
+        );
+        if k == 0 || n == 0 || k > n {
+            return Err(err());
+        }
+        Ok(Shard { k, n })
     }
-    Ok((k, n))
 }
 
 /// The scenarios the options select, in registry order.
@@ -80,7 +92,7 @@ pub fn jobs(args: &GradeArgs, listing: &Listing) -> Result<Vec<Job>, String> {
     if args.seeds == 0 {
         return Err("--seeds must be at least 1".into());
     }
-    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    let shard = args.shard.map(|s| (s.k, s.n));
     let mut all = Vec::new();
     for scenario in select(args, listing)? {
         for seed in args.seed_start..args.seed_start.saturating_add(args.seeds) {

@@ -62,7 +62,9 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
             view::LogOptions {
                 servers: args.servers.clone(),
                 topics,
-                colour: std::io::stdout().is_terminal(),
+                // Colour on a terminal, unless NO_COLOR is set (no-color.org).
+                colour: std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
                 from: args.from.map(seconds),
                 to: args.to.map(seconds),
             },
