@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use html_escape::encode_double_quoted_attribute as xml;
 use jobwire::Listing;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::ReportArgs;
@@ -66,7 +66,7 @@ pub fn write_all(
         write_file(path, &gradescope(&scores, wall_secs, None))?;
     }
     if let Some(path) = &args.junit {
-        write_file(path, &junit(results, &listing.parts))?;
+        write_file(path, &junit(results, &listing.parts)?)?;
     }
     Ok(scores)
 }
@@ -97,14 +97,17 @@ pub fn write_error(
         write_file(path, &gradescope(&[], wall_secs, Some(error)))?;
     }
     if let Some(path) = &args.junit {
-        let text = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"raftlab\">\n  \
-             <testsuite name=\"submission\" tests=\"1\" failures=\"1\">\n    \
-             <testcase classname=\"raftlab\" name=\"build\">\n      \
-             <failure message=\"not graded\">{}</failure>\n    </testcase>\n  \
-             </testsuite>\n</testsuites>\n",
-            xml(error)
-        );
+        let mut failure = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        failure.set_message("not graded").set_description(error);
+        let mut case = TestCase::new("build", failure);
+        case.set_classname("raftlab");
+        let mut suite = TestSuite::new("submission");
+        suite.add_test_case(case);
+        let mut report = Report::new("raftlab");
+        report.add_test_suite(suite);
+        let text = report
+            .to_string()
+            .map_err(|e| format!("the JUnit report does not serialise: {e}"))?;
         write_file(path, &text)?;
     }
     Ok(())
@@ -144,44 +147,34 @@ pub fn gradescope(scores: &[ScenarioScore], wall_secs: f64, error: Option<&str>)
 }
 
 /// JUnit XML: a test suite per part, a test case per job.
-pub fn junit(results: &[JobResult], parts: &[String]) -> String {
-    let mut out =
-        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"raftlab\">\n");
+pub fn junit(results: &[JobResult], parts: &[String]) -> Result<String, String> {
+    let mut report = Report::new("raftlab");
     for part in parts {
         let jobs: Vec<&JobResult> = results.iter().filter(|r| r.part == *part).collect();
         if jobs.is_empty() {
             continue;
         }
-        let failures = jobs.iter().filter(|r| !r.passed()).count();
-        out.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
-            part,
-            jobs.len()
-        ));
+        let mut suite = TestSuite::new(part.as_str());
         for r in jobs {
-            out.push_str(&format!(
-                "    <testcase classname=\"raftlab.{}\" name=\"{} seed {}\" time=\"{:.3}\"",
-                part,
-                xml(&r.test),
-                r.seed,
-                r.wall_ms as f64 / 1000.0
-            ));
-            if r.passed() {
-                out.push_str("/>\n");
+            let status = if r.passed() {
+                TestCaseStatus::success()
             } else {
-                out.push_str(&format!(
-                    ">\n      <failure message=\"{:?}\">{}\nreplay: {}{}</failure>\n    </testcase>\n",
-                    r.outcome,
-                    xml(&r.reason),
-                    xml(&r.replay),
-                    xml(&r.files())
-                ));
-            }
+                let mut failure = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                failure
+                    .set_message(format!("{:?}", r.outcome))
+                    .set_description(format!("{}\nreplay: {}{}", r.reason, r.replay, r.files()));
+                failure
+            };
+            let mut case = TestCase::new(format!("{} seed {}", r.test, r.seed), status);
+            case.set_classname(format!("raftlab.{part}"))
+                .set_time(std::time::Duration::from_millis(r.wall_ms));
+            suite.add_test_case(case);
         }
-        out.push_str("  </testsuite>\n");
+        report.add_test_suite(suite);
     }
-    out.push_str("</testsuites>\n");
-    out
+    report
+        .to_string()
+        .map_err(|e| format!("the JUnit report does not serialise: {e}"))
 }
 
 /// Reads shard reports back for `grading merge`.
