@@ -137,27 +137,12 @@ pub struct MutantArgs {
     /// Seeds per scenario.
     #[arg(long, default_value_t = 20)]
     pub seeds: u64,
-    /// The first seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed_start: u64,
-    /// Only these parts (repeatable).
-    #[arg(long)]
-    pub part: Vec<String>,
-    /// Only these scenarios (repeatable).
-    #[arg(long)]
-    pub test: Vec<String>,
+    /// The jobs' selection and limits.
+    #[command(flatten)]
+    pub select: JobSelection,
     /// Only these mutants (repeatable).
     #[arg(long)]
     pub mutant: Vec<String>,
-    /// Parallel jobs (default: the number of cores).
-    #[arg(long)]
-    pub jobs: Option<usize>,
-    /// Wall-clock limit per job, in seconds.
-    #[arg(long, default_value_t = 60)]
-    pub timeout: u64,
-    /// Memory budget per job, in MiB.
-    #[arg(long, default_value_t = 4096)]
-    pub memory_mb: u64,
     /// Write the table's figures as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -166,39 +151,10 @@ pub struct MutantArgs {
     pub check: bool,
 }
 
-impl MutantArgs {
-    /// The same selection as options of a grading run.
-    pub fn grade_args(&self) -> GradeArgs {
-        GradeArgs {
-            seeds: self.seeds,
-            seed_start: self.seed_start,
-            part: self.part.clone(),
-            test: self.test.clone(),
-            jobs: self.jobs,
-            shard: None,
-            timeout: self.timeout,
-            memory_mb: self.memory_mb,
-            timelines: None,
-            max_timelines: None,
-            no_timelines: true,
-            submission: None,
-            require_sandbox: false,
-            reports: ReportArgs {
-                json: None,
-                gradescope: None,
-                junit: None,
-                policy: Policy::All,
-            },
-        }
-    }
-}
-
-/// Options of a grading run.
+/// Which scenarios and seeds run, and each job's limits: the options a
+/// grading run and `grading mutants` share.
 #[derive(Args, Debug, Clone)]
-pub struct GradeArgs {
-    /// Seeds per scenario.
-    #[arg(long, default_value_t = 1)]
-    pub seeds: u64,
+pub struct JobSelection {
     /// The first seed.
     #[arg(long, default_value_t = 1)]
     pub seed_start: u64,
@@ -211,15 +167,34 @@ pub struct GradeArgs {
     /// Parallel jobs (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// Run only shard K of N (`--shard 2/4`): disjoint, together complete.
-    #[arg(long)]
-    pub shard: Option<crate::plan::Shard>,
     /// Wall-clock limit per job, in seconds.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
     /// Memory budget per job, in MiB (what the job's allocations may hold).
     #[arg(long, default_value_t = 4096)]
     pub memory_mb: u64,
+}
+
+impl JobSelection {
+    /// How many jobs run at once.
+    pub fn workers(&self) -> usize {
+        self.jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+}
+
+/// Options of a grading run.
+#[derive(Args, Debug, Clone)]
+pub struct GradeArgs {
+    /// Seeds per scenario.
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+    /// The jobs' selection and limits.
+    #[command(flatten)]
+    pub select: JobSelection,
+    /// Run only shard K of N (`--shard 2/4`): disjoint, together complete.
+    #[arg(long)]
+    pub shard: Option<crate::plan::Shard>,
     /// Where failed jobs' HTML timelines (and kvraft's linearizability
     /// pictures) go [default: next to the first report given, else
     /// target/raftlab/grading].

@@ -22,8 +22,7 @@ mod submission;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -202,7 +201,7 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
     // submission is built against this tree's handout, so it has the same ones.
     let tree = tree_harness()?;
     let listing = tree.listing()?;
-    let jobs = plan::jobs(args, &listing)?;
+    let jobs = plan::jobs(&args.select, args.seeds, args.shard, &listing)?;
     let harness = match &args.submission {
         None => tree,
         Some(dir) => {
@@ -226,19 +225,13 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
             }
         }
     };
-    let workers = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    }
+    let workers = args.select.workers();
+    let interrupted = pool::interrupted_on_ctrl_c();
     eprintln!("grading {} jobs on {workers} workers", jobs.len());
     let total_jobs = jobs.len();
     let options = job::JobOptions {
-        timeout: Duration::from_secs(args.timeout),
-        memory_mb: args.memory_mb,
+        timeout: Duration::from_secs(args.select.timeout),
+        memory_mb: args.select.memory_mb,
         artifacts: artifacts_dir(args),
         max_timelines: args.max_timelines,
         require_sandbox: args.require_sandbox,

@@ -16,8 +16,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -366,18 +364,12 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
     let started = Instant::now();
     let mutants = select(load(root)?, &args.mutant)?;
     let listing = tree.listing()?;
-    let jobs = plan::jobs(&args.grade_args(), &listing)?;
-    let workers = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
-    }
+    let jobs = plan::jobs(&args.select, args.seeds, None, &listing)?;
+    let workers = args.select.workers();
+    let interrupted = pool::interrupted_on_ctrl_c();
     let options = |submission: Option<PathBuf>| JobOptions {
-        timeout: Duration::from_secs(args.timeout),
-        memory_mb: args.memory_mb,
+        timeout: Duration::from_secs(args.select.timeout),
+        memory_mb: args.select.memory_mb,
         artifacts: None,
         max_timelines: None,
         require_sandbox: false,
@@ -436,7 +428,7 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
     if let Some(path) = &args.json {
         let report = Report {
             seeds: args.seeds,
-            seed_start: args.seed_start,
+            seed_start: args.select.seed_start,
             jobs_per_mutant: jobs.len(),
             reference: &reference,
             mutants: &outcomes,

@@ -3,7 +3,7 @@
 
 use jobwire::{Listing, ScenarioInfo};
 
-use crate::cli::GradeArgs;
+use crate::cli::JobSelection;
 
 /// One job: a scenario and a seed.
 #[derive(Clone, Debug)]
@@ -41,7 +41,7 @@ impl std::str::FromStr for Shard {
 }
 
 /// The scenarios the options select, in registry order.
-pub fn select(args: &GradeArgs, listing: &Listing) -> Result<Vec<ScenarioInfo>, String> {
+pub fn select(args: &JobSelection, listing: &Listing) -> Result<Vec<ScenarioInfo>, String> {
     let parts: Vec<&str> = args
         .part
         .iter()
@@ -88,14 +88,21 @@ pub fn find<'a>(listing: &'a Listing, name: &str) -> Result<&'a ScenarioInfo, St
 
 /// Every job of the selection, then only this shard's: job number `j` (in
 /// scenario-major order) belongs to shard `j mod N + 1`.
-pub fn jobs(args: &GradeArgs, listing: &Listing) -> Result<Vec<Job>, String> {
-    if args.seeds == 0 {
+/// `seeds` seeds per scenario from `select.seed_start`.
+pub fn jobs(
+    select: &JobSelection,
+    seeds: u64,
+    shard: Option<Shard>,
+    listing: &Listing,
+) -> Result<Vec<Job>, String> {
+    if seeds == 0 {
         return Err("--seeds must be at least 1".into());
     }
-    let shard = args.shard.map(|s| (s.k, s.n));
+    let shard = shard.map(|s| (s.k, s.n));
     let mut all = Vec::new();
-    for scenario in select(args, listing)? {
-        for seed in args.seed_start..args.seed_start.saturating_add(args.seeds) {
+    let first = select.seed_start;
+    for scenario in self::select(select, listing)? {
+        for seed in first..first.saturating_add(seeds) {
             all.push(Job {
                 scenario: scenario.clone(),
                 seed,

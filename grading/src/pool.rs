@@ -12,6 +12,14 @@ use crate::harness::Harness;
 use crate::job::{JobOptions, JobResult, JobSpec};
 use crate::plan::Job;
 
+/// A flag that Ctrl-C sets (the pool stops taking jobs; what finished is kept).
+pub fn interrupted_on_ctrl_c() -> Arc<AtomicBool> {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    interrupted
+}
+
 /// Runs `jobs` and returns the results of those that finished (in job order).
 /// `interrupted` is set by Ctrl-C.
 pub fn run(
