@@ -282,12 +282,3 @@ impl<'h, M: Model> Search<'h, M> {
         }
     }
 }
-
-/// Searches for a linearization of `ops`, taking at most `budget` steps.
-pub fn search<'h, M: Model>(
-    model: &'h M,
-    ops: &[&'h Operation<M::Input, M::Output>],
-    budget: u64,
-) -> PartSearch {
-    Search::new(model, ops.to_vec()).resume(budget)
-}

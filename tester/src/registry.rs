@@ -105,6 +105,23 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// How the graded run of this scenario with `seed` is made: the graded
+    /// costs, nothing recorded, no restart kept, nobody watching. The other
+    /// runs change a field or two of it.
+    pub fn spec(&self, seed: u64) -> RunSpec {
+        RunSpec {
+            test: self.name,
+            title: self.title,
+            seed,
+            record: false,
+            sample: Sample::None,
+            costs: labrpc::Costs::LAB,
+            progress: None,
+            stop_at: None,
+            live_log: None,
+        }
+    }
+
     /// Runs the scenario once with `seed`, keeping no restarts.
     pub fn run(&self, seed: u64, record: bool) -> Report {
         self.run_sampled(seed, record, Sample::None)
@@ -114,15 +131,9 @@ impl Scenario {
     /// for in the report (for the crash check).
     pub fn run_sampled(&self, seed: u64, record: bool, sample: Sample) -> Report {
         (self.run)(&RunSpec {
-            test: self.name,
-            title: self.title,
-            seed,
             record,
             sample,
-            costs: labrpc::Costs::LAB,
-            progress: None,
-            stop_at: None,
-            live_log: None,
+            ..self.spec(seed)
         })
     }
 
@@ -135,15 +146,9 @@ impl Scenario {
         progress: std::sync::Arc<labrpc::Progress>,
     ) -> Report {
         (self.run)(&RunSpec {
-            test: self.name,
-            title: self.title,
-            seed,
-            record: false,
             sample,
-            costs: labrpc::Costs::LAB,
             progress: Some(progress),
-            stop_at: None,
-            live_log: None,
+            ..self.spec(seed)
         })
     }
 
@@ -152,15 +157,9 @@ impl Scenario {
     /// up to the virtual time it had reached.
     pub fn run_until(&self, seed: u64, at: labrpc::Time) -> Report {
         (self.run)(&RunSpec {
-            test: self.name,
-            title: self.title,
-            seed,
             record: true,
-            sample: Sample::None,
-            costs: labrpc::Costs::LAB,
-            progress: None,
             stop_at: Some(at),
-            live_log: None,
+            ..self.spec(seed)
         })
     }
 
@@ -168,15 +167,8 @@ impl Scenario {
     /// ones (to measure what the cost model changes).
     pub fn run_with_costs(&self, seed: u64, costs: labrpc::Costs) -> Report {
         (self.run)(&RunSpec {
-            test: self.name,
-            title: self.title,
-            seed,
-            record: false,
-            sample: Sample::None,
             costs,
-            progress: None,
-            stop_at: None,
-            live_log: None,
+            ..self.spec(seed)
         })
     }
 }

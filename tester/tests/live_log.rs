@@ -28,15 +28,10 @@ fn live(scenario: &Scenario, seed: u64, stop_at_ms: Option<u64>) -> (Report, Str
     let out = Shared::default();
     let log = LiveLog::new(view::LogOptions::default(), Box::new(out.clone()));
     let report = (scenario.run)(&RunSpec {
-        test: scenario.name,
-        title: scenario.title,
-        seed,
         record: true,
-        sample: tester::crash_check::Sample::None,
-        costs: labrpc::Costs::LAB,
-        progress: None,
         stop_at: stop_at_ms.map(|ms| labrpc::Time::ZERO + std::time::Duration::from_millis(ms)),
         live_log: Some(log.clone()),
+        ..scenario.spec(seed)
     });
     let failure = match &report.outcome {
         tester::Outcome::Passed => None,

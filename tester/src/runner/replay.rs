@@ -78,19 +78,15 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
         .stop_at_ms
         .map(|ms| labrpc::Time::ZERO + std::time::Duration::from_millis(ms));
     let mut report = (scenario.run)(&RunSpec {
-        test: scenario.name,
-        title: scenario.title,
-        seed: args.seed,
         record: args.log || args.timeline.is_some() || stop_at.is_some(),
         sample: if stop_at.is_some() {
             Sample::None
         } else {
             Sample::All
         },
-        costs: labrpc::Costs::LAB,
-        progress: None,
         stop_at,
         live_log: live_log.clone(),
+        ..scenario.spec(args.seed)
     });
     crate::runner::crash_check(&mut report);
     let wall = start.elapsed();
