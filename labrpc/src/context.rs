@@ -89,7 +89,11 @@ impl<P: Protocol> Context<'_, P> {
     }
 
     /// Sends `request` to node `to`. Exactly one [`Node::on_reply`](crate::Node::on_reply)
-    /// follows, with the reply or a failure, unless this node crashes first.
+    /// follows, with the reply or a failure, unless this node crashes first, or
+    /// the tester has the network duplicate the call (see [`Sim::keep_copies`]):
+    /// then its request may reach `to` again, and a reply come back again, later.
+    ///
+    /// [`Sim::keep_copies`]: crate::Sim::keep_copies
     pub fn call(&mut self, to: NodeId, request: P::Request) -> CallId {
         let call = CallId(self.next_id());
         self.effects.push(Effect::Call { call, to, request });

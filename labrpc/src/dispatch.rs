@@ -147,6 +147,8 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                             to,
                             to_incarnation,
                             request,
+                            echoed: false,
+                            mute: false,
                         },
                         at,
                     );
@@ -237,6 +239,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             self.now,
             [call.0, from as u64, to as u64, trace::hash_bytes(&bytes)],
         );
+        self.echoes.sent(&flight, &bytes, self.now);
         let unreachable = if !self.net.is_enabled(from, to) {
             Some(DropReason::EndDisabled)
         } else if !self.is_alive(to) {
@@ -290,7 +293,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// the handler and send its reply (or hold the call for a deferred reply).
     fn deliver(&mut self, flight: Flight<P>, bytes: Vec<u8>, lost: bool) -> Result<(), SimError> {
         let (from, to) = (flight.from, flight.to);
-        let dropped = if !self.net.is_enabled(from, to) {
+        let dropped = if !flight.echoed && !self.net.is_enabled(from, to) {
             Some(DropReason::EndDisabled)
         } else if !self.is_alive(to) {
             Some(DropReason::ServerDown)
@@ -422,6 +425,13 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
 
     /// A call finishes at its caller (if the caller still lives).
     fn finish(&mut self, flight: Flight<P>, reply: Option<Vec<u8>>) -> Result<(), SimError> {
+        if flight.mute {
+            return Ok(());
+        }
+        match &reply {
+            Some(bytes) => self.echoes.returned(flight.call, bytes),
+            None => self.echoes.failed(flight.call),
+        }
         if let Some(bytes) = &reply {
             self.net.count_reply_bytes(bytes.len());
         }

@@ -66,6 +66,10 @@ pub(crate) struct Flight<P: Protocol> {
     pub to: NodeId,
     pub to_incarnation: u32,
     pub request: P::Request,
+    /// A copy the tester delivers again ([`crate::echo`]): it passes disabled ends.
+    pub echoed: bool,
+    /// Its reply is lost and its caller told nothing (an unanswered echo).
+    pub mute: bool,
 }
 
 pub(crate) enum Event<P: Protocol, O: Observer<P>> {
@@ -118,6 +122,8 @@ pub struct Sim<P: Protocol, O: Observer<P> = ()> {
     pub(crate) progress: Option<std::sync::Arc<Progress>>,
     /// When the effects of the handler that ran last take effect.
     pub(crate) completion: Time,
+    /// The copies kept of calls, to echo.
+    pub(crate) echoes: crate::echo::Echoes,
 }
 
 impl<P: Protocol, O: Observer<P>> Sim<P, O> {
@@ -148,6 +154,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             budgets: Budgets::NONE,
             progress: None,
             completion: Time::ZERO,
+            echoes: crate::echo::Echoes::default(),
         }
     }
 

@@ -122,6 +122,22 @@ pub enum TraceEvent {
         /// Whether a reply came back (otherwise the call failed).
         ok: bool,
     },
+    /// The tester had the network deliver a kept copy of call `of` again:
+    /// its request to `server` (as call `call`), or its reply to `caller`.
+    Echo {
+        /// The number the echoed request travels under (`of` for a reply).
+        call: u64,
+        /// The call copied.
+        of: u64,
+        /// Who made that call.
+        caller: NodeId,
+        /// Whom it called.
+        server: NodeId,
+        /// The reply is echoed (otherwise the request).
+        reply: bool,
+        /// The echoed request's reply goes back to the caller.
+        answered: bool,
+    },
     /// A timer fired.
     Timer {
         /// Timer number.
@@ -205,6 +221,7 @@ pub(crate) mod kind {
     pub const NETWORK: u64 = 11;
     pub const TESTER: u64 = 12;
     pub const INVOKE: u64 = 13;
+    pub const ECHO: u64 = 14;
 }
 
 /// Records a recorded run makes room for at its start.

@@ -45,6 +45,12 @@ impl<'c, 'w, R: Raft> RaftContext<'c, 'w, R> {
 
     /// Sends `request` to server `peer`. Exactly one [`Raft::handle_reply`] follows,
     /// with the reply or `None` for a failure, unless this server crashes first.
+    ///
+    /// In the scenarios raftlab adds to 6.824's (`grading --suite all`), the
+    /// network may also duplicate a call, as real networks do: the same request
+    /// may reach `peer` again later, and a reply come back again later, after a
+    /// failure or another reply. Raft's rules make that harmless when every
+    /// request and reply is judged by its term: ignore what is stale.
     pub fn call(&mut self, peer: usize, request: R::Request) -> CallId {
         self.ctx.call(peer, request)
     }

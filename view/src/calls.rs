@@ -65,6 +65,26 @@ impl<'a> Calls<'a> {
                         dropped: None,
                     });
                 }
+                TraceEvent::Echo {
+                    call,
+                    of,
+                    reply: false,
+                    ..
+                } => {
+                    // An echoed request travels as a call of its own.
+                    if let Some(original) = calls.get(*of).cloned() {
+                        calls.by_id.insert(*call, calls.list.len());
+                        calls.list.push(Call {
+                            id: *call,
+                            sent: r.time,
+                            delivered: None,
+                            replied: None,
+                            returned: None,
+                            dropped: None,
+                            ..original
+                        });
+                    }
+                }
                 TraceEvent::Deliver { call, .. } => {
                     if let Some(c) = calls.get_mut(*call) {
                         c.delivered = Some(r.time);

@@ -391,6 +391,29 @@ impl Stream {
                 };
                 (Some(node), text, short)
             }
+            TraceEvent::Echo {
+                call,
+                of,
+                caller,
+                server,
+                reply,
+                answered,
+            } => {
+                let what = self.calls.get(of).map_or("?", |c| c.request.as_str());
+                let (node, text) = if *reply {
+                    (*caller, format!("⟲ #{of} {server}→{caller} {what}: its reply again"))
+                } else {
+                    let answer = if *answered { "" } else { ", unanswered" };
+                    (
+                        *server,
+                        format!("⟲ #{of} {caller}→{server} {what} again as #{call}{answer}"),
+                    )
+                };
+                if !self.wanted_node(*caller) && !self.wanted_node(*server) {
+                    return;
+                }
+                (Some(node), text, short)
+            }
             TraceEvent::Timer { timer, tag } => {
                 (r.node, format!("timer #{timer} {tag} fired"), short)
             }

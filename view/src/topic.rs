@@ -150,7 +150,8 @@ impl Topic {
             TraceEvent::Start
             | TraceEvent::Crash
             | TraceEvent::Network { .. }
-            | TraceEvent::Drop { .. } => Topic::Fault,
+            | TraceEvent::Drop { .. }
+            | TraceEvent::Echo { .. } => Topic::Fault,
             TraceEvent::Send { message, .. } | TraceEvent::Reply { message, .. } => {
                 Topic::of_message(message)
             }

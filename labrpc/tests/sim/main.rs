@@ -6,5 +6,6 @@ mod calls;
 mod common;
 mod costs;
 mod determinism;
+mod echoes;
 mod faults;
 mod world;
