@@ -82,6 +82,31 @@ pub struct ScenarioInfo {
     pub points: u32,
     /// The 6.824 title.
     pub title: String,
+    /// Whose scenario it is: one of 6.824's, or one raftlab adds.
+    pub suite: Suite,
+}
+
+/// Whose scenario a scenario is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Suite {
+    /// One of the 6.824 tests, as 6.824's tester runs it.
+    #[serde(rename = "6.824")]
+    Mit6824,
+    /// One raftlab adds: built to reach a rule of Figure 2 that 6.824's tests
+    /// reach only by luck (echoed messages, one-way ends, crashes at a chosen
+    /// moment).
+    #[serde(rename = "raftlab")]
+    Raftlab,
+}
+
+impl Suite {
+    /// "6.824" or "raftlab".
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Mit6824 => "6.824",
+            Suite::Raftlab => "raftlab",
+        }
+    }
 }
 
 /// Everything a harness can run, in registry order.

@@ -89,14 +89,17 @@ pub struct RunSpec {
 /// A graded scenario.
 #[derive(Clone, Copy)]
 pub struct Scenario {
-    /// The 6.824 test name in snake case with the part as suffix.
+    /// The 6.824 test name in snake case with the part as suffix (for
+    /// raftlab's own scenarios, a name in the same style).
     pub name: &'static str,
     /// The part it grades.
     pub part: Part,
     /// Points it is worth when it passes.
     pub points: u32,
-    /// The 6.824 title ("Test (2A): initial election").
+    /// The 6.824 title ("Test (2A): initial election"), or ours in its style.
     pub title: &'static str,
+    /// One of 6.824's scenarios, or one raftlab adds.
+    pub suite: jobwire::Suite,
     /// Runs it once.
     pub run: fn(&RunSpec) -> Report,
     /// Builds a restarted server of this scenario's world again from its

@@ -401,7 +401,10 @@ impl Stream {
             } => {
                 let what = self.calls.get(of).map_or("?", |c| c.request.as_str());
                 let (node, text) = if *reply {
-                    (*caller, format!("⟲ #{of} {server}→{caller} {what}: its reply again"))
+                    (
+                        *caller,
+                        format!("⟲ #{of} {server}→{caller} {what}: its reply again"),
+                    )
                 } else {
                     let answer = if *answered { "" } else { ", unanswered" };
                     (

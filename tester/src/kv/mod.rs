@@ -23,6 +23,7 @@ macro_rules! scenario {
             part: Part::$part,
             points: $points,
             title: $title,
+            suite: jobwire::Suite::Mit6824,
             run: $module::$name::<C>,
             rebuild: crate::crash_check::rebuild_kv::<C::Server>,
         }

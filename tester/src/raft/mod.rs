@@ -1,8 +1,12 @@
-//! The Raft tester (parts 2A-2D): the cluster harness, its checks, and the 28
-//! scenarios of 6.824's Raft tests, generic over any [`raft::Raft`].
+//! The Raft tester (parts 2A-2D): the cluster harness, its checks, the 28
+//! scenarios of 6.824's Raft tests and raftlab's own (`extra_*`), generic over
+//! any [`raft::Raft`].
 
+pub mod adversary;
 pub mod checker;
 pub mod config;
+pub mod extra_2a;
+pub mod extra_2c;
 pub mod part_2a;
 pub mod part_2b;
 pub mod part_2c;
@@ -15,18 +19,23 @@ use crate::registry::{Part, Scenario};
 
 macro_rules! scenario {
     ($module:ident :: $name:ident, $part:ident, $points:expr, $title:expr) => {
+        scenario!($module::$name, $part, $points, $title, Mit6824)
+    };
+    ($module:ident :: $name:ident, $part:ident, $points:expr, $title:expr, $suite:ident) => {
         Scenario {
             name: stringify!($name),
             part: Part::$part,
             points: $points,
             title: $title,
+            suite: jobwire::Suite::$suite,
             run: $module::$name::<R>,
             rebuild: crate::crash_check::rebuild_raft::<R>,
         }
     };
 }
 
-/// The 28 Raft scenarios, run against implementation `R`.
+/// The Raft scenarios, run against implementation `R`: 6.824's 28, each part's
+/// followed by raftlab's own.
 pub fn scenarios<R: Raft>() -> Vec<Scenario> {
     vec![
         scenario!(
@@ -46,6 +55,34 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             A2,
             5,
             "Test (2A): multiple elections"
+        ),
+        scenario!(
+            extra_2a::stale_heartbeats_echoed_2a,
+            A2,
+            5,
+            "raftlab (2A): a deposed leader's heartbeats arrive again",
+            Raftlab
+        ),
+        scenario!(
+            extra_2a::stale_vote_requests_echoed_2a,
+            A2,
+            5,
+            "raftlab (2A): an earlier election's RequestVotes arrive again",
+            Raftlab
+        ),
+        scenario!(
+            extra_2a::stale_vote_replies_echoed_2a,
+            A2,
+            5,
+            "raftlab (2A): an earlier election's votes arrive again",
+            Raftlab
+        ),
+        scenario!(
+            extra_2a::term_from_replies_2a,
+            A2,
+            5,
+            "raftlab (2A): a candidate hears higher terms only in replies",
+            Raftlab
         ),
         scenario!(part_2b::basic_agree_2b, B2, 5, "Test (2B): basic agreement"),
         scenario!(part_2b::rpc_bytes_2b, B2, 5, "Test (2B): RPC byte count"),
@@ -124,6 +161,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             C2,
             10,
             "Test (2C): unreliable churn"
+        ),
+        scenario!(
+            extra_2c::vote_survives_restart_2c,
+            C2,
+            5,
+            "raftlab (2C): a vote survives a crash",
+            Raftlab
         ),
         scenario!(
             part_2d::snapshot_basic_2d,

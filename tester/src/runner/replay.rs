@@ -163,6 +163,7 @@ pub fn list() -> ExitCode {
                 part: s.part.name().to_string(),
                 points: s.points,
                 title: s.title.to_string(),
+                suite: s.suite,
             })
             .collect(),
     };

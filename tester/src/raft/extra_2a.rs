@@ -1,0 +1,372 @@
+//! raftlab's own 2A scenarios: elections where stale messages arrive again and
+//! a term is learnt only from replies. Each puts the servers exactly where one
+//! rule of Figure 2 decides whether a leader is elected, with the simulator's
+//! echoes and one-way ends (which 6.824's tester does not have).
+
+use std::time::Duration;
+
+use labrpc::NodeId;
+use raft::Raft;
+
+use crate::raft::config::{Config, Net};
+use crate::registry::RunSpec;
+use crate::report::{Check, Report};
+
+/// How often the stale messages are delivered again.
+const ECHO_EVERY: Duration = Duration::from_millis(50);
+/// How long the servers have to elect a leader through them.
+const ELECT_WITHIN: Duration = Duration::from_secs(5);
+
+/// AppendEntries of a deposed leader, delivered again and again, must not keep
+/// the others from electing a new leader.
+///
+/// Server L leads term t and its heartbeats are kept. L is cut off; the others
+/// elect a leader of a later term, who is then cut off too. The three left
+/// must elect a leader while L's heartbeats of term t reach them every 50 ms.
+/// Rule: a follower restarts its election timer only on AppendEntries from the
+/// current leader; an outdated one is refused and changes nothing (Figure 2,
+/// AppendEntries receiver 1; the Students' Guide).
+pub fn stale_heartbeats_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
+        let old = cfg.check_one_leader()?;
+        let old_term = settled_term(cfg)?;
+        let from = cfg.now();
+        cfg.keep_copies(old, true);
+        cfg.sleep(Duration::from_millis(500))?;
+        cfg.keep_copies(old, false);
+        let until = cfg.now();
+        cfg.disconnect(old);
+        let new = cfg.check_one_leader()?;
+        settled_term(cfg)?;
+        cfg.disconnect(new);
+        let rest: Vec<NodeId> = (0..cfg.n).filter(|&i| i != old && i != new).collect();
+        let stale = kept_for(cfg, old, &rest, from, until);
+        echo_until_elected(
+            cfg,
+            &rest,
+            old_term,
+            &stale,
+            &format!("AppendEntries of server {old}, leader of term {old_term}"),
+            "a follower restarts its election timer only on AppendEntries from the current \
+             leader; one of an older term is refused and changes nothing (Figure 2, \
+             AppendEntries receiver 1; the Students' Guide)",
+        )
+    })
+}
+
+/// RequestVotes of an earlier election, delivered again and again, must not
+/// keep the others from electing a new leader.
+///
+/// Server C is cut off and campaigns alone for a few terms; its RequestVotes
+/// are kept. C rejoins and a leader of a later term is elected; it and C are
+/// cut off. The three left must elect a leader while C's outdated
+/// RequestVotes reach them every 50 ms. Rule: a server restarts its election
+/// timer when it grants a vote, not when it refuses one (Figure 2, Rules for
+/// Servers, Followers).
+pub fn stale_vote_requests_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
+        let leader = cfg.check_one_leader()?;
+        let term = settled_term(cfg)?;
+        let candidate = (leader + 1) % cfg.n;
+        cfg.disconnect(candidate);
+        let from = cfg.now();
+        cfg.keep_copies(candidate, true);
+        let campaigned = wait_for(cfg, Duration::from_secs(5), |cfg| {
+            Ok(cfg.term(candidate)?.is_some_and(|t| t >= term + 3))
+        })?;
+        cfg.keep_copies(candidate, false);
+        let until = cfg.now();
+        let stale_term = cfg.term(candidate)?.unwrap_or(0);
+        cfg.h.premise(
+            "the cut-off server campaigned for three terms",
+            campaigned,
+            format!("from term {term} to {stale_term} in 5 s"),
+        );
+        cfg.connect(candidate);
+        let leader = cfg.check_one_leader()?;
+        settled_term(cfg)?;
+        let other = if leader == candidate {
+            (candidate + 1) % cfg.n
+        } else {
+            candidate
+        };
+        cfg.disconnect(leader);
+        cfg.disconnect(other);
+        let rest: Vec<NodeId> = (0..cfg.n).filter(|&i| i != leader && i != other).collect();
+        let stale = kept_for(cfg, candidate, &rest, from, until);
+        echo_until_elected(
+            cfg,
+            &rest,
+            stale_term,
+            &stale,
+            &format!("RequestVotes of server {candidate} from terms up to {stale_term}"),
+            "a server restarts its election timer when it grants a vote; a RequestVote it \
+             refuses (here: of an older term) changes nothing (Figure 2, Rules for Servers, \
+             Followers)",
+        )
+    })
+}
+
+/// Votes granted in an earlier election, delivered again to a candidate of a
+/// later term, must not count.
+///
+/// Server L wins an election; the replies to its calls are kept. L is cut off,
+/// the others elect a leader of a later term, L rejoins and learns that term,
+/// and is cut off again: alone, it campaigns. Its old granted votes are
+/// delivered to it again: it must not become leader, having no vote of this
+/// term but its own. Rule: a candidate wins with votes from a majority for
+/// the same term; a reply to a request of an earlier term is dropped (§5.2;
+/// the Students' Guide, term confusion).
+pub fn stale_vote_replies_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        for i in 0..cfg.n {
+            cfg.keep_copies(i, true);
+        }
+        let old = cfg.check_one_leader()?;
+        let old_term = settled_term(cfg)?;
+        for i in 0..cfg.n {
+            cfg.keep_copies(i, false);
+        }
+        let until = cfg.now();
+        let mut replies = Vec::new();
+        for j in (0..cfg.n).filter(|&j| j != old) {
+            let copies = cfg.copies(old, j, labrpc::Time::ZERO, until);
+            replies.extend(cfg.answered(&copies));
+        }
+        cfg.h.premise(
+            "the first leader's calls were answered",
+            !replies.is_empty(),
+            format!("{} answered calls kept", replies.len()),
+        );
+        // Cut the first leader off and bring it back as a follower (it may
+        // win again on its return: then again).
+        let mut follows = false;
+        for _ in 0..5 {
+            cfg.disconnect(old);
+            cfg.check_one_leader()?;
+            cfg.connect(old);
+            if cfg.check_one_leader()? != old {
+                follows = true;
+                break;
+            }
+        }
+        cfg.h.premise(
+            "the first leader came back as a follower",
+            follows,
+            format!("server {old} won again 5 times"),
+        );
+        let term = settled_term(cfg)?;
+        cfg.disconnect(old);
+        let cut_at = cfg.now();
+        let campaigned = wait_for(cfg, Duration::from_secs(5), |cfg| {
+            Ok(cfg.term(old)?.is_some_and(|t| t > term))
+        })?;
+        let now_term = cfg.term(old)?.unwrap_or(0);
+        cfg.h.premise(
+            "the cut-off server campaigned",
+            campaigned,
+            format!("server {old} from term {term} to {now_term} in 5 s"),
+        );
+        for &r in &replies {
+            cfg.echo_reply(r)?;
+        }
+        cfg.sleep(Duration::from_millis(10))?;
+        if let Some((t, true)) = cfg.state(old)?
+            && t > term
+        {
+            return Err(cfg.failure(format!(
+                "server {old}, cut off from every server since {cut_at}, became leader of \
+                 term {t} (a candidate of term {now_term}) when the replies granting it votes \
+                 in term {old_term} were delivered to it again: a candidate wins with votes \
+                 from a majority for the same term; drop a reply to a request of an earlier \
+                 term (§5.2; the Students' Guide, term confusion)"
+            )));
+        }
+        cfg.connect(old);
+        cfg.check_one_leader()?;
+        Ok(())
+    })
+}
+
+/// A candidate that hears of a higher term only in the replies to its own
+/// RequestVotes must adopt it at once.
+///
+/// Server C leads and takes a command its followers never see; they are cut
+/// off and campaign alone for 2 s, ahead in term. C restarts, and now only the
+/// ends from C to them work: C hears their terms only in the replies to its
+/// calls. When C stands for election, both refuse with their higher terms, and
+/// 20 ms later C must be in the highest of them. Then everyone is connected
+/// and C, whose log is the most up to date, must still let a leader emerge.
+/// Rule: if an RPC request or response contains a term T > currentTerm, set
+/// currentTerm = T and convert to follower (Figure 2, Rules for All Servers).
+pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        let c = cfg.check_one_leader()?;
+        let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != c).collect();
+        for &i in &others {
+            cfg.disconnect(i);
+        }
+        if cfg.start(c, b"only the leader has it".to_vec())?.is_none() {
+            return Err(cfg.failure(format!("server {c} refused start() while leader")));
+        }
+        cfg.sleep(Duration::from_secs(2))?;
+        cfg.start1(c)?;
+        let restarted = cfg.term(c)?.unwrap_or(0);
+        for &i in &others {
+            cfg.set_end(c, i, true);
+        }
+        let mut highest = 0;
+        let mut ahead = Vec::new();
+        for &i in &others {
+            let t = cfg.term(i)?.unwrap_or(0);
+            highest = highest.max(t);
+            ahead.push(format!("server {i}: term {t}"));
+        }
+        let ahead = ahead.join(", ");
+        cfg.h.premise(
+            "the cut-off servers campaigned past the leader's next term",
+            others
+                .iter()
+                .all(|&i| cfg.term(i).ok().flatten().unwrap_or(0) > restarted + 1),
+            format!("server {c}: term {restarted}; {ahead}"),
+        );
+        let campaigned = wait_for(cfg, Duration::from_secs(5), |cfg| {
+            Ok(cfg.term(c)?.is_some_and(|t| t > restarted))
+        })?;
+        if !campaigned {
+            return Err(cfg.failure(format!(
+                "server {c}, restarted in term {restarted}, did not stand for election within \
+                 5 s without a leader (Figure 2, Rules for Servers, Followers: if the election \
+                 timeout elapses without AppendEntries from the current leader or granting a \
+                 vote, convert to candidate)"
+            )));
+        }
+        let asked = cfg.term(c)?.unwrap_or(0);
+        cfg.sleep(Duration::from_millis(20))?;
+        let after = cfg.term(c)?.unwrap_or(0);
+        if after < highest {
+            return Err(cfg.failure(format!(
+                "server {c} stood for election in term {asked} and both servers it asked \
+                 refused from higher terms ({ahead}), yet 20 ms later it is in term {after}: if \
+                 an RPC request or response contains a term T > currentTerm, set currentTerm = \
+                 T and convert to follower (Figure 2, Rules for All Servers)"
+            )));
+        }
+        for &i in &others {
+            cfg.connect(i);
+        }
+        cfg.connect(c);
+        cfg.check_one_leader()?;
+        Ok(())
+    })
+}
+
+/// The kept copies of `caller`'s calls to each of `servers`, sent in
+/// `from..until`: one list per server, in the order of `servers`.
+fn kept_for(
+    cfg: &mut Config<impl Raft>,
+    caller: NodeId,
+    servers: &[NodeId],
+    from: labrpc::Time,
+    until: labrpc::Time,
+) -> Vec<Vec<usize>> {
+    let stale: Vec<Vec<usize>> = servers
+        .iter()
+        .map(|&s| cfg.copies(caller, s, from, until))
+        .collect();
+    let counts: Vec<String> = servers
+        .iter()
+        .zip(&stale)
+        .map(|(s, c)| format!("{} to server {s}", c.len()))
+        .collect();
+    cfg.h.premise(
+        "calls to deliver again were kept for every server",
+        stale.iter().all(|c| !c.is_empty()),
+        counts.join(", "),
+    );
+    stale
+}
+
+/// Delivers the kept `stale` calls again to `servers` (all in terms above
+/// `stale_term`) every [`ECHO_EVERY`] until one of them leads, and fails
+/// naming `rule` if none does within [`ELECT_WITHIN`].
+fn echo_until_elected<R: Raft>(
+    cfg: &mut Config<R>,
+    servers: &[NodeId],
+    stale_term: u64,
+    stale: &[Vec<usize>],
+    what: &str,
+    rule: &str,
+) -> Check<()> {
+    let mut terms = Vec::new();
+    for &i in servers {
+        terms.push((i, cfg.term(i)?.unwrap_or(0)));
+    }
+    let listed: Vec<String> = terms
+        .iter()
+        .map(|(i, t)| format!("server {i}: term {t}"))
+        .collect();
+    cfg.h.premise(
+        "the servers left were past the stale messages' term",
+        terms.iter().all(|&(_, t)| t > stale_term),
+        format!("stale term {stale_term}; {}", listed.join(", ")),
+    );
+    let deadline = cfg.now() + ELECT_WITHIN;
+    let mut round = 0;
+    while cfg.now() < deadline {
+        for copies in stale {
+            if !copies.is_empty() {
+                cfg.echo_request(copies[round % copies.len()], false)?;
+            }
+        }
+        round += 1;
+        cfg.sleep(ECHO_EVERY)?;
+        for &i in servers {
+            if cfg.is_leader(i)? {
+                cfg.check_one_leader()?;
+                return Ok(());
+            }
+        }
+    }
+    Err(cfg.failure(format!(
+        "no leader among servers {servers:?} ({}) within 5 s, while {what} (stale) were \
+         delivered to them again every 50 ms: {rule}",
+        listed.join(", ")
+    )))
+}
+
+/// Waits (up to 2 s) until every connected server is in the same term, and
+/// returns it: the leader's followers have heard of it.
+pub(crate) fn settled_term<R: Raft>(cfg: &mut Config<R>) -> Check<u64> {
+    wait_for(cfg, Duration::from_secs(2), |cfg| {
+        let mut terms = std::collections::BTreeSet::new();
+        for i in 0..cfg.n {
+            if cfg.is_connected(i)
+                && let Some(t) = cfg.term(i)?
+            {
+                terms.insert(t);
+            }
+        }
+        Ok(terms.len() == 1)
+    })?;
+    cfg.check_terms()
+}
+
+/// Runs until `done` holds, checking every 10 ms, for at most `limit`:
+/// whether it held.
+pub(crate) fn wait_for<R: Raft>(
+    cfg: &mut Config<R>,
+    limit: Duration,
+    mut done: impl FnMut(&mut Config<R>) -> Check<bool>,
+) -> Check<bool> {
+    let deadline = cfg.now() + limit;
+    loop {
+        if done(cfg)? {
+            return Ok(true);
+        }
+        if cfg.now() >= deadline {
+            return Ok(false);
+        }
+        cfg.sleep(Duration::from_millis(10))?;
+    }
+}
