@@ -114,6 +114,16 @@ pub enum Policy {
     Fraction,
 }
 
+/// Which scenarios `--suite` selects.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuiteChoice {
+    /// The 6.824 tests only, as 6.824's tester has them.
+    #[value(name = "6.824")]
+    Mit6824,
+    /// The 6.824 tests and the scenarios raftlab adds.
+    All,
+}
+
 /// Where reports go, and the scoring policy.
 #[derive(Args, Debug, Clone)]
 pub struct ReportArgs {
@@ -164,6 +174,9 @@ pub struct JobSelection {
     /// Only these scenarios (repeatable).
     #[arg(long)]
     pub test: Vec<String>,
+    /// Which scenarios: 6.824's only, or with raftlab's own as well.
+    #[arg(long, value_enum, default_value_t = SuiteChoice::All)]
+    pub suite: SuiteChoice,
     /// Parallel jobs (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,

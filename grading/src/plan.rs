@@ -3,7 +3,7 @@
 
 use jobwire::{Listing, ScenarioInfo};
 
-use crate::cli::JobSelection;
+use crate::cli::{JobSelection, SuiteChoice};
 
 /// One job: a scenario and a seed.
 #[derive(Clone, Debug)]
@@ -67,6 +67,7 @@ pub fn select(args: &JobSelection, listing: &Listing) -> Result<Vec<ScenarioInfo
         .iter()
         .filter(|s| parts.is_empty() || parts.contains(&s.part.as_str()))
         .filter(|s| args.test.is_empty() || args.test.contains(&s.name))
+        .filter(|s| args.suite == SuiteChoice::All || s.suite == jobwire::Suite::Mit6824)
         .cloned()
         .collect())
 }
