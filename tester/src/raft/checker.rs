@@ -141,6 +141,11 @@ pub struct Tester<R> {
     /// The highest term of an entry each server applied in the current
     /// handler, and its index (checked against the server's term after it).
     applied_term: Vec<Option<(u64, u64)>>,
+    /// The command each leader gave each index, by (term, index): a leader
+    /// never gives an index of its term to two commands.
+    given: BTreeMap<(u64, u64), (NodeId, Vec<u8>)>,
+    /// Each server's term after its last handler, with the life it was in.
+    terms: Vec<(u32, u64)>,
     /// `snapshot` calls to make right after the current event.
     pending: Vec<(NodeId, u32, u64, Vec<u8>)>,
     /// Roles and terms last written to the trace.
@@ -162,6 +167,8 @@ impl<R: Raft> Tester<R> {
             leaders: BTreeMap::new(),
             started: BTreeMap::new(),
             applied_term: vec![None; n],
+            given: BTreeMap::new(),
+            terms: vec![(1, 0); n],
             pending: Vec::new(),
             described: Described::default(),
             _raft: PhantomData,
@@ -296,11 +303,35 @@ impl<R: Raft> Tester<R> {
         Ok(())
     }
 
-    /// A leader answered `start(command)` with (`index`, `term`).
-    pub fn started(&mut self, index: u64, term: u64, command: Vec<u8>) {
+    /// Leader `i` answered `start(command)` with (`index`, `term`). Fails if
+    /// that index of that term was given to another command before.
+    pub fn started(
+        &mut self,
+        i: NodeId,
+        index: u64,
+        term: u64,
+        command: Vec<u8>,
+    ) -> Result<(), String> {
+        match self.given.get(&(term, index)) {
+            Some((j, other)) if *other != command => {
+                return Err(format!(
+                    "server {i}, leader of term {term}, answered start({}) with index {index}, \
+                     which server {j} had given to {} in the same term (Figure 3, Leader \
+                     Append-Only: a leader never overwrites or deletes entries in its log, so \
+                     an index it has given stays that command's)",
+                    show(&command),
+                    show(other)
+                ));
+            }
+            Some(_) => {}
+            None => {
+                self.given.insert((term, index), (i, command.clone()));
+            }
+        }
         let terms = self.started.entry(index).or_default();
         let lowest = terms.entry(command).or_insert(term);
         *lowest = (*lowest).min(term);
+        Ok(())
     }
 
     fn on_apply(&mut self, i: NodeId, msg: ApplyMsg) -> Result<(), String> {
@@ -362,6 +393,15 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
                  currentTerm is never below the term of an entry in its log)"
             ));
         }
+        let life = self.incarnation[node];
+        let (seen_life, seen_term) = self.terms[node];
+        if seen_life == life && term < seen_term {
+            return Err(format!(
+                "server {node}'s term went down from {seen_term} to {term} (Figure 2: \
+                 currentTerm increases monotonically)"
+            ));
+        }
+        self.terms[node] = (life, term);
         if leader {
             let (first, _) = *self.leaders.entry(term).or_insert((node, now));
             if first != node {

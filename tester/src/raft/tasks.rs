@@ -28,7 +28,9 @@ pub fn start<R: Raft>(
         .invoke(i, |node: &mut RaftNode<R>, ctx| node.start(ctx, command))?
         .flatten();
     if let Some((index, term)) = started {
-        sim.observer_mut().started(index, term, offered);
+        if let Err(message) = sim.observer_mut().started(i, index, term, offered) {
+            return Err(sim.fail(message));
+        }
         sim.note(format!(
             "start({shown}) on server {i}: index {index}, term {term}"
         ));
