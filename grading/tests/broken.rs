@@ -64,6 +64,9 @@ fn grade(fault: &str, tests: &[&str], limits: &[&str]) -> Graded {
     for t in tests {
         command.args(["--test", t]);
     }
+    if !limits.contains(&"--seeds") {
+        command.args(["--seeds", "1"]);
+    }
     let out = command
         .args(limits)
         .arg("--json")

@@ -274,6 +274,8 @@ fn shards_are_disjoint_and_complete_and_merge_back() {
             .args([
                 "--part",
                 "2a",
+                "--suite",
+                "6.824",
                 "--seeds",
                 "2",
                 "--shard",
@@ -305,7 +307,7 @@ fn shards_are_disjoint_and_complete_and_merge_back() {
     let before = jobs.len();
     jobs.dedup();
     assert_eq!(before, jobs.len(), "shards overlap");
-    assert_eq!(jobs.len(), 3 * 2, "3 scenarios of 2A × 2 seeds");
+    assert_eq!(jobs.len(), 3 * 2, "6.824's 3 scenarios of 2A × 2 seeds");
     let merged = dir.join("merged.xml");
     let out = Command::new(grader)
         .arg("merge")

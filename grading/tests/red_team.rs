@@ -42,10 +42,16 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 fn grade(submission: &Path, out_dir: &Path, extra: &[&str]) -> (Option<i32>, String) {
     let _ = std::fs::remove_dir_all(out_dir);
+    let seeds: &[&str] = if extra.contains(&"--seeds") {
+        &[]
+    } else {
+        &["--seeds", "1"]
+    };
     let out = Command::new(env!("CARGO_BIN_EXE_grading"))
         .arg("--submission")
         .arg(submission)
         .args(extra)
+        .args(seeds)
         .arg("--json")
         .arg(out_dir.join("report.json"))
         .arg("--gradescope")

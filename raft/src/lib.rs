@@ -67,6 +67,29 @@
 //! handles nothing else, and what the handler sent or answered leaves when it
 //! is done. Persist once per handler, at its end, not after every change.
 //!
+//! ## Beyond 6.824: duplicated and late messages
+//!
+//! Each part runs 6.824's tests and, after them, a few of raftlab's own (their
+//! titles begin "raftlab", and `grading --suite 6.824` leaves them out). These
+//! put your servers exactly where one rule of Figure 2 decides, using what a
+//! real network does and 6.824's does not: it delivers a message again, long
+//! after it was sent (a request to its server, or a reply to its caller), and a
+//! link can work one way only. Judge every request and reply by its term and you
+//! pass them:
+//!
+//! - `stale_heartbeats_echoed_2a`: AppendEntries from a deposed leader arrive
+//!   again and again; restart your election timer only on AppendEntries from the
+//!   current leader.
+//! - `stale_vote_requests_echoed_2a`: RequestVotes of an earlier term arrive
+//!   again; restart the timer only when you grant a vote.
+//! - `stale_vote_replies_echoed_2a`: votes granted in an earlier election reach
+//!   a candidate again; count only replies to requests of your current term.
+//! - `term_from_replies_2a`: a candidate hears the higher terms of others only in
+//!   the replies to its RequestVotes; adopt a higher term from any request or
+//!   reply.
+//! - `vote_survives_restart_2c`: a server votes, crashes, restarts and is asked
+//!   by another candidate of the same term; persist `voted_for`.
+//!
 //! ## Determinism: one seed, one run
 //!
 //! Every test run is a pure function of (your code, the test, the seed). For that
