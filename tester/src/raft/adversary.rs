@@ -36,16 +36,25 @@ impl<R: Raft> Config<R> {
         self.h.sim.keep_copies(i, on);
     }
 
-    /// The kept copies of calls from `caller` to `server` sent in
-    /// `from..until`, oldest first, as indexes for the echo methods.
-    pub fn copies(&self, caller: NodeId, server: NodeId, from: Time, until: Time) -> Vec<usize> {
+    /// The kept copies of calls from `caller` (any server if `None`) to
+    /// `server` sent in `from..until`, oldest first, as indexes for the echo
+    /// methods.
+    pub fn copies(
+        &self,
+        caller: Option<NodeId>,
+        server: NodeId,
+        from: Time,
+        until: Time,
+    ) -> Vec<usize> {
         self.h
             .sim
             .copies()
             .iter()
             .enumerate()
             .filter(|(_, c)| {
-                c.caller() == caller && c.server() == server && (from..until).contains(&c.sent_at())
+                caller.is_none_or(|caller| c.caller() == caller)
+                    && c.server() == server
+                    && (from..until).contains(&c.sent_at())
             })
             .map(|(i, _)| i)
             .collect()

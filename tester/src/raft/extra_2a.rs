@@ -17,64 +17,71 @@ const ECHO_EVERY: Duration = Duration::from_millis(50);
 /// How long the servers have to elect a leader through them.
 const ELECT_WITHIN: Duration = Duration::from_secs(5);
 
-/// AppendEntries of a deposed leader, delivered again and again, must not keep
+/// What servers refuse as stale must not restart their election timers.
+const TIMER_RULE: &str = "a follower restarts its election timer only on AppendEntries from \
+     the current leader, on granting a vote, or on standing for election; a request of an \
+     older term is refused and changes nothing (Figure 2, Rules for Servers, Followers, and \
+     AppendEntries and RequestVote receiver 1; the Students' Guide)";
+
+/// The calls of a deposed leader, delivered again and again, must not keep
 /// the others from electing a new leader.
 ///
-/// Server L leads term t and its heartbeats are kept. L is cut off; the others
-/// elect a leader of a later term, who is then cut off too. The three left
-/// must elect a leader while L's heartbeats of term t reach them every 50 ms.
-/// Rule: a follower restarts its election timer only on AppendEntries from the
-/// current leader; an outdated one is refused and changes nothing (Figure 2,
-/// AppendEntries receiver 1; the Students' Guide).
+/// Every call is kept from the start: the first election's RequestVotes and
+/// the first leader L's heartbeats. L is cut off; the others elect a leader of
+/// a later term, who is then cut off too. The three left must elect a leader
+/// while every kept call to them (all of terms they have left) reaches them
+/// again every 50 ms. Rule: a follower restarts its election timer only on
+/// AppendEntries from the current leader or on granting a vote; a request of an
+/// older term is refused and changes nothing (Figure 2, Rules for Servers,
+/// Followers; AppendEntries and RequestVote receiver 1; the Students' Guide).
 pub fn stale_heartbeats_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
+        keep_all(cfg, true);
         let old = cfg.check_one_leader()?;
         let old_term = settled_term(cfg)?;
-        let from = cfg.now();
-        cfg.keep_copies(old, true);
         cfg.sleep(Duration::from_millis(500))?;
-        cfg.keep_copies(old, false);
+        keep_all(cfg, false);
         let until = cfg.now();
         cfg.disconnect(old);
         let new = cfg.check_one_leader()?;
         settled_term(cfg)?;
         cfg.disconnect(new);
         let rest: Vec<NodeId> = (0..cfg.n).filter(|&i| i != old && i != new).collect();
-        let stale = kept_for(cfg, old, &rest, from, until);
+        let stale = kept_for(cfg, &rest, until);
         echo_until_elected(
             cfg,
             &rest,
             old_term,
             &stale,
-            &format!("AppendEntries of server {old}, leader of term {old_term}"),
-            "a follower restarts its election timer only on AppendEntries from the current \
-             leader; one of an older term is refused and changes nothing (Figure 2, \
-             AppendEntries receiver 1; the Students' Guide)",
+            &format!(
+                "the calls of the first election and of server {old}'s leadership (terms up \
+                 to {old_term})"
+            ),
         )
     })
 }
 
-/// RequestVotes of an earlier election, delivered again and again, must not
+/// The calls of an earlier election, delivered again and again, must not
 /// keep the others from electing a new leader.
 ///
-/// Server C is cut off and campaigns alone for a few terms; its RequestVotes
-/// are kept. C rejoins and a leader of a later term is elected; it and C are
-/// cut off. The three left must elect a leader while C's outdated
-/// RequestVotes reach them every 50 ms. Rule: a server restarts its election
-/// timer when it grants a vote, not when it refuses one (Figure 2, Rules for
-/// Servers, Followers).
+/// Every call is kept from the start. Server C is cut off and campaigns alone
+/// for a few terms. C rejoins and a leader of a later term is elected; it and C
+/// are cut off. The three left must elect a leader while every kept call to
+/// them (the first leader's heartbeats, C's RequestVotes: all of terms they
+/// have left) reaches them again every 50 ms. Rule: a server restarts its
+/// election timer when it grants a vote, not when it refuses one (Figure 2,
+/// Rules for Servers, Followers).
 pub fn stale_vote_requests_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
+        keep_all(cfg, true);
         let leader = cfg.check_one_leader()?;
         let term = settled_term(cfg)?;
         let candidate = (leader + 1) % cfg.n;
         cfg.disconnect(candidate);
-        let from = cfg.now();
-        cfg.keep_copies(candidate, true);
         let campaigned = wait_for(cfg, Duration::from_secs(5), |cfg| {
             Ok(cfg.term(candidate)?.is_some_and(|t| t >= term + 3))
         })?;
-        cfg.keep_copies(candidate, false);
+        keep_all(cfg, false);
         let until = cfg.now();
         let stale_term = cfg.term(candidate)?.unwrap_or(0);
         cfg.h.premise(
@@ -93,16 +100,16 @@ pub fn stale_vote_requests_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
         cfg.disconnect(leader);
         cfg.disconnect(other);
         let rest: Vec<NodeId> = (0..cfg.n).filter(|&i| i != leader && i != other).collect();
-        let stale = kept_for(cfg, candidate, &rest, from, until);
+        let stale = kept_for(cfg, &rest, until);
         echo_until_elected(
             cfg,
             &rest,
             stale_term,
             &stale,
-            &format!("RequestVotes of server {candidate} from terms up to {stale_term}"),
-            "a server restarts its election timer when it grants a vote; a RequestVote it \
-             refuses (here: of an older term) changes nothing (Figure 2, Rules for Servers, \
-             Followers)",
+            &format!(
+                "server {candidate}'s RequestVotes of terms up to {stale_term} and the calls \
+                 before them"
+            ),
         )
     })
 }
@@ -130,7 +137,7 @@ pub fn stale_vote_replies_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
         let until = cfg.now();
         let mut replies = Vec::new();
         for j in (0..cfg.n).filter(|&j| j != old) {
-            let copies = cfg.copies(old, j, labrpc::Time::ZERO, until);
+            let copies = cfg.copies(Some(old), j, labrpc::Time::ZERO, until);
             replies.extend(cfg.answered(&copies));
         }
         cfg.h.premise(
@@ -191,18 +198,30 @@ pub fn stale_vote_replies_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
 /// A candidate that hears of a higher term only in the replies to its own
 /// RequestVotes must adopt it at once.
 ///
-/// Server C leads and takes a command its followers never see; they are cut
-/// off and campaign alone for 2 s, ahead in term. C restarts, and now only the
-/// ends from C to them work: C hears their terms only in the replies to its
-/// calls. When C stands for election, both refuse with their higher terms, and
-/// 20 ms later C must be in the highest of them. Then everyone is connected
-/// and C, whose log is the most up to date, must still let a leader emerge.
-/// Rule: if an RPC request or response contains a term T > currentTerm, set
-/// currentTerm = T and convert to follower (Figure 2, Rules for All Servers).
+/// Server C wins the first election (the replies to its calls are kept),
+/// leads, and takes a command its followers never see; they are cut off and
+/// campaign alone for 2 s, ahead in term. C restarts, and now only the ends
+/// from C to them work: C hears their terms only in the replies to its calls.
+/// The moment C stands for election, the votes it won in the first election
+/// reach it again: it must not lead, as nobody can vote for it in this term.
+/// Both servers refuse with their higher terms, and 20 ms later C must be in
+/// the highest of them. Then everyone is connected and C, whose log is the
+/// most up to date, must still let a leader emerge. Rules: if an RPC request or
+/// response contains a term T > currentTerm, set currentTerm = T and convert to
+/// follower (Figure 2, Rules for All Servers); a candidate wins with votes from
+/// a majority for the same term (§5.2).
 pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        keep_all(cfg, true);
         let c = cfg.check_one_leader()?;
+        keep_all(cfg, false);
+        let until = cfg.now();
         let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != c).collect();
+        let mut won = Vec::new();
+        for &i in &others {
+            let copies = cfg.copies(Some(c), i, labrpc::Time::ZERO, until);
+            won.extend(cfg.answered(&copies));
+        }
         for &i in &others {
             cfg.disconnect(i);
         }
@@ -224,15 +243,32 @@ pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
         }
         let ahead = ahead.join(", ");
         cfg.h.premise(
+            "the first election's votes were kept",
+            !won.is_empty(),
+            format!("{} answered calls of server {c}", won.len()),
+        );
+        cfg.h.premise(
             "the cut-off servers campaigned past the leader's next term",
             others
                 .iter()
                 .all(|&i| cfg.term(i).ok().flatten().unwrap_or(0) > restarted + 1),
             format!("server {c}: term {restarted}; {ahead}"),
         );
-        let campaigned = wait_for(cfg, Duration::from_secs(5), |cfg| {
-            Ok(cfg.term(c)?.is_some_and(|t| t > restarted))
+        let deadline = cfg.now() + Duration::from_secs(5);
+        cfg.run_until(|sim| {
+            sim.now() >= deadline
+                || sim
+                    .node::<raft::node::RaftNode<R>>(c)
+                    .and_then(|node| crate::raft::checker::state_of(node).ok())
+                    .is_some_and(|(t, _)| t > restarted)
         })?;
+        let campaigned = cfg.term(c)?.is_some_and(|t| t > restarted);
+        if campaigned {
+            // Its votes of the first election, again, before any reply of this one.
+            for &r in &won {
+                cfg.echo_reply(r)?;
+            }
+        }
         if !campaigned {
             return Err(cfg.failure(format!(
                 "server {c}, restarted in term {restarted}, did not stand for election within \
@@ -244,6 +280,16 @@ pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
         let asked = cfg.term(c)?.unwrap_or(0);
         cfg.sleep(Duration::from_millis(20))?;
         let after = cfg.term(c)?.unwrap_or(0);
+        if let Some(t) =
+            (restarted + 1..highest).find(|&t| cfg.h.sim.observer().leader_of(t) == Some(c))
+        {
+            return Err(cfg.failure(format!(
+                "server {c} led term {t}, in which both other servers refused it ({ahead}): \
+                 it counted the votes of its first election, delivered to it again. A \
+                 candidate wins with votes from a majority for the same term; drop a reply \
+                 to a request of an earlier term (§5.2; the Students' Guide, term confusion)"
+            )));
+        }
         if after < highest {
             return Err(cfg.failure(format!(
                 "server {c} stood for election in term {asked} and both servers it asked \
@@ -261,18 +307,23 @@ pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
     })
 }
 
-/// The kept copies of `caller`'s calls to each of `servers`, sent in
-/// `from..until`: one list per server, in the order of `servers`.
+/// Starts or stops keeping copies of every server's calls.
+fn keep_all<R: Raft>(cfg: &mut Config<R>, on: bool) {
+    for i in 0..cfg.n {
+        cfg.keep_copies(i, on);
+    }
+}
+
+/// The kept copies of calls to each of `servers` sent before `until`: one
+/// list per server, in the order of `servers`.
 fn kept_for(
     cfg: &mut Config<impl Raft>,
-    caller: NodeId,
     servers: &[NodeId],
-    from: labrpc::Time,
     until: labrpc::Time,
 ) -> Vec<Vec<usize>> {
     let stale: Vec<Vec<usize>> = servers
         .iter()
-        .map(|&s| cfg.copies(caller, s, from, until))
+        .map(|&s| cfg.copies(None, s, labrpc::Time::ZERO, until))
         .collect();
     let counts: Vec<String> = servers
         .iter()
@@ -287,16 +338,15 @@ fn kept_for(
     stale
 }
 
-/// Delivers the kept `stale` calls again to `servers` (all in terms above
+/// Delivers every kept `stale` call again to `servers` (all in terms above
 /// `stale_term`) every [`ECHO_EVERY`] until one of them leads, and fails
-/// naming `rule` if none does within [`ELECT_WITHIN`].
+/// naming the timer rule if none does within [`ELECT_WITHIN`].
 fn echo_until_elected<R: Raft>(
     cfg: &mut Config<R>,
     servers: &[NodeId],
     stale_term: u64,
     stale: &[Vec<usize>],
     what: &str,
-    rule: &str,
 ) -> Check<()> {
     let mut terms = Vec::new();
     for &i in servers {
@@ -312,14 +362,10 @@ fn echo_until_elected<R: Raft>(
         format!("stale term {stale_term}; {}", listed.join(", ")),
     );
     let deadline = cfg.now() + ELECT_WITHIN;
-    let mut round = 0;
     while cfg.now() < deadline {
-        for copies in stale {
-            if !copies.is_empty() {
-                cfg.echo_request(copies[round % copies.len()], false)?;
-            }
+        for &copy in stale.iter().flatten() {
+            cfg.echo_request(copy, false)?;
         }
-        round += 1;
         cfg.sleep(ECHO_EVERY)?;
         for &i in servers {
             if cfg.is_leader(i)? {
@@ -330,7 +376,7 @@ fn echo_until_elected<R: Raft>(
     }
     Err(cfg.failure(format!(
         "no leader among servers {servers:?} ({}) within 5 s, while {what} (stale) were \
-         delivered to them again every 50 ms: {rule}",
+         delivered to them again every 50 ms: {TIMER_RULE}",
         listed.join(", ")
     )))
 }

@@ -51,8 +51,8 @@ pub fn vote_survives_restart_2c<R: Raft>(spec: &RunSpec) -> Report {
             cfg.keep_copies(b, false);
             let (ta, tb) = (cfg.term(a)?.unwrap_or(0), cfg.term(b)?.unwrap_or(0));
             let until = cfg.now() + Duration::from_micros(1);
-            let first_a = cfg.copies(a, v, from, until).first().copied();
-            let first_b = cfg.copies(b, v, from, until).first().copied();
+            let first_a = cfg.copies(Some(a), v, from, until).first().copied();
+            let first_b = cfg.copies(Some(b), v, from, until).first().copied();
             let (Some(ask_a), Some(ask_b), true) = (first_a, first_b, ta == next && tb == next)
             else {
                 attempts.push(format!("terms {ta} and {tb}"));
