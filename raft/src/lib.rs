@@ -77,18 +77,21 @@
 //! link can work one way only. Judge every request and reply by its term and you
 //! pass them:
 //!
-//! - `stale_heartbeats_echoed_2a`: AppendEntries from a deposed leader arrive
-//!   again and again; restart your election timer only on AppendEntries from the
-//!   current leader.
-//! - `stale_vote_requests_echoed_2a`: RequestVotes of an earlier term arrive
-//!   again; restart the timer only when you grant a vote.
+//! - `stale_heartbeats_echoed_2a`, `stale_vote_requests_echoed_2a`: requests of
+//!   earlier terms (a deposed leader's AppendEntries, an old candidate's
+//!   RequestVotes) arrive again and again; restart your election timer only on
+//!   AppendEntries from the current leader or when you grant a vote.
 //! - `stale_vote_replies_echoed_2a`: votes granted in an earlier election reach
 //!   a candidate again; count only replies to requests of your current term.
 //! - `term_from_replies_2a`: a candidate hears the higher terms of others only in
 //!   the replies to its RequestVotes; adopt a higher term from any request or
 //!   reply.
-//! - `vote_survives_restart_2c`: a server votes, crashes, restarts and is asked
-//!   by another candidate of the same term; persist `voted_for`.
+//! - `stale_append_replies_echoed_2b`: a leader's AppendEntries replies from
+//!   its earlier term reach it again when it leads once more; set `match_index`
+//!   only from replies to requests of your current term.
+//! - `vote_survives_restart_2c`, `candidate_vote_survives_restart_2c`: a server
+//!   votes (for another candidate, or for itself), crashes, restarts and is
+//!   asked by another candidate of the same term; persist `voted_for`.
 //!
 //! ## Determinism: one seed, one run
 //!

@@ -303,11 +303,6 @@ impl<R: Raft> Tester<R> {
         Ok(())
     }
 
-    /// The server seen leading `term`, if any.
-    pub fn leader_of(&self, term: u64) -> Option<NodeId> {
-        self.leaders.get(&term).map(|&(node, _)| node)
-    }
-
     /// Leader `i` answered `start(command)` with (`index`, `term`). Fails if
     /// that index of that term was given to another command before.
     pub fn started(

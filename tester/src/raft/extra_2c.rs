@@ -27,6 +27,37 @@ const ATTEMPTS: usize = 8;
 /// responding to RPCs (Figure 2, State).
 pub fn vote_survives_restart_2c<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        two_candidates(cfg, Restarts::Voter)
+    })
+}
+
+/// A candidate that won, crashed and restarted must not vote for another
+/// candidate in the term it stood in: it voted for itself.
+///
+/// As `vote_survives_restart_2c`, but once A leads (on V's vote), A itself
+/// crashes and restarts, and B's RequestVote of that term reaches A. A must
+/// refuse: two leaders in one term would follow. Rule: a candidate votes for
+/// itself, and votedFor is persistent state, updated on stable storage before
+/// responding to RPCs (Figure 2, State and Rules for Servers, Candidates).
+pub fn candidate_vote_survives_restart_2c<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        two_candidates(cfg, Restarts::Candidate)
+    })
+}
+
+/// Which server crashes and restarts once A leads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Restarts {
+    /// V, who voted for A.
+    Voter,
+    /// A, who voted for itself.
+    Candidate,
+}
+
+/// Two candidates A and B of one term, V's vote to A, a restart, and B's
+/// RequestVote to the restarted server.
+fn two_candidates<R: Raft>(cfg: &mut Config<R>, restarts: Restarts) -> crate::report::Check<()> {
+    {
         let mut tried = 0;
         let mut attempts = Vec::new();
         for _ in 0..ATTEMPTS {
@@ -68,15 +99,39 @@ pub fn vote_survives_restart_2c<R: Raft>(spec: &RunSpec) -> Report {
                 restore(cfg, v)?;
                 continue;
             }
-            // V crashes and restarts; B asks in the same term.
+            // V (or A) crashes and restarts; B asks it in the same term.
             tried += 1;
-            cfg.start1(v)?;
-            cfg.echo_request(ask_b, true)?;
+            let ask = match restarts {
+                Restarts::Voter => {
+                    cfg.start1(v)?;
+                    ask_b
+                }
+                Restarts::Candidate => {
+                    let Some(&ask) = cfg.copies(Some(b), a, from, until).first() else {
+                        attempts.push(format!("server {b} never called {a}"));
+                        tried -= 1;
+                        restore(cfg, v)?;
+                        continue;
+                    };
+                    cfg.start1(a)?;
+                    ask
+                }
+            };
+            cfg.echo_request(ask, true)?;
             cfg.sleep(Duration::from_millis(50))?;
             if cfg.is_leader(b)? && cfg.term(b)? == Some(next) {
+                let story = match restarts {
+                    Restarts::Voter => format!(
+                        "server {v} voted for {a}, crashed, restarted, and voted for {b} in \
+                         the same term"
+                    ),
+                    Restarts::Candidate => format!(
+                        "server {a} stood in term {next} (voting for itself), won, crashed, \
+                         restarted, and voted for {b} in the same term"
+                    ),
+                };
                 return Err(cfg.failure(format!(
-                    "servers {a} and {b} both lead term {next}: server {v} voted for {a}, \
-                     crashed, restarted, and voted for {b} in the same term. currentTerm, \
+                    "servers {a} and {b} both lead term {next}: {story}. currentTerm, \
                      votedFor and the log are persistent state, updated on stable storage \
                      before responding to RPCs (Figure 2, State)"
                 )));
@@ -99,7 +154,7 @@ pub fn vote_survives_restart_2c<R: Raft>(spec: &RunSpec) -> Report {
         );
         cfg.check_one_leader()?;
         Ok(())
-    })
+    }
 }
 
 /// Brings the crashed server `v` back and connects everyone.

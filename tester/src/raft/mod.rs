@@ -6,6 +6,7 @@ pub mod adversary;
 pub mod checker;
 pub mod config;
 pub mod extra_2a;
+pub mod extra_2b;
 pub mod extra_2c;
 pub mod part_2a;
 pub mod part_2b;
@@ -134,6 +135,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             5,
             "Test (2B): RPC counts aren't too high"
         ),
+        scenario!(
+            extra_2b::stale_append_replies_echoed_2b,
+            B2,
+            5,
+            "raftlab (2B): a leader's acknowledgements of an earlier term arrive again",
+            Raftlab
+        ),
         scenario!(part_2c::persist1_2c, C2, 5, "Test (2C): basic persistence"),
         scenario!(part_2c::persist2_2c, C2, 5, "Test (2C): more persistence"),
         scenario!(
@@ -167,6 +175,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             C2,
             5,
             "raftlab (2C): a vote survives a crash",
+            Raftlab
+        ),
+        scenario!(
+            extra_2c::candidate_vote_survives_restart_2c,
+            C2,
+            5,
+            "raftlab (2C): a candidate's vote for itself survives a crash",
             Raftlab
         ),
         scenario!(

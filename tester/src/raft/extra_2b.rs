@@ -1,0 +1,149 @@
+//! raftlab's own 2B scenarios: replication where replies of an earlier term
+//! arrive again.
+
+use std::time::Duration;
+
+use labrpc::NodeId;
+use raft::Raft;
+
+use crate::raft::checker::cmd;
+use crate::raft::config::{Config, Net};
+use crate::raft::extra_2a::settled_term;
+use crate::registry::RunSpec;
+use crate::report::Report;
+
+/// Replies to a leader's AppendEntries of an earlier term, delivered to it
+/// again when it leads once more, must not count towards a commit.
+///
+/// Five servers. Leader X sends five entries to F alone, which stores and
+/// acknowledges them; the replies are kept. X and F are cut off; the other
+/// three elect a leader L, commit their own entry at index 2, and bring F and X
+/// into line (their five entries are gone). L gives one more entry (index 3)
+/// to X and one other server Z, then is cut off; X, the only candidate with
+/// that entry among the servers it reaches, is elected. X, now reaching only
+/// Z, takes three commands (indexes 4-6): two of five servers hold them, so
+/// they cannot commit. F's old acknowledgements (of indexes up to 6, in X's
+/// first term) reach X again: X must not commit anything. Rules: a leader sets
+/// matchIndex only from replies to AppendEntries of its current term; it
+/// commits an index once a majority stores it (Figure 2, Rules for Servers,
+/// Leaders; the Students' Guide, term confusion).
+pub fn stale_append_replies_echoed_2b<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        cfg.one(cmd(101), n, true)?;
+        let x = cfg.check_one_leader()?;
+        let f = (x + 1) % n;
+        let others: Vec<NodeId> = (0..n).filter(|&i| i != x && i != f).collect();
+
+        // X gives indexes 2-6 to F alone; F's acknowledgements are kept.
+        for &i in &others {
+            cfg.disconnect(i);
+        }
+        cfg.keep_copies(x, true);
+        let from = cfg.now();
+        for k in 0..5 {
+            if cfg.start(x, cmd(102 + k))?.is_none() {
+                return Err(cfg.failure(format!("server {x} refused start() while leader")));
+            }
+        }
+        cfg.sleep(Duration::from_millis(500))?;
+        cfg.keep_copies(x, false);
+        let acks = {
+            let copies = cfg.copies(Some(x), f, from, cfg.now());
+            cfg.answered(&copies)
+        };
+        cfg.h.premise(
+            "the follower acknowledged the leader's entries",
+            !acks.is_empty(),
+            format!("{} answered calls from {x} to {f}", acks.len()),
+        );
+
+        // The other three elect L and commit their own index 2; F and X follow.
+        cfg.disconnect(x);
+        cfg.disconnect(f);
+        for &i in &others {
+            cfg.connect(i);
+        }
+        let l = cfg.check_one_leader()?;
+        cfg.one(cmd(201), others.len(), true)?;
+        cfg.connect(f);
+        cfg.connect(x);
+        cfg.one(cmd(202), n, true)?;
+        let third = cfg.n_committed(3)?.1;
+        if third != Some(cmd(202)) {
+            return Err(cfg.failure(format!(
+                "tester: expected index 3 to hold {}, found {:?}",
+                Config::<R>::show(&cmd(202)),
+                third.as_deref().map(Config::<R>::show)
+            )));
+        }
+
+        // L gives index 4 to X and Z only, then is cut off.
+        let z = *others.iter().find(|&&i| i != l).expect("three others");
+        let q: Vec<NodeId> = others
+            .iter()
+            .copied()
+            .filter(|&i| i != l && i != z)
+            .collect();
+        for &i in q.iter().chain([&f]) {
+            cfg.disconnect(i);
+        }
+        cfg.one(cmd(203), 3, true)?;
+        cfg.disconnect(l);
+        cfg.disconnect(z);
+        for &i in q.iter().chain([&f]) {
+            cfg.connect(i);
+        }
+        // X, F and the rest of the others: only X has index 4.
+        let leader = cfg.check_one_leader()?;
+        if leader != x {
+            return Err(cfg.failure(format!(
+                "server {leader} was elected although server {x}'s log is more up to date \
+                 (it alone holds index 4 of the servers it reaches): a vote goes only to a \
+                 candidate whose log is at least as up-to-date (§5.4.1)"
+            )));
+        }
+        settled_term(cfg)?;
+
+        // X, with Z alone, takes indexes 5-7; F's old acknowledgements arrive.
+        for &i in q.iter().chain([&f]) {
+            cfg.disconnect(i);
+        }
+        cfg.connect(z);
+        let mut given = Vec::new();
+        for k in 0..3 {
+            match cfg.start(x, cmd(301 + k))? {
+                Some((index, _)) => given.push(index),
+                None => {
+                    return Err(cfg.failure(format!("server {x} refused start() while leader")));
+                }
+            }
+        }
+        cfg.sleep(Duration::from_millis(200))?;
+        let cut_at = cfg.now();
+        for &a in &acks {
+            cfg.echo_reply(a)?;
+        }
+        cfg.sleep(Duration::from_millis(500))?;
+        for &index in &given {
+            let (count, _) = cfg.n_committed(index)?;
+            if count > 0 {
+                return Err(cfg.failure(format!(
+                    "index {index}, given by leader {x} while it reached only server {z} \
+                     (two of five servers), was applied after server {f}'s replies to \
+                     AppendEntries of {x}'s earlier term reached it again ({cut_at}): a \
+                     leader sets matchIndex only from replies to AppendEntries of its \
+                     current term, and commits an index once a majority stores it (Figure \
+                     2, Rules for Servers, Leaders; the Students' Guide, term confusion)"
+                )));
+            }
+        }
+
+        // Everyone back: the cluster agrees again.
+        for i in 0..n {
+            cfg.connect(i);
+        }
+        cfg.one(cmd(401), n, true)?;
+        Ok(())
+    })
+}
