@@ -493,6 +493,22 @@ fn marks_and_notes(run: &Run<'_>, model: &mut Model, texts: &mut Texts) {
                     .tester
                     .push([now, id as u64, u64::from(note::NETWORK)]);
             }
+            TraceEvent::Echo {
+                of,
+                caller,
+                server,
+                reply,
+                ..
+            } => {
+                // On the lane of the server that receives the copy.
+                let (node, text) = if *reply {
+                    (*caller, format!("echo: the reply of #{of} from {server}, again"))
+                } else {
+                    (*server, format!("echo: the request #{of} from {caller}, again"))
+                };
+                let id = texts.id(&text);
+                push(model, node, r.time, mark::LOG, id);
+            }
             _ => {
                 let Some(node) = r.node else { continue };
                 let (kind, text) = match &r.event {
