@@ -152,7 +152,9 @@ fn two_candidates<R: Raft>(cfg: &mut Config<R>, restarts: Restarts) -> crate::re
                 }
             ),
         );
+        // Everyone back: the cluster agrees on a command.
         cfg.check_one_leader()?;
+        cfg.one(crate::raft::checker::cmd(1), cfg.n, true)?;
         Ok(())
     }
 }
