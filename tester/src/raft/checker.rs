@@ -365,6 +365,15 @@ impl<R: Raft> Tester<R> {
                 index, snapshot, ..
             } => {
                 self.snapshots_installed += 1;
+                if self.snapshots && index < self.last_applied[i] {
+                    return Err(format!(
+                        "apply error: server {i} delivered a snapshot of index {index} after \
+                         applying index {}: its state machine would go back in time. A \
+                         snapshot older than what a server has committed brings nothing and \
+                         is refused (§7; applied entries are never undone)",
+                        self.last_applied[i]
+                    ));
+                }
                 if self.snapshots {
                     self.ingest(i, &snapshot, Some(index))
                 } else {
