@@ -502,9 +502,15 @@ fn marks_and_notes(run: &Run<'_>, model: &mut Model, texts: &mut Texts) {
             } => {
                 // On the lane of the server that receives the copy.
                 let (node, text) = if *reply {
-                    (*caller, format!("echo: the reply of #{of} from {server}, again"))
+                    (
+                        *caller,
+                        format!("echo: the reply of #{of} from {server}, again"),
+                    )
                 } else {
-                    (*server, format!("echo: the request #{of} from {caller}, again"))
+                    (
+                        *server,
+                        format!("echo: the request #{of} from {caller}, again"),
+                    )
                 };
                 let id = texts.id(&text);
                 push(model, node, r.time, mark::LOG, id);
