@@ -1,10 +1,12 @@
-//! raftlab's own 2C scenarios: a crash at the moment persistence decides.
+//! raftlab's own 2C scenarios: a crash at the moment persistence decides,
+//! and the Figure 8 sequence built step by step.
 
 use std::time::Duration;
 
 use labrpc::NodeId;
 use raft::Raft;
 
+use crate::raft::checker::cmd;
 use crate::raft::config::{Config, Net};
 use crate::raft::extra_2a::{settled_term, wait_for};
 use crate::registry::RunSpec;
@@ -154,7 +156,7 @@ fn two_candidates<R: Raft>(cfg: &mut Config<R>, restarts: Restarts) -> crate::re
         );
         // Everyone back: the cluster agrees on a command.
         cfg.check_one_leader()?;
-        cfg.one(crate::raft::checker::cmd(1), cfg.n, true)?;
+        cfg.one(cmd(1), cfg.n, true)?;
         Ok(())
     }
 }
@@ -166,4 +168,107 @@ fn restore<R: Raft>(cfg: &mut Config<R>, v: NodeId) -> crate::report::Check<()> 
         cfg.connect(i);
     }
     Ok(())
+}
+
+/// The sequence of Figure 8 of the Raft paper, step by step: an entry of an
+/// earlier term stored on a majority can still be overwritten, so a leader
+/// commits only entries of its own term by counting replicas.
+///
+/// Five servers agree on index 1. (a) Leader S1 stores index 2 on itself and
+/// S2 only. (b) S1 crashes; S5 is elected by three others and stores its own
+/// index 2, of a later term, on itself only, then crashes. (c) S1 restarts and
+/// is elected (S2 cut off, so no one else can win); it copies its index 2 to
+/// the two servers it reaches: a majority now stores it, but it is of an
+/// earlier term, and S1 must not commit it. (d) S1 crashes; S5 restarts and,
+/// with the most up-to-date log (S2 cut off, so no one else can win), is
+/// elected and overwrites index 2 everywhere.
+/// If S1 applied its index 2 in (c), two servers apply different commands
+/// there. Rule: a leader commits an entry of an earlier term only by
+/// committing one of its current term after it; never by counting replicas
+/// (§5.4.2, Figure 2, Rules for Servers, Leaders).
+pub fn figure8_exact_2c<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        cfg.one(cmd(1), n, true)?;
+        // (a) S1 stores index 2 on S2 alone.
+        let s1 = cfg.check_one_leader()?;
+        let s2 = (s1 + 1) % n;
+        let rest: Vec<NodeId> = (0..n).filter(|&i| i != s1 && i != s2).collect();
+        for &i in &rest {
+            cfg.disconnect(i);
+        }
+        expect_index(cfg, s1, cmd(2), 2)?;
+        cfg.sleep(Duration::from_millis(300))?;
+        // (b) S1 crashes; S5, elected by the rest, stores its own index 2 alone.
+        cfg.crash1(s1);
+        cfg.disconnect(s2);
+        for &i in &rest {
+            cfg.connect(i);
+        }
+        let s5 = cfg.check_one_leader()?;
+        cfg.disconnect(s5);
+        expect_index(cfg, s5, cmd(5), 2)?;
+        cfg.sleep(Duration::from_millis(100))?;
+        cfg.crash1(s5);
+        let others: Vec<NodeId> = rest.iter().copied().filter(|&i| i != s5).collect();
+        // (c) S1 restarts; with S2 cut off only S1 can win; it copies index 2.
+        cfg.start1(s1)?;
+        cfg.connect(s1);
+        let leader = cfg.check_one_leader()?;
+        if leader != s1 {
+            return Err(cfg.failure(format!(
+                "server {leader} was elected although server {s1}'s log is more up to date \
+                 (§5.4.1: a vote goes only to a candidate whose log is at least as \
+                 up-to-date)"
+            )));
+        }
+        cfg.sleep(Duration::from_millis(500))?;
+        let copies = others.len() + 2; // S1, S2 and the servers S1 reaches
+        // (d) S1 crashes; S5 restarts and, S2 cut off, only it can win.
+        cfg.crash1(s1);
+        cfg.start1(s5)?;
+        cfg.connect(s5);
+        let leader = cfg.check_one_leader()?;
+        if leader != s5 {
+            return Err(cfg.failure(format!(
+                "server {leader} was elected although server {s5}'s log is more up to date \
+                 (§5.4.1)"
+            )));
+        }
+        cfg.connect(s2);
+        // S5 commits its index 2 with an entry of its own term; if S1 applied
+        // its own index 2 in (c), the tester sees two commands at index 2.
+        cfg.one(cmd(6), n - 1, true)?;
+        let (_, at2) = cfg.n_committed(2)?;
+        cfg.h.premise(
+            "the entry of the earlier term was stored on a majority and then overwritten",
+            at2 == Some(cmd(5)),
+            format!(
+                "{copies} of {n} servers held server {s1}'s index 2; index 2 ended as {:?}",
+                at2.as_deref().map(Config::<R>::show)
+            ),
+        );
+        // Everyone back.
+        cfg.start1(s1)?;
+        cfg.connect(s1);
+        cfg.one(cmd(7), n, true)?;
+        Ok(())
+    })
+}
+
+/// Has `leader` start `command` and checks that it got `index`.
+fn expect_index<R: Raft>(
+    cfg: &mut Config<R>,
+    leader: NodeId,
+    command: Vec<u8>,
+    index: u64,
+) -> crate::report::Check<()> {
+    match cfg.start(leader, command)? {
+        Some((got, _)) if got == index => Ok(()),
+        Some((got, term)) => Err(cfg.failure(format!(
+            "tester: server {leader} put the command at index {got} (term {term}), not \
+             {index}: does its log hold entries nobody started?"
+        ))),
+        None => Err(cfg.failure(format!("server {leader} refused start() while leader"))),
+    }
 }

@@ -185,6 +185,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             Raftlab
         ),
         scenario!(
+            extra_2c::figure8_exact_2c,
+            C2,
+            5,
+            "raftlab (2C): the Figure 8 sequence, step by step",
+            Raftlab
+        ),
+        scenario!(
             part_2d::snapshot_basic_2d,
             D2,
             5,
