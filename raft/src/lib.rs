@@ -92,6 +92,9 @@
 //! - `vote_survives_restart_2c`, `candidate_vote_survives_restart_2c`: a server
 //!   votes (for another candidate, or for itself), crashes, restarts and is
 //!   asked by another candidate of the same term; persist `voted_for`.
+//! - `figure8_exact_2c`: the sequence of the paper's Figure 8, step by step; a
+//!   leader commits an entry of an earlier term only by committing one of its
+//!   own term after it, never by counting the servers that store it.
 //!
 //! ## Determinism: one seed, one run
 //!
