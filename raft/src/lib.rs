@@ -86,6 +86,9 @@
 //! - `term_from_replies_2a`: a candidate hears the higher terms of others only in
 //!   the replies to its RequestVotes; adopt a higher term from any request or
 //!   reply.
+//! - `deposed_by_replies_2a`: a leader, cut off while the others moved on to
+//!   later terms, hears of them only in the replies to its heartbeats; it must
+//!   step down.
 //! - `stale_append_replies_echoed_2b`: a leader's AppendEntries replies from
 //!   its earlier term reach it again when it leads once more; set `match_index`
 //!   only from replies to requests of your current term.

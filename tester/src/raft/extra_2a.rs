@@ -268,6 +268,61 @@ pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
     })
 }
 
+/// A leader cut off from the others, who moved on to later terms, and whose
+/// links to them then work one way only, hears of their terms only in the
+/// replies to its heartbeats: it must step down.
+///
+/// Server L leads; the other two are cut off and campaign alone for 2 s. Then
+/// only the ends from L to them work: their replies to L's AppendEntries carry
+/// their higher terms. 500 ms later L must no longer lead and must be in the
+/// highest of those terms. Rule: if an RPC request or response contains a term
+/// T > currentTerm, set currentTerm = T and convert to follower (Figure 2,
+/// Rules for All Servers).
+pub fn deposed_by_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        let l = cfg.check_one_leader()?;
+        let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != l).collect();
+        for &i in &others {
+            cfg.disconnect(i);
+        }
+        cfg.sleep(Duration::from_secs(2))?;
+        let old = cfg.term(l)?.unwrap_or(0);
+        for &i in &others {
+            cfg.set_end(l, i, true);
+        }
+        let mut highest = 0;
+        let mut ahead = Vec::new();
+        for &i in &others {
+            let t = cfg.term(i)?.unwrap_or(0);
+            highest = highest.max(t);
+            ahead.push(format!("server {i}: term {t}"));
+        }
+        let ahead = ahead.join(", ");
+        cfg.h.premise(
+            "the cut-off servers campaigned past the leader's term",
+            highest > old,
+            format!("server {l}: term {old}; {ahead}"),
+        );
+        cfg.sleep(Duration::from_millis(500))?;
+        if let Some((t, leading)) = cfg.state(l)?
+            && (leading && t == old || t < highest)
+        {
+            return Err(cfg.failure(format!(
+                "server {l}, leader of term {old}, still {} in term {t} 500 ms after its \
+                 heartbeats began to reach servers of higher terms ({ahead}), whose replies \
+                 say so: if an RPC request or response contains a term T > currentTerm, set \
+                 currentTerm = T and convert to follower (Figure 2, Rules for All Servers)",
+                if leading { "leads" } else { "is" }
+            )));
+        }
+        for &i in &others {
+            cfg.connect(i);
+        }
+        cfg.check_one_leader()?;
+        Ok(())
+    })
+}
+
 /// Starts or stops keeping copies of every server's calls.
 fn keep_all<R: Raft>(cfg: &mut Config<R>, on: bool) {
     for i in 0..cfg.n {

@@ -85,6 +85,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             "raftlab (2A): a candidate hears higher terms only in replies",
             Raftlab
         ),
+        scenario!(
+            extra_2a::deposed_by_replies_2a,
+            A2,
+            5,
+            "raftlab (2A): a leader hears higher terms only in replies",
+            Raftlab
+        ),
         scenario!(part_2b::basic_agree_2b, B2, 5, "Test (2B): basic agreement"),
         scenario!(part_2b::rpc_bytes_2b, B2, 5, "Test (2B): RPC byte count"),
         scenario!(
