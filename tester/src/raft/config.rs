@@ -260,6 +260,42 @@ impl<R: Raft> Config<R> {
         )))
     }
 
+    /// Waits (up to 2 s) until every connected server is in the same term, and
+    /// returns it: the leader's followers have heard of it.
+    pub fn settled_term(&mut self) -> Check<u64> {
+        self.wait_for(Duration::from_secs(2), |cfg| {
+            let mut terms = std::collections::BTreeSet::new();
+            for i in 0..cfg.n {
+                if cfg.is_connected(i)
+                    && let Some(t) = cfg.term(i)?
+                {
+                    terms.insert(t);
+                }
+            }
+            Ok(terms.len() == 1)
+        })?;
+        self.check_terms()
+    }
+
+    /// Runs until `done` holds, checking every 10 ms, for at most `limit`:
+    /// whether it held.
+    pub fn wait_for(
+        &mut self,
+        limit: Duration,
+        mut done: impl FnMut(&mut Config<R>) -> Check<bool>,
+    ) -> Check<bool> {
+        let deadline = self.now() + limit;
+        loop {
+            if done(self)? {
+                return Ok(true);
+            }
+            if self.now() >= deadline {
+                return Ok(false);
+            }
+            self.sleep(Duration::from_millis(10))?;
+        }
+    }
+
     /// Checks that every connected server reports the same term, and returns it.
     pub fn check_terms(&mut self) -> Check<u64> {
         let mut seen: Option<(NodeId, u64)> = None;

@@ -38,13 +38,13 @@ pub fn stale_heartbeats_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
         keep_all(cfg, true);
         let old = cfg.check_one_leader()?;
-        let old_term = settled_term(cfg)?;
+        let old_term = cfg.settled_term()?;
         cfg.sleep(Duration::from_millis(500))?;
         keep_all(cfg, false);
         let until = cfg.now();
         cfg.disconnect(old);
         let new = cfg.check_one_leader()?;
-        settled_term(cfg)?;
+        cfg.settled_term()?;
         cfg.disconnect(new);
         let rest: Vec<NodeId> = (0..cfg.n).filter(|&i| i != old && i != new).collect();
         let stale = kept_for(cfg, &rest, until);
@@ -75,10 +75,10 @@ pub fn stale_vote_requests_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
         keep_all(cfg, true);
         let leader = cfg.check_one_leader()?;
-        let term = settled_term(cfg)?;
+        let term = cfg.settled_term()?;
         let candidate = (leader + 1) % cfg.n;
         cfg.disconnect(candidate);
-        let campaigned = wait_for(cfg, Duration::from_secs(5), |cfg| {
+        let campaigned = cfg.wait_for(Duration::from_secs(5), |cfg| {
             Ok(cfg.term(candidate)?.is_some_and(|t| t >= term + 3))
         })?;
         keep_all(cfg, false);
@@ -91,7 +91,7 @@ pub fn stale_vote_requests_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
         );
         cfg.connect(candidate);
         let leader = cfg.check_one_leader()?;
-        settled_term(cfg)?;
+        cfg.settled_term()?;
         let other = if leader == candidate {
             (candidate + 1) % cfg.n
         } else {
@@ -130,7 +130,7 @@ pub fn stale_vote_replies_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
             cfg.keep_copies(i, true);
         }
         let old = cfg.check_one_leader()?;
-        let old_term = settled_term(cfg)?;
+        let old_term = cfg.settled_term()?;
         for i in 0..cfg.n {
             cfg.keep_copies(i, false);
         }
@@ -162,10 +162,10 @@ pub fn stale_vote_replies_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
             follows,
             format!("server {old} won again 5 times"),
         );
-        let term = settled_term(cfg)?;
+        let term = cfg.settled_term()?;
         cfg.disconnect(old);
         let cut_at = cfg.now();
-        let campaigned = wait_for(cfg, Duration::from_secs(5), |cfg| {
+        let campaigned = cfg.wait_for(Duration::from_secs(5), |cfg| {
             Ok(cfg.term(old)?.is_some_and(|t| t > term))
         })?;
         let now_term = cfg.term(old)?.unwrap_or(0);
@@ -237,7 +237,7 @@ pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
                 .all(|&i| cfg.term(i).ok().flatten().unwrap_or(0) > restarted + 1),
             format!("server {c}: term {restarted}; {ahead}"),
         );
-        let campaigned = wait_for(cfg, Duration::from_secs(5), |cfg| {
+        let campaigned = cfg.wait_for(Duration::from_secs(5), |cfg| {
             Ok(cfg.term(c)?.is_some_and(|t| t > restarted))
         })?;
         if !campaigned {
@@ -395,40 +395,4 @@ fn echo_until_elected<R: Raft>(
          delivered to them again every 50 ms: {TIMER_RULE}",
         listed.join(", ")
     )))
-}
-
-/// Waits (up to 2 s) until every connected server is in the same term, and
-/// returns it: the leader's followers have heard of it.
-pub(crate) fn settled_term<R: Raft>(cfg: &mut Config<R>) -> Check<u64> {
-    wait_for(cfg, Duration::from_secs(2), |cfg| {
-        let mut terms = std::collections::BTreeSet::new();
-        for i in 0..cfg.n {
-            if cfg.is_connected(i)
-                && let Some(t) = cfg.term(i)?
-            {
-                terms.insert(t);
-            }
-        }
-        Ok(terms.len() == 1)
-    })?;
-    cfg.check_terms()
-}
-
-/// Runs until `done` holds, checking every 10 ms, for at most `limit`:
-/// whether it held.
-pub(crate) fn wait_for<R: Raft>(
-    cfg: &mut Config<R>,
-    limit: Duration,
-    mut done: impl FnMut(&mut Config<R>) -> Check<bool>,
-) -> Check<bool> {
-    let deadline = cfg.now() + limit;
-    loop {
-        if done(cfg)? {
-            return Ok(true);
-        }
-        if cfg.now() >= deadline {
-            return Ok(false);
-        }
-        cfg.sleep(Duration::from_millis(10))?;
-    }
 }

@@ -8,7 +8,6 @@ use raft::Raft;
 
 use crate::raft::checker::cmd;
 use crate::raft::config::{Config, Net};
-use crate::raft::extra_2a::settled_term;
 use crate::registry::RunSpec;
 use crate::report::Report;
 
@@ -103,7 +102,7 @@ pub fn stale_append_replies_echoed_2b<R: Raft>(spec: &RunSpec) -> Report {
                  candidate whose log is at least as up-to-date (§5.4.1)"
             )));
         }
-        settled_term(cfg)?;
+        cfg.settled_term()?;
 
         // X, with Z alone, takes indexes 5-7; F's old acknowledgements arrive.
         for &i in q.iter().chain([&f]) {

@@ -8,7 +8,6 @@ use raft::Raft;
 
 use crate::raft::checker::cmd;
 use crate::raft::config::{Config, Net};
-use crate::raft::extra_2a::{settled_term, wait_for};
 use crate::registry::RunSpec;
 use crate::report::Report;
 
@@ -64,7 +63,7 @@ fn two_candidates<R: Raft>(cfg: &mut Config<R>, restarts: Restarts) -> crate::re
         let mut attempts = Vec::new();
         for _ in 0..ATTEMPTS {
             let v = cfg.check_one_leader()?;
-            let term = settled_term(cfg)?;
+            let term = cfg.settled_term()?;
             let [a, b]: [NodeId; 2] = {
                 let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != v).collect();
                 [others[0], others[1]]
@@ -76,7 +75,7 @@ fn two_candidates<R: Raft>(cfg: &mut Config<R>, restarts: Restarts) -> crate::re
             cfg.keep_copies(a, true);
             cfg.keep_copies(b, true);
             let next = term + 1;
-            wait_for(cfg, Duration::from_secs(5), |cfg| {
+            cfg.wait_for(Duration::from_secs(5), |cfg| {
                 let (ta, tb) = (cfg.term(a)?.unwrap_or(0), cfg.term(b)?.unwrap_or(0));
                 Ok((ta == next && tb == next) || ta > next || tb > next)
             })?;
@@ -95,7 +94,7 @@ fn two_candidates<R: Raft>(cfg: &mut Config<R>, restarts: Restarts) -> crate::re
             // V restarts and grants A its vote.
             cfg.start1(v)?;
             cfg.echo_request(ask_a, true)?;
-            let a_leads = wait_for(cfg, Duration::from_millis(50), |cfg| cfg.is_leader(a))?;
+            let a_leads = cfg.wait_for(Duration::from_millis(50), |cfg| cfg.is_leader(a))?;
             if !a_leads || cfg.term(a)? != Some(next) {
                 attempts.push(format!("server {a} did not lead term {next} on {v}'s vote"));
                 restore(cfg, v)?;
