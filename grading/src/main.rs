@@ -89,9 +89,18 @@ fn harness_for(submission: Option<&Path>) -> Result<Harness, String> {
 
 fn list() -> Result<bool, String> {
     let listing = tree_harness()?.listing()?;
-    println!("{:<58} {:<5} {:>6}", "scenario", "part", "points");
+    println!(
+        "{:<58} {:<5} {:>6}  {}",
+        "scenario", "part", "points", "suite"
+    );
     for s in &listing.scenarios {
-        println!("{:<58} {:<5} {:>6}", s.name, s.part, s.points);
+        println!(
+            "{:<58} {:<5} {:>6}  {}",
+            s.name,
+            s.part,
+            s.points,
+            s.suite.name()
+        );
     }
     Ok(true)
 }
