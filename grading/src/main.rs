@@ -89,10 +89,7 @@ fn harness_for(submission: Option<&Path>) -> Result<Harness, String> {
 
 fn list() -> Result<bool, String> {
     let listing = tree_harness()?.listing()?;
-    println!(
-        "{:<58} {:<5} {:>6}  {}",
-        "scenario", "part", "points", "suite"
-    );
+    println!("{:<58} {:<5} {:>6}  suite", "scenario", "part", "points");
     for s in &listing.scenarios {
         println!(
             "{:<58} {:<5} {:>6}  {}",
