@@ -61,6 +61,13 @@ pub struct JobResult {
     /// Wall time the crash check took, in milliseconds (part of `wall_ms`).
     #[serde(default)]
     pub crash_check_ms: u64,
+    /// The most calls one server made in one virtual second (as its harness
+    /// reports it: informative, never scored).
+    #[serde(default)]
+    pub peak_rpcs_per_sec: u64,
+    /// The most request bytes one server sent in one virtual second (ditto).
+    #[serde(default)]
+    pub peak_bytes_per_sec: u64,
 }
 
 /// How jobs run: their limits, and where the files of failures go.
@@ -134,6 +141,8 @@ impl JobResult {
             linearizability: None,
             restarts_checked: 0,
             crash_check_ms: 0,
+            peak_rpcs_per_sec: 0,
+            peak_bytes_per_sec: 0,
         }
     }
 }
@@ -303,6 +312,8 @@ fn accept(
     let mut result = JobResult::new(job, options, run.status, run.reason);
     result.virtual_ms = run.virtual_ms;
     result.rpcs = run.rpcs;
+    result.peak_rpcs_per_sec = run.peak_rpcs_per_sec;
+    result.peak_bytes_per_sec = run.peak_bytes_per_sec;
     result.bytes = run.bytes;
     result.trace_digest = run.trace_digest;
     result.commands = run.commands;

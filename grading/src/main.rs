@@ -265,6 +265,9 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
         started.elapsed().as_secs_f64(),
     )?;
     print!("{}", score::table(&results, &scores, &listing.parts));
+    if let Some(peaks) = score::peaks(&results) {
+        println!("{peaks}");
+    }
     println!("wall time {:.1} s", started.elapsed().as_secs_f64());
     Ok(results.len() == total_jobs && results.iter().all(job::JobResult::passed))
 }

@@ -105,3 +105,20 @@ pub fn table(results: &[JobResult], scores: &[ScenarioScore], parts: &[String]) 
     );
     out
 }
+
+/// The highest sending of one server in one virtual second over the jobs,
+/// with the job that reached it: what a budget must stay well above.
+pub fn peaks(results: &[JobResult]) -> Option<String> {
+    let calls = results.iter().max_by_key(|r| r.peak_rpcs_per_sec)?;
+    let bytes = results.iter().max_by_key(|r| r.peak_bytes_per_sec)?;
+    Some(format!(
+        "peaks of one server in one virtual second: {} calls ({} seed {}), {:.1} MB of \
+         requests ({} seed {})",
+        calls.peak_rpcs_per_sec,
+        calls.test,
+        calls.seed,
+        bytes.peak_bytes_per_sec as f64 / 1e6,
+        bytes.test,
+        bytes.seed
+    ))
+}

@@ -164,6 +164,13 @@ pub struct RunResult {
     /// Agreements reached (Raft) or operations completed (kvraft).
     #[serde(default)]
     pub commands: u64,
+    /// The most calls one server made in one virtual second (against the
+    /// simulator's budget).
+    #[serde(default)]
+    pub peak_rpcs_per_sec: u64,
+    /// The most request bytes one server sent in one virtual second.
+    #[serde(default)]
+    pub peak_bytes_per_sec: u64,
 }
 
 /// How much of the sandbox the job's process could put in place.

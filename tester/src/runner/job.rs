@@ -110,6 +110,8 @@ fn run(args: &JobArgs) -> Result<(), String> {
             bytes: 0,
             trace_digest: String::new(),
             commands: 0,
+            peak_rpcs_per_sec: 0,
+            peak_bytes_per_sec: 0,
         });
         if !memory::claim_result() {
             return Ok(());
@@ -191,6 +193,8 @@ fn start_watchdog(
                     bytes: 0,
                     trace_digest: String::new(),
                     commands: 0,
+                    peak_rpcs_per_sec: 0,
+                    peak_bytes_per_sec: 0,
                 }),
                 out_of_memory: false,
                 sandbox: jobwire::SandboxReport::default(),
@@ -273,5 +277,7 @@ fn run_result(report: &Report) -> RunResult {
         bytes: report.bytes,
         trace_digest: format!("{:016x}", report.trace_digest),
         commands: report.commands,
+        peak_rpcs_per_sec: report.peaks.rpcs_per_sec,
+        peak_bytes_per_sec: report.peaks.bytes_per_sec,
     }
 }
