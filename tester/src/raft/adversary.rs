@@ -36,6 +36,13 @@ impl<R: Raft> Config<R> {
         self.h.sim.keep_copies(i, on);
     }
 
+    /// Starts (or stops) keeping a copy of every call any server makes.
+    pub fn keep_all_copies(&mut self, on: bool) {
+        for i in 0..self.n {
+            self.keep_copies(i, on);
+        }
+    }
+
     /// The kept copies of calls from `caller` (any server if `None`) to
     /// `server` sent in `from..until`, oldest first, as indexes for the echo
     /// methods.

@@ -36,11 +36,11 @@ const TIMER_RULE: &str = "a follower restarts its election timer only on AppendE
 /// Followers; AppendEntries and RequestVote receiver 1; the Students' Guide).
 pub fn stale_heartbeats_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
-        keep_all(cfg, true);
+        cfg.keep_all_copies(true);
         let old = cfg.check_one_leader()?;
         let old_term = cfg.settled_term()?;
         cfg.sleep(Duration::from_millis(500))?;
-        keep_all(cfg, false);
+        cfg.keep_all_copies(false);
         let until = cfg.now();
         cfg.disconnect(old);
         let new = cfg.check_one_leader()?;
@@ -73,7 +73,7 @@ pub fn stale_heartbeats_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
 /// Rules for Servers, Followers).
 pub fn stale_vote_requests_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
-        keep_all(cfg, true);
+        cfg.keep_all_copies(true);
         let leader = cfg.check_one_leader()?;
         let term = cfg.settled_term()?;
         let candidate = (leader + 1) % cfg.n;
@@ -81,7 +81,7 @@ pub fn stale_vote_requests_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
         let campaigned = cfg.wait_for(Duration::from_secs(5), |cfg| {
             Ok(cfg.term(candidate)?.is_some_and(|t| t >= term + 3))
         })?;
-        keep_all(cfg, false);
+        cfg.keep_all_copies(false);
         let until = cfg.now();
         let stale_term = cfg.term(candidate)?.unwrap_or(0);
         cfg.h.premise(
@@ -321,13 +321,6 @@ pub fn deposed_by_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
         cfg.check_one_leader()?;
         Ok(())
     })
-}
-
-/// Starts or stops keeping copies of every server's calls.
-fn keep_all<R: Raft>(cfg: &mut Config<R>, on: bool) {
-    for i in 0..cfg.n {
-        cfg.keep_copies(i, on);
-    }
 }
 
 /// The kept copies of calls to each of `servers` sent before `until`: one
