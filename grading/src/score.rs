@@ -111,14 +111,15 @@ pub fn table(results: &[JobResult], scores: &[ScenarioScore], parts: &[String]) 
 pub fn peaks(results: &[JobResult]) -> Option<String> {
     let calls = results.iter().max_by_key(|r| r.peak_rpcs_per_sec)?;
     let bytes = results.iter().max_by_key(|r| r.peak_bytes_per_sec)?;
+    let sent = bytes.peak_bytes_per_sec;
+    let sent = if sent >= 1_000_000 {
+        format!("{:.1} MB", sent as f64 / 1e6)
+    } else {
+        format!("{:.1} kB", sent as f64 / 1e3)
+    };
     Some(format!(
-        "peaks of one server in one virtual second: {} calls ({} seed {}), {:.1} MB of \
+        "peaks of one server in one virtual second: {} calls ({} seed {}), {sent} of \
          requests ({} seed {})",
-        calls.peak_rpcs_per_sec,
-        calls.test,
-        calls.seed,
-        bytes.peak_bytes_per_sec as f64 / 1e6,
-        bytes.test,
-        bytes.seed
+        calls.peak_rpcs_per_sec, calls.test, calls.seed, bytes.test, bytes.seed
     ))
 }
