@@ -429,11 +429,11 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             return Ok(());
         }
         match &reply {
-            Some(bytes) => self.echoes.returned(flight.call, bytes),
+            Some(bytes) => {
+                self.net.count_reply_bytes(bytes.len());
+                self.echoes.returned(flight.call, bytes);
+            }
             None => self.echoes.failed(flight.call),
-        }
-        if let Some(bytes) = &reply {
-            self.net.count_reply_bytes(bytes.len());
         }
         let (caller, server, call) = (flight.from, flight.to, flight.call);
         if !self.runs(caller, flight.from_incarnation) {

@@ -20,6 +20,29 @@ impl<R: Raft> Config<R> {
         Ok(matches!(self.state(i)?, Some((_, true))))
     }
 
+    /// Calls `start(command)` on server `i`, which the scenario made leader:
+    /// the index it got, or a failure if it refused.
+    pub fn start_as_leader(&mut self, i: NodeId, command: Vec<u8>) -> Check<u64> {
+        match self.start(i, command)? {
+            Some((index, _)) => Ok(index),
+            None => Err(self.failure(format!("server {i} refused start() while leader"))),
+        }
+    }
+
+    /// Waits for one leader (as [`Config::check_one_leader`]) and fails unless
+    /// it is `expected`, the only server whose log is up to date enough to win.
+    pub fn check_leader_is(&mut self, expected: NodeId) -> Check<()> {
+        let leader = self.check_one_leader()?;
+        if leader != expected {
+            return Err(self.failure(format!(
+                "server {leader} was elected although server {expected}'s log is more up to \
+                 date than those of the servers it reaches (§5.4.1: a vote goes only to a \
+                 candidate whose log is at least as up-to-date as the voter's)"
+            )));
+        }
+        Ok(())
+    }
+
     /// Enables or disables only the end from `from` to `to`: `from`'s calls
     /// to `to` (and their replies) pass or fail; the other direction is
     /// another end.

@@ -312,21 +312,19 @@ impl<R: Raft> Tester<R> {
         term: u64,
         command: Vec<u8>,
     ) -> Result<(), String> {
-        match self.given.get(&(term, index)) {
-            Some((j, other)) if *other != command => {
-                return Err(format!(
-                    "server {i}, leader of term {term}, answered start({}) with index {index}, \
-                     which server {j} had given to {} in the same term (Figure 3, Leader \
-                     Append-Only: a leader never overwrites or deletes entries in its log, so \
-                     an index it has given stays that command's)",
-                    show(&command),
-                    show(other)
-                ));
-            }
-            Some(_) => {}
-            None => {
-                self.given.insert((term, index), (i, command.clone()));
-            }
+        let (j, other) = self
+            .given
+            .entry((term, index))
+            .or_insert_with(|| (i, command.clone()));
+        if *other != command {
+            return Err(format!(
+                "server {i}, leader of term {term}, answered start({}) with index {index}, \
+                 which server {j} had given to {} in the same term (Figure 3, Leader \
+                 Append-Only: a leader never overwrites or deletes entries in its log, so an \
+                 index it has given stays that command's)",
+                show(&command),
+                show(other)
+            ));
         }
         let terms = self.started.entry(index).or_default();
         let lowest = terms.entry(command).or_insert(term);
@@ -446,5 +444,54 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
                 },
             )
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(index: u64) -> ApplyMsg {
+        ApplyMsg::Command {
+            index,
+            command: cmd(index),
+        }
+    }
+
+    #[test]
+    fn a_leader_that_gives_an_index_of_its_term_twice_is_named() {
+        let mut tester = Tester::<raft::Peer>::new(3, false);
+        tester.started(0, 4, 2, cmd(1)).unwrap();
+        tester.started(0, 4, 2, cmd(1)).unwrap();
+        tester.started(1, 4, 3, cmd(2)).unwrap();
+        let e = tester.started(0, 4, 2, cmd(3)).unwrap_err();
+        assert!(
+            e.contains("server 0, leader of term 2, answered start(3) with index 4")
+                && e.contains("Leader Append-Only"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_snapshot_older_than_what_was_applied_is_named() {
+        let mut tester = Tester::<raft::Peer>::new(3, true);
+        for index in 1..=3 {
+            tester.on_output(Time::ZERO, 1, apply(index)).unwrap();
+        }
+        let e = tester
+            .on_output(
+                Time::ZERO,
+                1,
+                ApplyMsg::Snapshot {
+                    index: 2,
+                    term: 1,
+                    snapshot: Vec::new(),
+                },
+            )
+            .unwrap_err();
+        assert!(
+            e.contains("server 1 delivered a snapshot of index 2 after applying index 3"),
+            "{e}"
+        );
     }
 }

@@ -208,33 +208,19 @@ pub fn stale_vote_replies_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
 /// currentTerm = T and convert to follower (Figure 2, Rules for All Servers).
 pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
-        let c = cfg.check_one_leader()?;
-        let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != c).collect();
-        for &i in &others {
-            cfg.disconnect(i);
-        }
-        if cfg.start(c, b"only the leader has it".to_vec())?.is_none() {
-            return Err(cfg.failure(format!("server {c} refused start() while leader")));
-        }
+        let (c, others) = lead_alone(cfg)?;
+        cfg.start_as_leader(c, b"only the leader has it".to_vec())?;
         cfg.sleep(Duration::from_secs(2))?;
         cfg.start1(c)?;
         let restarted = cfg.term(c)?.unwrap_or(0);
-        for &i in &others {
-            cfg.set_end(c, i, true);
-        }
-        let mut highest = 0;
-        let mut ahead = Vec::new();
-        for &i in &others {
-            let t = cfg.term(i)?.unwrap_or(0);
-            highest = highest.max(t);
-            ahead.push(format!("server {i}: term {t}"));
-        }
-        let ahead = ahead.join(", ");
+        let Ahead {
+            lowest,
+            highest,
+            terms: ahead,
+        } = open_one_way(cfg, c, &others)?;
         cfg.h.premise(
             "the cut-off servers campaigned past the leader's next term",
-            others
-                .iter()
-                .all(|&i| cfg.term(i).ok().flatten().unwrap_or(0) > restarted + 1),
+            lowest > restarted + 1,
             format!("server {c}: term {restarted}; {ahead}"),
         );
         let campaigned = cfg.wait_for(Duration::from_secs(5), |cfg| {
@@ -259,12 +245,7 @@ pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
                  T and convert to follower (Figure 2, Rules for All Servers)"
             )));
         }
-        for &i in &others {
-            cfg.connect(i);
-        }
-        cfg.connect(c);
-        cfg.check_one_leader()?;
-        Ok(())
+        reconnect_all(cfg)
     })
 }
 
@@ -280,24 +261,14 @@ pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
 /// Rules for All Servers).
 pub fn deposed_by_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
-        let l = cfg.check_one_leader()?;
-        let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != l).collect();
-        for &i in &others {
-            cfg.disconnect(i);
-        }
+        let (l, others) = lead_alone(cfg)?;
         cfg.sleep(Duration::from_secs(2))?;
         let old = cfg.term(l)?.unwrap_or(0);
-        for &i in &others {
-            cfg.set_end(l, i, true);
-        }
-        let mut highest = 0;
-        let mut ahead = Vec::new();
-        for &i in &others {
-            let t = cfg.term(i)?.unwrap_or(0);
-            highest = highest.max(t);
-            ahead.push(format!("server {i}: term {t}"));
-        }
-        let ahead = ahead.join(", ");
+        let Ahead {
+            highest,
+            terms: ahead,
+            ..
+        } = open_one_way(cfg, l, &others)?;
         cfg.h.premise(
             "the cut-off servers campaigned past the leader's term",
             highest > old,
@@ -315,12 +286,56 @@ pub fn deposed_by_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
                 if leading { "leads" } else { "is" }
             )));
         }
-        for &i in &others {
-            cfg.connect(i);
-        }
-        cfg.check_one_leader()?;
-        Ok(())
+        reconnect_all(cfg)
     })
+}
+
+/// Elects a leader and cuts every other server off: the leader and the
+/// others.
+fn lead_alone<R: Raft>(cfg: &mut Config<R>) -> Check<(NodeId, Vec<NodeId>)> {
+    let leader = cfg.check_one_leader()?;
+    let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != leader).collect();
+    for &i in &others {
+        cfg.disconnect(i);
+    }
+    Ok((leader, others))
+}
+
+/// The terms of the servers `from` reaches one way.
+struct Ahead {
+    lowest: u64,
+    highest: u64,
+    /// "server 1: term 7, server 2: term 9".
+    terms: String,
+}
+
+/// Enables only the ends from `from` to each of `others` (they cannot call
+/// it), and says in which terms they are.
+fn open_one_way<R: Raft>(cfg: &mut Config<R>, from: NodeId, others: &[NodeId]) -> Check<Ahead> {
+    let mut ahead = Ahead {
+        lowest: u64::MAX,
+        highest: 0,
+        terms: String::new(),
+    };
+    let mut terms = Vec::new();
+    for &i in others {
+        cfg.set_end(from, i, true);
+        let t = cfg.term(i)?.unwrap_or(0);
+        ahead.lowest = ahead.lowest.min(t);
+        ahead.highest = ahead.highest.max(t);
+        terms.push(format!("server {i}: term {t}"));
+    }
+    ahead.terms = terms.join(", ");
+    Ok(ahead)
+}
+
+/// Connects every server and waits for one leader.
+fn reconnect_all<R: Raft>(cfg: &mut Config<R>) -> Check<()> {
+    for i in 0..cfg.n {
+        cfg.connect(i);
+    }
+    cfg.check_one_leader()?;
+    Ok(())
 }
 
 /// The kept copies of calls to each of `servers` sent before `until`: one

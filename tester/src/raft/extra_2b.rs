@@ -41,9 +41,7 @@ pub fn stale_append_replies_echoed_2b<R: Raft>(spec: &RunSpec) -> Report {
         cfg.keep_copies(x, true);
         let from = cfg.now();
         for k in 0..5 {
-            if cfg.start(x, cmd(102 + k))?.is_none() {
-                return Err(cfg.failure(format!("server {x} refused start() while leader")));
-            }
+            cfg.start_as_leader(x, cmd(102 + k))?;
         }
         cfg.sleep(Duration::from_millis(500))?;
         cfg.keep_copies(x, false);
@@ -94,14 +92,7 @@ pub fn stale_append_replies_echoed_2b<R: Raft>(spec: &RunSpec) -> Report {
             cfg.connect(i);
         }
         // X, F and the rest of the others: only X has index 4.
-        let leader = cfg.check_one_leader()?;
-        if leader != x {
-            return Err(cfg.failure(format!(
-                "server {leader} was elected although server {x}'s log is more up to date \
-                 (it alone holds index 4 of the servers it reaches): a vote goes only to a \
-                 candidate whose log is at least as up-to-date (§5.4.1)"
-            )));
-        }
+        cfg.check_leader_is(x)?;
         cfg.settled_term()?;
 
         // X, with Z alone, takes indexes 5-7; F's old acknowledgements arrive.
@@ -111,12 +102,7 @@ pub fn stale_append_replies_echoed_2b<R: Raft>(spec: &RunSpec) -> Report {
         cfg.connect(z);
         let mut given = Vec::new();
         for k in 0..3 {
-            match cfg.start(x, cmd(301 + k))? {
-                Some((index, _)) => given.push(index),
-                None => {
-                    return Err(cfg.failure(format!("server {x} refused start() while leader")));
-                }
-            }
+            given.push(cfg.start_as_leader(x, cmd(301 + k))?);
         }
         cfg.sleep(Duration::from_millis(200))?;
         let cut_at = cfg.now();

@@ -213,27 +213,14 @@ pub fn figure8_exact_2c<R: Raft>(spec: &RunSpec) -> Report {
         // (c) S1 restarts; with S2 cut off only S1 can win; it copies index 2.
         cfg.start1(s1)?;
         cfg.connect(s1);
-        let leader = cfg.check_one_leader()?;
-        if leader != s1 {
-            return Err(cfg.failure(format!(
-                "server {leader} was elected although server {s1}'s log is more up to date \
-                 (§5.4.1: a vote goes only to a candidate whose log is at least as \
-                 up-to-date)"
-            )));
-        }
+        cfg.check_leader_is(s1)?;
         cfg.sleep(Duration::from_millis(500))?;
         let copies = others.len() + 2; // S1, S2 and the servers S1 reaches
         // (d) S1 crashes; S5 restarts and, S2 cut off, only it can win.
         cfg.crash1(s1);
         cfg.start1(s5)?;
         cfg.connect(s5);
-        let leader = cfg.check_one_leader()?;
-        if leader != s5 {
-            return Err(cfg.failure(format!(
-                "server {leader} was elected although server {s5}'s log is more up to date \
-                 (§5.4.1)"
-            )));
-        }
+        cfg.check_leader_is(s5)?;
         cfg.connect(s2);
         // S5 commits its index 2 with an entry of its own term; if S1 applied
         // its own index 2 in (c), the tester sees two commands at index 2.
@@ -262,12 +249,12 @@ fn expect_index<R: Raft>(
     command: Vec<u8>,
     index: u64,
 ) -> crate::report::Check<()> {
-    match cfg.start(leader, command)? {
-        Some((got, _)) if got == index => Ok(()),
-        Some((got, term)) => Err(cfg.failure(format!(
-            "tester: server {leader} put the command at index {got} (term {term}), not \
-             {index}: does its log hold entries nobody started?"
-        ))),
-        None => Err(cfg.failure(format!("server {leader} refused start() while leader"))),
+    let got = cfg.start_as_leader(leader, command)?;
+    if got != index {
+        return Err(cfg.failure(format!(
+            "tester: server {leader} put the command at index {got}, not {index}: does its \
+             log hold entries nobody started?"
+        )));
     }
+    Ok(())
 }
