@@ -1,11 +1,15 @@
 //! The tester's hand on the network beyond 6.824's: single ends switched one
-//! way, and kept copies of a server's calls delivered again (echoes: the
-//! duplicates and late arrivals of a real network). raftlab's own scenarios
-//! use them to put a server exactly where a rule of Figure 2 decides.
+//! way, kept copies of a server's calls delivered again (echoes: the
+//! duplicates and late arrivals of a real network), and a service that does
+//! not snapshot on one server. raftlab's own scenarios use them to put a
+//! server exactly where a rule of Figure 2 or 13 decides.
+
+use std::time::Duration;
 
 use labrpc::{NodeId, Time};
 use raft::Raft;
 
+use crate::raft::checker::Tester;
 use crate::raft::config::Config;
 use crate::report::Check;
 
@@ -41,6 +45,40 @@ impl<R: Raft> Config<R> {
             )));
         }
         Ok(())
+    }
+
+    /// Runs until `done` holds of what the tester has seen, checked after
+    /// every event (not every 10 ms as [`Config::wait_for`]), for at most
+    /// `limit`: whether it held.
+    pub fn run_until_seen(
+        &mut self,
+        limit: Duration,
+        mut done: impl FnMut(&Tester<R>) -> bool,
+    ) -> Check<bool> {
+        self.h.run_until_or(limit, |sim| done(sim.observer()))
+    }
+
+    /// The last index server `i` applied in its current life (2D).
+    pub fn applied_through(&self, i: NodeId) -> u64 {
+        self.h.sim.observer().last_applied(i)
+    }
+
+    /// The index of the last snapshot the tester's service handed server `i`
+    /// (2D; 0 if none).
+    pub fn snapshot_taken(&self, i: NodeId) -> u64 {
+        self.h.sim.observer().snapshot_taken(i)
+    }
+
+    /// Whether the service on server `i` calls `snapshot` every 10 applied
+    /// commands (2D; on by default). A service may snapshot when it likes:
+    /// kvraft's does when its Raft state grows large, so its servers snapshot
+    /// at different indexes.
+    pub fn service_snapshots(&mut self, i: NodeId, on: bool) {
+        let verb = if on { "resumes" } else { "stops" };
+        self.h
+            .sim
+            .note(format!("the service on {i} {verb} taking snapshots"));
+        self.h.sim.observer_mut().set_takes_snapshots(i, on);
     }
 
     /// Enables or disables only the end from `from` to `to`: `from`'s calls

@@ -132,6 +132,11 @@ pub struct Tester<R> {
     pub snapshots_installed: u64,
     /// Whether this is a 2D scenario (snapshot checks, `snapshot` calls).
     snapshots: bool,
+    /// In a 2D scenario, whether the service on each server calls `snapshot`
+    /// (a scenario may keep one server's service from snapshotting).
+    takes_snapshots: Vec<bool>,
+    /// The index of the last snapshot the tester handed each server.
+    snapshot_taken: Vec<u64>,
     /// The server that led each term (election safety), and when it was
     /// first seen leading.
     leaders: BTreeMap<u64, (NodeId, Time)>,
@@ -164,6 +169,8 @@ impl<R: Raft> Tester<R> {
             max_index: 0,
             snapshots_installed: 0,
             snapshots,
+            takes_snapshots: vec![true; n],
+            snapshot_taken: vec![0; n],
             leaders: BTreeMap::new(),
             started: BTreeMap::new(),
             applied_term: vec![None; n],
@@ -208,6 +215,23 @@ impl<R: Raft> Tester<R> {
         } else {
             Ok(())
         }
+    }
+
+    /// The last index server `i` applied in its current life (2D scenarios).
+    pub fn last_applied(&self, i: NodeId) -> u64 {
+        self.last_applied[i]
+    }
+
+    /// The index of the last snapshot the tester handed server `i` (2D
+    /// scenarios; 0 if none).
+    pub fn snapshot_taken(&self, i: NodeId) -> u64 {
+        self.snapshot_taken[i]
+    }
+
+    /// Whether the service on server `i` calls `snapshot` every
+    /// [`SNAPSHOT_INTERVAL`] applied commands (2D scenarios; on by default).
+    pub fn set_takes_snapshots(&mut self, i: NodeId, on: bool) {
+        self.takes_snapshots[i] = on;
     }
 
     /// Every server's applied commands, for failure messages.
@@ -350,7 +374,9 @@ impl<R: Raft> Tester<R> {
                 }
                 self.check_apply(i, index, command)?;
                 self.last_applied[i] = index;
-                if self.snapshots && (index + 1) % SNAPSHOT_INTERVAL == 0 {
+                if self.snapshots && self.takes_snapshots[i] && (index + 1) % SNAPSHOT_INTERVAL == 0
+                {
+                    self.snapshot_taken[i] = index;
                     let log: Vec<Vec<u8>> = (1..=index)
                         .map(|k| self.logs[i].get(&k).cloned().unwrap_or_default())
                         .collect();

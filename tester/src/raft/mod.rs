@@ -8,6 +8,7 @@ pub mod config;
 pub mod extra_2a;
 pub mod extra_2b;
 pub mod extra_2c;
+pub mod extra_2d;
 pub mod part_2a;
 pub mod part_2b;
 pub mod part_2c;
@@ -239,6 +240,20 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             D2,
             5,
             "Test (2D): snapshot initialization after crash"
+        ),
+        scenario!(
+            extra_2d::snapshot_older_than_commit_2d,
+            D2,
+            5,
+            "raftlab (2D): a late snapshot older than what the follower applied",
+            Raftlab
+        ),
+        scenario!(
+            extra_2d::snapshot_keeps_following_entries_2d,
+            D2,
+            5,
+            "raftlab (2D): a late snapshot keeps the entries after it",
+            Raftlab
         ),
     ]
 }
