@@ -71,7 +71,7 @@
 //!
 //! Each part runs 6.824's tests and, after them, a few of raftlab's own (their
 //! titles begin "raftlab", and `grading --suite 6.824` leaves them out). These
-//! put your servers exactly where one rule of Figure 2 decides, using what a
+//! put your servers exactly where one rule of Figure 2 (or 13) decides, using what a
 //! real network does and 6.824's does not: it delivers a message again, long
 //! after it was sent (a request to its server, or a reply to its caller), and a
 //! link can work one way only. Judge every request and reply by its term and you
@@ -98,6 +98,14 @@
 //! - `figure8_exact_2c`: the sequence of the paper's Figure 8, step by step; a
 //!   leader commits an entry of an earlier term only by committing one of its
 //!   own term after it, never by counting the servers that store it.
+//! - `snapshot_older_than_commit_2d`: an InstallSnapshot arrives late, after
+//!   you have applied entries past it (your service has not snapshotted them);
+//!   refuse a snapshot whose last included index is not past your
+//!   `commit_index`, whatever your own snapshot.
+//! - `snapshot_keeps_following_entries_2d`: an InstallSnapshot arrives late,
+//!   while you store entries after it that your leader counted on you to
+//!   commit; keep the entries following the snapshot's last included one when
+//!   that entry matches (Figure 13, InstallSnapshot step 6).
 //!
 //! ## Determinism: one seed, one run
 //!
