@@ -60,6 +60,14 @@ pub enum Command {
     /// out of the handout) on the same jobs, and print which jobs caught each,
     /// the first failure, and the wall time beside the reference's.
     Mutants(MutantArgs),
+    /// (Instructors) Grade a class: every submission directory in DIR (one
+    /// per student, named after the student), each built once, into one
+    /// table (CSV, JSON and a sortable HTML page). Students whose files and
+    /// jobs have not changed since their report was written are not graded
+    /// again, so an interrupted run resumes, and shards (`--shard K/N` over
+    /// students) merge by copying their `students/` reports into one `--out`
+    /// and running again.
+    Class(ClassArgs),
     /// Write the student handout of this tree to OUT_DIR.
     Handout {
         /// Where to write it (must not exist or be empty).
@@ -139,6 +147,35 @@ pub struct ReportArgs {
     /// Scoring policy.
     #[arg(long, value_enum, default_value_t = Policy::All)]
     pub policy: Policy,
+}
+
+/// `grading class`.
+#[derive(Args, Debug, Clone)]
+pub struct ClassArgs {
+    /// The class: one submission directory per student.
+    pub dir: PathBuf,
+    /// Where the class's reports go: `students/NAME.json` (each student's
+    /// jobs, as `--json` writes them), `students/NAME/` (their failures'
+    /// timelines), and `class.csv`, `class.json`, `class.html` [default:
+    /// target/raftlab/class].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seeds per scenario.
+    #[arg(long, default_value_t = 5)]
+    pub seeds: u64,
+    /// The jobs' selection and limits.
+    #[command(flatten)]
+    pub select: JobSelection,
+    /// Grade only shard K of N of the students (`--shard 2/4`): disjoint,
+    /// together complete.
+    #[arg(long)]
+    pub shard: Option<crate::plan::Shard>,
+    /// Scoring policy.
+    #[arg(long, value_enum, default_value_t = Policy::All)]
+    pub policy: Policy,
+    /// Grade every student again, even those whose report is up to date.
+    #[arg(long)]
+    pub regrade: bool,
 }
 
 /// `grading mutants`.

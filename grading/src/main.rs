@@ -8,6 +8,7 @@
 //! runaway allocation, `process::exit` or forged output fails that job with its
 //! reason and never the grader. See `--help` and the README's security model.
 
+mod class;
 mod cli;
 mod handout;
 mod harness;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         Some(Command::Costs { args }) => forward("costs", &args),
         Some(Command::Premises { args }) => forward("premises", &args),
         Some(Command::Merge { files, reports }) => merge(&files, &reports),
+        Some(Command::Class(args)) => class::run(&root(), &args),
         Some(Command::Mutants(args)) if args.check => mutants::check(&root(), &args),
         Some(Command::Mutants(args)) => {
             tree_harness().and_then(|tree| mutants::run(&root(), tree, &args))

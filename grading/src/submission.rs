@@ -277,6 +277,21 @@ fn tree_hash(dir: &Path) -> Result<String, String> {
     Ok(hasher.finalize().to_hex()[..32].to_string())
 }
 
+/// The student files of the submission in `dir`, as (source, path in the
+/// tree), in a fixed order: regular files only (a link is an error).
+pub fn student_files(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
+    let mut files = Vec::new();
+    for d in STUDENT_DIRS {
+        list_dir(&dir.join(d), Path::new(d), &mut files)?;
+    }
+    let mut files: Vec<(PathBuf, PathBuf)> = files
+        .into_iter()
+        .map(|(from, rel, _)| (from, rel))
+        .collect();
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(files)
+}
+
 /// Lists the regular files under `dir` as (source, path under `rel`, size),
 /// never following a link: a link in a submission is an error.
 /// Copies the student directories of the tree (or submission) at `from` into

@@ -1,0 +1,119 @@
+// @solution-file
+//! `grading class` grades a class of four: a correct submission, a broken
+//! one (its Raft panics in a handler), one that does not build and an empty
+//! directory. Each gets its line with the right points or reason; a second
+//! run grades nobody again, and changing one student's file regrades only
+//! that student.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+mod common;
+use common::{reference_submission, root, with_fixture};
+
+/// Grades the class in `class` into `out`; returns stdout.
+fn grade_class(class: &Path, out: &Path) -> String {
+    let run = Command::new(env!("CARGO_BIN_EXE_grading"))
+        .arg("class")
+        .arg(class)
+        .arg("--out")
+        .arg(out)
+        // Seeds from 1000: the broken submission's fixture panics on them.
+        .args(["--test", "initial_election_2a", "--seeds", "1"])
+        .args(["--seed-start", "1000"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(
+        run.status.success(),
+        "grading class failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    stdout
+}
+
+fn student<'a>(table: &'a Value, name: &str) -> &'a Value {
+    table["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["student"] == name)
+        .unwrap_or_else(|| panic!("{name} is in the table: {table:#}"))
+}
+
+#[test]
+fn a_class_of_four_is_graded_once_each() {
+    let class = root().join("target/class-test");
+    if class.exists() {
+        std::fs::remove_dir_all(&class).unwrap();
+    }
+    let out = root().join("target/class-test-out");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+    reference_submission("class-test/alice");
+    with_fixture("class-test/bob", "hostile", "hostile::inject()");
+    let carol = reference_submission("class-test/carol");
+    let mod_rs = carol.join("raft/src/peer/mod.rs");
+    let text = std::fs::read_to_string(&mod_rs).unwrap();
+    std::fs::write(&mod_rs, format!("{text}\nfn unfinished( {{\n")).unwrap();
+    std::fs::create_dir_all(class.join("dora")).unwrap();
+
+    let first = grade_class(&class, &out);
+    assert!(first.contains("4 graded now, 0 up to date"), "{first}");
+    let table: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("class.json")).unwrap()).unwrap();
+
+    let alice = student(&table, "alice");
+    assert_eq!(alice["score"], alice["max_score"], "{alice:#}");
+    assert!(alice["max_score"].as_f64().unwrap() > 0.0);
+    assert!(alice["failing"].as_array().unwrap().is_empty());
+
+    let bob = student(&table, "bob");
+    assert_eq!(bob["score"].as_f64(), Some(0.0), "{bob:#}");
+    let failing = &bob["failing"][0];
+    assert_eq!(failing["test"], "initial_election_2a");
+    assert!(
+        failing["replay"].as_str().unwrap().contains("--submission"),
+        "{failing:#}"
+    );
+    let timeline = failing["timeline"].as_str().expect("a timeline");
+    assert!(out.join(timeline).is_file(), "{timeline} is written");
+
+    let carol = student(&table, "carol");
+    assert_eq!(carol["score"].as_f64(), Some(0.0));
+    assert!(
+        carol["error"].as_str().unwrap().contains("does not build"),
+        "{carol:#}"
+    );
+    let dora = student(&table, "dora");
+    assert_eq!(dora["score"].as_f64(), Some(0.0));
+    assert!(
+        dora["error"].as_str().unwrap().contains("lacks"),
+        "{dora:#}"
+    );
+    assert_eq!(dora["parts"]["2A"][1], alice["max_score"]);
+
+    let csv = std::fs::read_to_string(out.join("class.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5, "a header and four students:\n{csv}");
+    let html = std::fs::read_to_string(out.join("class.html")).unwrap();
+    for name in ["alice", "bob", "carol", "dora"] {
+        assert!(
+            html.contains(&format!("<td>{name}</td>")),
+            "{name} in the page"
+        );
+    }
+
+    // Nothing changed: nobody is graded again.
+    let second = grade_class(&class, &out);
+    assert!(second.contains("0 graded now, 4 up to date"), "{second}");
+
+    // Alice changes a file: only she is graded again.
+    let alice_mod = class.join("alice/raft/src/peer/mod.rs");
+    let text = std::fs::read_to_string(&alice_mod).unwrap();
+    std::fs::write(&alice_mod, format!("{text}\n// one more line\n")).unwrap();
+    let third = grade_class(&class, &out);
+    assert!(third.contains("1 graded now, 3 up to date"), "{third}");
+}
