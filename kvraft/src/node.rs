@@ -52,6 +52,13 @@ impl<S: KvServer> Protocol for KvProtocol<S> {
     type Reply = Wire<<RaftOf<S> as Raft>::Reply, S::Reply>;
     type Timer = KvTimer<<RaftOf<S> as Raft>::Timer, S::Timer>;
     type Output = Completed;
+
+    fn topic(request: &Self::Request) -> Option<&'static str> {
+        match request {
+            Wire::Raft(r) => RaftProtocol::<S::Raft>::topic(r),
+            Wire::Kv(_) => Some("client"),
+        }
+    }
 }
 
 impl<S: KvServer> Embed<RaftProtocol<S::Raft>> for KvProtocol<S> {

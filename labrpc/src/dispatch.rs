@@ -250,6 +250,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         // The record keeps the bytes: a copy if they travel on, else the bytes
         // themselves (most requests of an unreliable scenario go nowhere).
         let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        let topic = P::topic(&flight.request);
         let (bytes, recorded) = match unreachable {
             Some(_) => (Vec::new(), bytes),
             None if self.trace.is_recording() => (bytes.clone(), bytes),
@@ -262,6 +263,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                     to,
                     bytes: len,
                     message: Payload::encoded::<P::Request>(recorded),
+                    topic: topic.map(std::borrow::Cow::Borrowed),
                 }
             });
         match unreachable {

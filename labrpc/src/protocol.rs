@@ -20,6 +20,14 @@ pub trait Protocol: 'static {
     /// What a node hands to the layer above it (the tester, or an enclosing node):
     /// Raft's `ApplyMsg`, a clerk's completed operation.
     type Output: Debug + 'static;
+
+    /// What `request` is about, as a short tag the trace keeps with it
+    /// (`"vote"`, `"append"`, `"snapshot"`, `"client"`, ...) so that views
+    /// need not read its printed form; `None` if the protocol does not say.
+    fn topic(request: &Self::Request) -> Option<&'static str> {
+        let _ = request;
+        None
+    }
 }
 
 /// An outer protocol that carries an inner one, so that a node can host another

@@ -83,6 +83,10 @@ pub enum TraceEvent {
         bytes: u32,
         /// The request (printed as `Debug` prints it, when read).
         message: Payload,
+        /// What the request is about, as its protocol tags it
+        /// ([`crate::Protocol::topic`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<std::borrow::Cow<'static, str>>,
     },
     /// A request reached the node's handler.
     Deliver {

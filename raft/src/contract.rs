@@ -99,6 +99,29 @@ impl Role {
     }
 }
 
+/// Which of Raft's RPCs a request is, for the run's log and timeline only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RpcKind {
+    /// RequestVote (§5.2).
+    RequestVote,
+    /// AppendEntries, heartbeats included (§5.3).
+    AppendEntries,
+    /// InstallSnapshot (§7).
+    InstallSnapshot,
+}
+
+impl RpcKind {
+    /// The topic the log and timeline file it under: "vote", "append" or
+    /// "snapshot".
+    pub fn topic(self) -> &'static str {
+        match self {
+            RpcKind::RequestVote => "vote",
+            RpcKind::AppendEntries => "append",
+            RpcKind::InstallSnapshot => "snapshot",
+        }
+    }
+}
+
 /// What a server's previous incarnation saved: the restarted server starts from it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Persisted {
@@ -175,6 +198,15 @@ pub trait Raft: Sized + 'static {
         } else {
             Role::Follower
         }
+    }
+
+    /// Which RPC `request` is, for the run's log and timeline only (the tests
+    /// never check it): they colour and filter messages by it. The default
+    /// (`None`) lets them guess from the request's printed name (a variant
+    /// named `RequestVote`, `AppendEntries` or `InstallSnapshot` is found).
+    fn rpc_kind(request: &Self::Request) -> Option<RpcKind> {
+        let _ = request;
+        None
     }
 
     /// The service has taken a snapshot that includes every entry up to and

@@ -150,7 +150,7 @@ pub mod node;
 mod peer;
 
 pub use context::RaftContext;
-pub use contract::{ApplyMsg, Persisted, Raft, Role};
+pub use contract::{ApplyMsg, Persisted, Raft, Role, RpcKind};
 pub use labrpc::{CallId, Message, SimRng, Time, TimerId, decode, encode};
 pub use peer::Peer;
 
@@ -161,5 +161,7 @@ pub mod prelude {
     pub use labrpc::rand::RngExt;
     pub use serde::{Deserialize, Serialize};
 
-    pub use crate::{ApplyMsg, Persisted, Raft, RaftContext, Role, Time, TimerId, decode, encode};
+    pub use crate::{
+        ApplyMsg, Persisted, Raft, RaftContext, Role, RpcKind, Time, TimerId, decode, encode,
+    };
 }

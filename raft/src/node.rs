@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use labrpc::{Context, Node, NodeId, Protocol, ReplyTo};
 
 use crate::context::RaftContext;
-use crate::contract::{ApplyMsg, Persisted, Raft};
+use crate::contract::{ApplyMsg, Persisted, Raft, RpcKind};
 
 /// The protocol of a world of Raft servers of type `R`: `R`'s own request, reply
 /// and timer types, and [`ApplyMsg`] as output.
@@ -18,6 +18,10 @@ impl<R: Raft> Protocol for RaftProtocol<R> {
     type Reply = R::Reply;
     type Timer = R::Timer;
     type Output = ApplyMsg;
+
+    fn topic(request: &R::Request) -> Option<&'static str> {
+        R::rpc_kind(request).map(RpcKind::topic)
+    }
 }
 
 /// A Raft implementation as a simulated server.

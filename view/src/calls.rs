@@ -48,7 +48,11 @@ impl<'a> Calls<'a> {
         for r in records {
             match &r.event {
                 TraceEvent::Send {
-                    call, to, message, ..
+                    call,
+                    to,
+                    message,
+                    topic,
+                    ..
                 } => {
                     let Some(from) = r.node else { continue };
                     calls.by_id.insert(*call, calls.list.len());
@@ -58,7 +62,7 @@ impl<'a> Calls<'a> {
                         to: *to,
                         sent: r.time,
                         request: message,
-                        topic: Topic::of_message(message),
+                        topic: Topic::of_request(topic.as_deref(), message),
                         delivered: None,
                         replied: None,
                         returned: None,

@@ -288,14 +288,19 @@ impl Stream {
     /// Remembers what a record says about its call.
     fn note_call(&mut self, r: &TraceRecord) {
         match &r.event {
-            TraceEvent::Send { call, message, .. } => {
+            TraceEvent::Send {
+                call,
+                message,
+                topic,
+                ..
+            } => {
                 if let Some(from) = r.node {
                     self.calls.insert(
                         *call,
                         CallNote {
                             from,
                             request: name(message).to_string(),
-                            topic: Topic::of_message(message),
+                            topic: Topic::of_request(topic.as_deref(), message),
                             reply: None,
                         },
                     );

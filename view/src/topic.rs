@@ -92,11 +92,17 @@ impl Topic {
             })
     }
 
-    /// The topic of a message, from its printed form.
+    /// The topic of a request: the tag its protocol gave it when it was
+    /// recorded ([`labrpc::Protocol::topic`]), or else the words of its
+    /// printed form.
+    pub fn of_request(tag: Option<&str>, text: &str) -> Topic {
+        tag.and_then(|t| Topic::parse(t).ok())
+            .unwrap_or_else(|| Topic::of_message(text))
+    }
+
+    /// The topic of a message, from the words of its printed form.
     pub fn of_message(text: &str) -> Topic {
-        if text.starts_with("Kv(") {
-            Topic::Client
-        } else if contains_word(text, &["vote"]) {
+        if contains_word(text, &["vote"]) {
             Topic::Vote
         } else if contains_word(text, &["snapshot"]) {
             Topic::Snapshot
@@ -152,9 +158,8 @@ impl Topic {
             | TraceEvent::Network { .. }
             | TraceEvent::Drop { .. }
             | TraceEvent::Echo { .. } => Topic::Fault,
-            TraceEvent::Send { message, .. } | TraceEvent::Reply { message, .. } => {
-                Topic::of_message(message)
-            }
+            TraceEvent::Send { message, topic, .. } => Topic::of_request(topic.as_deref(), message),
+            TraceEvent::Reply { message, .. } => Topic::of_message(message),
             TraceEvent::Deliver { .. } | TraceEvent::Return { .. } => Topic::Rpc,
             TraceEvent::Timer { .. }
             | TraceEvent::TimerSet { .. }
@@ -191,6 +196,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_request_tagged_by_its_protocol_takes_the_tag_over_its_words() {
+        let text = "Kv(Request { op: Append { key: \"vote\" } })";
+        assert_eq!(Topic::of_request(Some("client"), text), Topic::Client);
+        assert_eq!(Topic::of_request(None, text), Topic::Vote);
+        assert_eq!(
+            Topic::of_request(Some("no such topic"), "AppendEntries(..)"),
+            Topic::Append
+        );
+    }
+
+    #[test]
     fn messages_and_lines_find_their_topics() {
         assert_eq!(
             Topic::of_message("RequestVote(RequestVoteArgs { term: 3 })"),
@@ -204,7 +220,10 @@ mod tests {
             Topic::of_message("InstallSnapshot { last_included_index: 9 }"),
             Topic::Snapshot
         );
-        assert_eq!(Topic::of_message("Kv(Request { op: Get })"), Topic::Client);
+        assert_eq!(
+            Topic::of_request(Some("client"), "Kv(Request { op: Get })"),
+            Topic::Client
+        );
         assert_eq!(Topic::of_message("Ping"), Topic::Rpc);
         assert_eq!(Topic::of_line("became leader of term 4"), Topic::Election);
         assert_eq!(Topic::of_line("commit_index 3 -> 7"), Topic::Commit);

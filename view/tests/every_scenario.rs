@@ -26,6 +26,14 @@ fn every_scenario_has_a_log_and_a_timeline() {
             failure: None,
         };
 
+        // Every request is tagged with its topic by its protocol (the
+        // reference's Raft says which RPC each is; kvraft tags clerk calls).
+        for r in &report.records {
+            if let TraceEvent::Send { message, topic, .. } = &r.event {
+                assert!(topic.is_some(), "{name}: {message} has no topic");
+            }
+        }
+
         // Every message decodes: no payload prints as undecodable bytes.
         for r in &report.records {
             if let TraceEvent::Send { message, .. } | TraceEvent::Reply { message, .. } = &r.event {

@@ -63,6 +63,7 @@ fn records() -> Vec<TraceRecord> {
             to: 1,
             bytes: 4,
             message: vote.into(),
+            topic: None,
         },
     ));
     r.push(at(
@@ -134,6 +135,7 @@ fn records() -> Vec<TraceRecord> {
             to: 2,
             bytes: 6,
             message: "AppendEntries(AppendEntries { term: 1, entries: [] })".into(),
+            topic: None,
         },
     ));
     r.push(at(
@@ -187,6 +189,7 @@ fn records() -> Vec<TraceRecord> {
             to: 0,
             bytes: 9,
             message: "Kv(Request { op: Get { key: \"k\" } })".into(),
+            topic: Some("client".into()),
         },
     ));
     r.push(at(

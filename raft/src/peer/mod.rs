@@ -224,6 +224,14 @@ impl Raft for Peer {
         self.role
     }
 
+    fn rpc_kind(request: &Request) -> Option<RpcKind> {
+        Some(match request {
+            Request::RequestVote(_) => RpcKind::RequestVote,
+            Request::AppendEntries(_) => RpcKind::AppendEntries,
+            Request::InstallSnapshot(_) => RpcKind::InstallSnapshot,
+        })
+    }
+
     // @end
     fn snapshot(&mut self, ctx: &mut RaftContext<'_, '_, Self>, index: u64, snapshot: Vec<u8>) {
         // @solution 2D
