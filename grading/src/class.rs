@@ -36,6 +36,9 @@ struct StudentFile {
     fingerprint: String,
     /// The submission directory graded.
     submission: PathBuf,
+    /// Why the submission was not graded, in one line (None if it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    not_graded: Option<String>,
     /// Wall time of the build and the jobs, in seconds.
     wall_secs: f64,
     /// The jobs, scored, as `--json` writes them (with `error` if the
@@ -126,7 +129,7 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
             dir.display()
         );
         let t0 = Instant::now();
-        let report = match grade_one(
+        let graded_one = grade_one(
             root,
             dir,
             &out.join("students").join(name),
@@ -134,8 +137,9 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
             &jobs,
             args,
             &interrupted,
-        ) {
-            Some(report) => report,
+        )?;
+        let (report, not_graded) = match graded_one {
+            Some(graded) => graded,
             None => {
                 eprintln!(
                     "interrupted while grading {name}: its jobs are not kept; run again to resume"
@@ -149,15 +153,15 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
             mine.len(),
             report.score,
             report.max_score,
-            report.error.as_deref().map_or(String::new(), |e| format!(
-                " (not graded: {})",
-                first_line(e)
-            ))
+            not_graded
+                .as_deref()
+                .map_or(String::new(), |e| format!(" (not graded: {e})"))
         );
         let file = StudentFile {
             student: name.clone(),
             fingerprint,
             submission: dir.clone(),
+            not_graded,
             wall_secs: t0.elapsed().as_secs_f64(),
             report,
         };
@@ -242,7 +246,9 @@ fn list_students(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     Ok(students)
 }
 
-/// Builds and grades one submission; `None` if interrupted.
+/// Builds and grades one submission: its report, and why it was not graded
+/// if it was not (in one line); `None` if interrupted; an error if the
+/// grader itself failed (nothing is recorded for the student then).
 fn grade_one(
     root: &Path,
     dir: &Path,
@@ -251,18 +257,22 @@ fn grade_one(
     jobs: &[Job],
     args: &ClassArgs,
     interrupted: &std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> Option<JsonReport> {
+) -> Result<Option<(JsonReport, Option<String>)>, String> {
     let max_score: f64 = plan_points(jobs);
     let harness = match submission::build(root, dir) {
         Ok(harness) => harness,
+        Err(e @ submission::SubmissionError::Grader(_)) => {
+            return Err(format!("cannot grade {}: {e}", dir.display()));
+        }
         Err(e) => {
-            return Some(JsonReport {
+            let report = JsonReport {
                 score: 0.0,
                 max_score,
                 listing: listing.clone(),
                 jobs: Vec::new(),
-                error: Some(e),
-            });
+                error: Some(e.to_string()),
+            };
+            return Ok(Some((report, Some(e.summary()))));
         }
     };
     let options = job::JobOptions {
@@ -283,16 +293,17 @@ fn grade_one(
         interrupted.clone(),
     );
     if interrupted.load(Ordering::SeqCst) || results.len() != jobs.len() {
-        return None;
+        return Ok(None);
     }
     let scores = score(&results, args.policy, listing);
-    Some(JsonReport {
+    let report = JsonReport {
         score: scores.iter().map(|s| s.score).sum(),
         max_score: scores.iter().map(|s| s.max_score).sum(),
         listing: listing.clone(),
         jobs: results,
         error: None,
-    })
+    };
+    Ok(Some((report, None)))
 }
 
 /// The points possible per part in `jobs`.
@@ -371,7 +382,7 @@ fn row(file: &StudentFile, out: &Path, policy: Policy, planned: &BTreeMap<String
     let report = &file.report;
     let scores = score(&report.jobs, policy, &report.listing);
     let mut parts: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    if report.error.is_some() {
+    if report.error.is_some() || file.not_graded.is_some() {
         for (part, max) in planned {
             parts.insert(part.clone(), (0.0, *max));
         }
@@ -406,7 +417,7 @@ fn row(file: &StudentFile, out: &Path, policy: Policy, planned: &BTreeMap<String
         score: report.score,
         max_score: report.max_score,
         parts,
-        error: report.error.clone(),
+        error: file.not_graded.clone().or_else(|| report.error.clone()),
         failing,
     }
 }
@@ -420,24 +431,6 @@ fn relative(path: &Path, base: &Path) -> String {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
-}
-
-/// Why a student was not graded, in one line: the error's first line, and
-/// if that only introduces what follows (the compiler's output), the first
-/// line of it that reports an error.
-fn summary(error: &str) -> String {
-    let first = first_line(error).trim_end();
-    match first.strip_suffix(':') {
-        Some(intro) => match error
-            .lines()
-            .skip(1)
-            .find(|l| l.trim_start().starts_with("error"))
-        {
-            Some(e) => format!("{intro}: {}", e.trim()),
-            None => intro.to_string(),
-        },
-        None => first.to_string(),
-    }
 }
 
 /// `class.csv`: one line per student.
@@ -460,7 +453,7 @@ fn csv(rows: &[Row], parts: &[String]) -> Result<String, String> {
                     .map_or(String::new(), |(s, _)| format!("{s:.1}")),
             );
         }
-        record.push(r.error.as_deref().map(summary).unwrap_or_default());
+        record.push(r.error.clone().unwrap_or_default());
         record.push(
             r.failing
                 .iter()
@@ -497,7 +490,7 @@ fn text(rows: &[Row], parts: &[String]) -> String {
         }
         match &r.error {
             Some(e) => {
-                let _ = writeln!(out, "  not graded: {}", summary(e));
+                let _ = writeln!(out, "  not graded: {e}");
             }
             None => {
                 let names: Vec<&str> = r.failing.iter().map(|f| f.test.as_str()).collect();
@@ -555,11 +548,7 @@ fn html(table: &ClassTable<'_>) -> String {
         }
         out.push_str("<td>");
         if let Some(e) = &r.error {
-            let _ = write!(
-                out,
-                "<span class=\"err\">not graded: {}</span>",
-                escape(&summary(e))
-            );
+            let _ = write!(out, "<span class=\"err\">not graded: {}</span>", escape(e));
         }
         for f in &r.failing {
             let name = match &f.timeline {

@@ -18,6 +18,29 @@ pub struct Harness {
     pub exe: PathBuf,
 }
 
+/// Why a harness was not built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Cargo could not be run at all.
+    #[error("cannot run cargo: {0}")]
+    Cargo(std::io::Error),
+    /// The compiler refused the tree; its rendered diagnostics.
+    #[error("the harness does not build:\n{diagnostics}")]
+    DoesNotBuild {
+        /// What cargo printed.
+        diagnostics: String,
+    },
+    /// Cargo succeeded without naming the harness executable.
+    #[error("cargo built no harness executable (tester's `scenarios` test)")]
+    NoExecutable,
+}
+
+impl From<BuildError> for String {
+    fn from(e: BuildError) -> String {
+        e.to_string()
+    }
+}
+
 /// Builds the harness of the workspace at `root` (release profile) into
 /// `target_dir` (None: the workspace's own), with cargo's messages on stderr
 /// and the compiler's diagnostics rendered. `sandbox` prefixes the command
@@ -27,7 +50,7 @@ pub fn build(
     target_dir: Option<&Path>,
     sandbox: Option<Vec<std::ffi::OsString>>,
     quiet: bool,
-) -> Result<Harness, String> {
+) -> Result<Harness, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = match &sandbox {
         Some(prefix) => {
@@ -61,18 +84,15 @@ pub fn build(
     if let Some(dir) = target_dir {
         command.env("CARGO_TARGET_DIR", dir);
     }
-    let out = command
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let out = command.output().map_err(BuildError::Cargo)?;
     if !out.status.success() {
-        return Err(format!(
-            "the harness does not build:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(BuildError::DoesNotBuild {
+            diagnostics: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
     }
     executable(&String::from_utf8_lossy(&out.stdout))
         .map(|exe| Harness { exe })
-        .ok_or_else(|| "cargo built no harness executable (tester's `scenarios` test)".into())
+        .ok_or(BuildError::NoExecutable)
 }
 
 /// The harness's path in cargo's JSON messages.

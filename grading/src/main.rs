@@ -78,14 +78,14 @@ fn root() -> PathBuf {
 
 /// The harness of this tree, built as `cargo test --release` builds it.
 fn tree_harness() -> Result<Harness, String> {
-    harness::build(&root(), None, None, false)
+    Ok(harness::build(&root(), None, None, false)?)
 }
 
 /// The harness to run: this tree's, or a submission's (built against the handout).
 fn harness_for(submission: Option<&Path>) -> Result<Harness, String> {
     match submission {
         None => tree_harness(),
-        Some(dir) => submission::build(&root(), dir),
+        Some(dir) => Ok(submission::build(&root(), dir)?),
     }
 }
 
@@ -219,7 +219,10 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
                     eprintln!("harness: {}", harness.exe.display());
                     harness
                 }
+                // The grader's own trouble grades nothing: no zero is written.
+                Err(e @ submission::SubmissionError::Grader(_)) => return Err(e.to_string()),
                 Err(e) => {
+                    let e = e.to_string();
                     let scenarios: std::collections::BTreeMap<&str, u32> = jobs
                         .iter()
                         .map(|j| (j.scenario.name.as_str(), j.scenario.points))

@@ -415,8 +415,9 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
                 );
                 Outcome::of(Some(m), &results)
             }
+            Err(e @ submission::SubmissionError::Grader(_)) => return Err(e.to_string()),
             Err(e) => Outcome {
-                build_error: Some(e),
+                build_error: Some(e.to_string()),
                 met: false,
                 ..Outcome::of(Some(m), &[])
             },

@@ -26,14 +26,80 @@ use sourcecheck::STUDENT_DIRS;
 const MAX_FILES: usize = 1000;
 const MAX_BYTES: u64 = 16 << 20;
 
+/// Why a submission was not built. Every kind but [`SubmissionError::Grader`]
+/// is the submission's doing and grades to zero with the message; a
+/// `Grader` error is this machine's trouble and grades nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmissionError {
+    /// The directory does not exist.
+    #[error("the submission directory {} does not exist", .0.display())]
+    NoDirectory(PathBuf),
+    /// Student directories without their `mod.rs`.
+    #[error(
+        "the submission {} lacks {} (a submission holds {}, each with its mod.rs)",
+        .dir.display(),
+        .missing.join(", "),
+        STUDENT_DIRS.join(", ")
+    )]
+    Missing {
+        /// The submission.
+        dir: PathBuf,
+        /// The `mod.rs` files it lacks.
+        missing: Vec<String>,
+    },
+    /// Files a submission may not hold: a link, a device, too many, too large.
+    #[error("{0}")]
+    Files(String),
+    /// Refused before it was built: a rule no compiler checks, or files that
+    /// cannot be checked.
+    #[error("{0}")]
+    Rejected(String),
+    /// The compiler refused it; its rendered diagnostics.
+    #[error("the submission does not build:\n{diagnostics}")]
+    DoesNotBuild {
+        /// What cargo printed.
+        diagnostics: String,
+    },
+    /// The grader could not do its part (files, cargo, the sandbox).
+    #[error("{0}")]
+    Grader(String),
+}
+
+impl SubmissionError {
+    /// The reason in one line: the message's first line, and for a build
+    /// failure the compiler's first error.
+    pub fn summary(&self) -> String {
+        match self {
+            SubmissionError::DoesNotBuild { diagnostics } => {
+                match diagnostics
+                    .lines()
+                    .find(|l| l.trim_start().starts_with("error"))
+                {
+                    Some(e) => format!("the submission does not build: {}", e.trim()),
+                    None => "the submission does not build".to_string(),
+                }
+            }
+            other => other.to_string().lines().next().unwrap_or("").to_string(),
+        }
+    }
+}
+
+impl From<SubmissionError> for String {
+    fn from(e: SubmissionError) -> String {
+        e.to_string()
+    }
+}
+
+/// I/O trouble of the grader's own.
+fn grader(e: impl std::fmt::Display) -> SubmissionError {
+    SubmissionError::Grader(e.to_string())
+}
+
 /// Builds the submission in `dir` against the handout of the tree at `root`
 /// and returns its harness. Errors carry the compiler's output.
-pub fn build(root: &Path, dir: &Path) -> Result<Harness, String> {
+pub fn build(root: &Path, dir: &Path) -> Result<Harness, SubmissionError> {
     if !dir.is_dir() {
-        return Err(format!(
-            "the submission directory {} does not exist",
-            dir.display()
-        ));
+        return Err(SubmissionError::NoDirectory(dir.to_path_buf()));
     }
     let missing: Vec<&str> = STUDENT_DIRS
         .iter()
@@ -41,28 +107,22 @@ pub fn build(root: &Path, dir: &Path) -> Result<Harness, String> {
         .filter(|d| !dir.join(d).join("mod.rs").is_file())
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "the submission {} lacks {} (a submission holds {}, each with its mod.rs)",
-            dir.display(),
-            missing
-                .iter()
-                .map(|d| format!("{d}/mod.rs"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            STUDENT_DIRS.join(", ")
-        ));
+        return Err(SubmissionError::Missing {
+            dir: dir.to_path_buf(),
+            missing: missing.iter().map(|d| format!("{d}/mod.rs")).collect(),
+        });
     }
     let mut files = Vec::new();
     for d in STUDENT_DIRS {
-        list_dir(&dir.join(d), Path::new(d), &mut files)?;
+        list_dir(&dir.join(d), Path::new(d), &mut files).map_err(SubmissionError::Files)?;
     }
     let total: u64 = files.iter().map(|f| f.2).sum();
     if files.len() > MAX_FILES || total > MAX_BYTES {
-        return Err(format!(
+        return Err(SubmissionError::Files(format!(
             "the submission holds {} files and {total} bytes in {}; at most {MAX_FILES} files and {MAX_BYTES} bytes are accepted",
             files.len(),
             STUDENT_DIRS.join(", ")
-        ));
+        )));
     }
 
     let target = root.join("target/submissions");
@@ -70,30 +130,30 @@ pub fn build(root: &Path, dir: &Path) -> Result<Harness, String> {
     let build_dir = target.join("build");
     let work = target.join("tree");
     for d in [&bin, &build_dir] {
-        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        std::fs::create_dir_all(d).map_err(|e| grader(format!("{}: {e}", d.display())))?;
     }
     // One build at a time: they share the build tree and cargo's output.
     let lock_path = target.join("build.lock");
-    let lock =
-        std::fs::File::create(&lock_path).map_err(|e| format!("{}: {e}", lock_path.display()))?;
+    let lock = std::fs::File::create(&lock_path)
+        .map_err(|e| grader(format!("{}: {e}", lock_path.display())))?;
     lock.lock()
-        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        .map_err(|e| grader(format!("cannot lock {}: {e}", lock_path.display())))?;
 
     // The tree to build: the handout, with the student's files in place of
     // its skeletons.
     if work.exists() {
-        std::fs::remove_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+        std::fs::remove_dir_all(&work).map_err(|e| grader(format!("{}: {e}", work.display())))?;
     }
-    handout::write(root, &work)?;
+    handout::write(root, &work).map_err(grader)?;
     for d in STUDENT_DIRS {
         let skeleton = work.join(d);
         if skeleton.exists() {
             std::fs::remove_dir_all(&skeleton)
-                .map_err(|e| format!("{}: {e}", skeleton.display()))?;
+                .map_err(|e| grader(format!("{}: {e}", skeleton.display())))?;
         }
     }
     for (from, rel, _) in &files {
-        copy(from, &work.join(rel))?;
+        copy(from, &work.join(rel)).map_err(grader)?;
     }
     // The rules no compiler checks, before anything of the submission is
     // compiled (read from the copy that will be built): a violation scores
@@ -104,21 +164,25 @@ pub fn build(root: &Path, dir: &Path) -> Result<Harness, String> {
     let unchecked = match sourcecheck::check_tree(&work) {
         Ok(violations) if violations.is_empty() => None,
         Ok(violations) => {
-            return Err(format!(
+            return Err(SubmissionError::Rejected(format!(
                 "the submission was rejected before it was built: {}",
                 sourcecheck::report(&violations)
-            ));
+            )));
         }
         Err(e @ sourcecheck::CheckError::NotRust { .. }) => Some(e),
-        Err(e) => return Err(format!("the submission cannot be checked: {e}")),
+        Err(e) => {
+            return Err(SubmissionError::Rejected(format!(
+                "the submission cannot be checked: {e}"
+            )));
+        }
     };
-    let hash = tree_hash(&work)?;
+    let hash = tree_hash(&work).map_err(grader)?;
     let cached = bin.join(format!("harness-{hash}"));
     let checked = |harness: Harness| match &unchecked {
         None => Ok(harness),
-        Some(e) => Err(format!(
+        Some(e) => Err(SubmissionError::Rejected(format!(
             "the submission builds, but its files cannot be checked: {e}"
-        )),
+        ))),
     };
     if cached.is_file() {
         return checked(Harness { exe: cached });
@@ -142,24 +206,24 @@ pub fn build(root: &Path, dir: &Path) -> Result<Harness, String> {
         .env("CARGO_TARGET_DIR", &build_dir)
         .status();
     let tmp = work.join(".tmp");
-    std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::create_dir_all(&tmp).map_err(|e| grader(format!("{}: {e}", tmp.display())))?;
     let built = harness::build(
         &work,
         Some(&build_dir),
-        Some(sandbox_prefix(&work, &build_dir, &tmp)?),
+        Some(sandbox_prefix(&work, &build_dir, &tmp).map_err(grader)?),
         true,
     )
-    .map_err(|e| {
-        e.replace(
-            "the harness does not build",
-            "the submission does not build",
-        )
+    .map_err(|e| match e {
+        harness::BuildError::DoesNotBuild { diagnostics } => {
+            SubmissionError::DoesNotBuild { diagnostics }
+        }
+        other => grader(other),
     })?;
     // Into place under its name only once complete.
     let partial = cached.with_extension("partial");
     std::fs::copy(&built.exe, &partial)
         .and_then(|_| std::fs::rename(&partial, &cached))
-        .map_err(|e| format!("cannot keep the submission's harness: {e}"))?;
+        .map_err(|e| grader(format!("cannot keep the submission's harness: {e}")))?;
     checked(Harness { exe: cached })
 }
 

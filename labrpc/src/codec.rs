@@ -68,17 +68,40 @@ impl postcard::ser_flavors::Flavor for Exact {
     }
 }
 
+/// Why bytes did not decode as the type asked for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The bytes hold a value and then more: they were encoded from another
+    /// type (or several values).
+    #[error("{left} bytes left over after the message (of {total})")]
+    LeftOver {
+        /// Bytes after the value.
+        left: usize,
+        /// All the bytes.
+        total: usize,
+    },
+    /// The bytes are not a value of the type: cut short, or of another type.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// So that `?` takes a decoding error into a `Result<_, String>`.
+impl From<DecodeError> for String {
+    fn from(e: DecodeError) -> String {
+        e.to_string()
+    }
+}
+
 /// Decodes bytes produced by [`encode`] for the same type: all of them (bytes
 /// left over are an error, as bytes missing are).
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     match postcard::take_from_bytes(bytes) {
         Ok((value, [])) => Ok(value),
-        Ok((_, rest)) => Err(format!(
-            "{} bytes left over after the message (of {})",
-            rest.len(),
-            bytes.len()
-        )),
-        Err(e) => Err(e.to_string()),
+        Ok((_, rest)) => Err(DecodeError::LeftOver {
+            left: rest.len(),
+            total: bytes.len(),
+        }),
+        Err(e) => Err(DecodeError::Malformed(e.to_string())),
     }
 }
 
@@ -104,10 +127,8 @@ mod tests {
         assert!(decode::<Ping>(&bytes[..2]).is_err());
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(
-            decode::<Ping>(&longer)
-                .unwrap_err()
-                .contains("1 bytes left over")
-        );
+        let e = decode::<Ping>(&longer).unwrap_err();
+        assert!(matches!(e, DecodeError::LeftOver { left: 1, .. }), "{e:?}");
+        assert!(e.to_string().contains("1 bytes left over"), "{e}");
     }
 }

@@ -530,12 +530,12 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         });
     }
 
-    fn decode_error(&mut self, node: NodeId, message: String) -> SimError {
+    fn decode_error(&mut self, node: NodeId, error: crate::DecodeError) -> SimError {
         let err = SimError::Decode {
             seed: self.seed,
             time: self.now,
             node,
-            message,
+            message: error.to_string(),
         };
         self.failure = Some(err.clone());
         err

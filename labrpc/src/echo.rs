@@ -12,7 +12,7 @@
 //! it; its reply is added if one came back to the caller. An echo is recorded in
 //! the trace (and its digest), so runs with echoes replay like any other.
 
-use crate::codec;
+use crate::codec::{self, DecodeError};
 use crate::node::{CallId, NodeId};
 use crate::observer::Observer;
 use crate::protocol::Protocol;
@@ -57,6 +57,37 @@ impl Kept {
     pub fn call(&self) -> CallId {
         self.call
     }
+}
+
+/// Why a kept copy could not be delivered again.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EchoError {
+    /// No copy has that index.
+    #[error("no copy {index}: {kept} copies were kept")]
+    NoCopy {
+        /// The index asked for.
+        index: usize,
+        /// How many copies there are.
+        kept: usize,
+    },
+    /// The copy's call got no reply to deliver again.
+    #[error("copy {index} (a call from node {caller} to node {server}) has no reply to echo")]
+    NoReply {
+        /// The copy.
+        index: usize,
+        /// Who made the call.
+        caller: NodeId,
+        /// Whom it called.
+        server: NodeId,
+    },
+    /// The kept bytes do not decode (they always should).
+    #[error("copy {index} does not decode: {error}")]
+    Decode {
+        /// The copy.
+        index: usize,
+        /// Why.
+        error: DecodeError,
+    },
 }
 
 /// Which nodes' calls are kept, and the copies.
@@ -123,9 +154,10 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// that is running. With `answer`, the server's reply goes back to the
     /// caller (if it still runs the life that made the call), as the reply of a
     /// request that arrived late; otherwise the network loses it.
-    pub fn echo_request(&mut self, index: usize, answer: bool) -> Result<(), String> {
+    pub fn echo_request(&mut self, index: usize, answer: bool) -> Result<(), EchoError> {
         let copy = self.copy(index)?.clone();
-        let request = codec::decode(&copy.request)?;
+        let request =
+            codec::decode(&copy.request).map_err(|error| EchoError::Decode { index, error })?;
         self.next_id += 1;
         let call = CallId(self.next_id);
         self.note_echo(&copy, call, false, answer);
@@ -153,15 +185,17 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// Delivers the reply of copy `index` again to its caller, now, if the
     /// caller still runs the life that made the call (the caller's handler gets
     /// the request it sent and this reply, as for the first delivery).
-    pub fn echo_reply(&mut self, index: usize) -> Result<(), String> {
+    pub fn echo_reply(&mut self, index: usize) -> Result<(), EchoError> {
         let copy = self.copy(index)?.clone();
         let Some(reply) = copy.reply.clone() else {
-            return Err(format!(
-                "copy {index} (a call from node {} to node {}) has no reply to echo",
-                copy.caller, copy.server
-            ));
+            return Err(EchoError::NoReply {
+                index,
+                caller: copy.caller,
+                server: copy.server,
+            });
         };
-        let request = codec::decode(&copy.request)?;
+        let request =
+            codec::decode(&copy.request).map_err(|error| EchoError::Decode { index, error })?;
         self.note_echo(&copy, copy.call, true, true);
         let flight = Flight {
             call: copy.call,
@@ -183,12 +217,10 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         Ok(())
     }
 
-    fn copy(&self, index: usize) -> Result<&Kept, String> {
-        self.echoes.copies.get(index).ok_or_else(|| {
-            format!(
-                "no copy {index}: {} copies were kept",
-                self.echoes.copies.len()
-            )
+    fn copy(&self, index: usize) -> Result<&Kept, EchoError> {
+        self.echoes.copies.get(index).ok_or(EchoError::NoCopy {
+            index,
+            kept: self.echoes.copies.len(),
         })
     }
 

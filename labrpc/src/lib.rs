@@ -73,10 +73,10 @@ mod time;
 pub mod trace;
 
 pub use budget::{Budgets, Peaks};
-pub use codec::{Message, decode, encode};
+pub use codec::{DecodeError, Message, decode, encode};
 pub use context::{Context, MIN_TIMER};
 pub use costs::Costs;
-pub use echo::Kept;
+pub use echo::{EchoError, Kept};
 pub use error::SimError;
 pub use network::{Faults, Network};
 pub use node::{CallId, Node, NodeId, ReplyTo, TimerId};

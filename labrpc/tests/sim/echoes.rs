@@ -83,7 +83,9 @@ fn an_echoed_reply_reaches_the_same_life_of_its_caller_only() {
     sim.echo_reply(0).unwrap();
     sim.run_for(Duration::from_secs(1)).unwrap();
     assert_eq!(returns(&sim).len(), 2, "a new life made no such call");
-    assert!(sim.echo_request(7, true).unwrap_err().contains("no copy 7"));
+    let e = sim.echo_request(7, true).unwrap_err();
+    assert_eq!(e, labrpc::EchoError::NoCopy { index: 7, kept: 1 });
+    assert!(e.to_string().contains("no copy 7"), "{e}");
 }
 
 #[test]
