@@ -68,6 +68,10 @@ pub struct JobResult {
     /// The most request bytes one server sent in one virtual second (ditto).
     #[serde(default)]
     pub peak_bytes_per_sec: u64,
+    /// What the run did that passes but wastes, as its harness reports it
+    /// (informative, never scored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// How jobs run: their limits, and where the files of failures go.
@@ -143,6 +147,7 @@ impl JobResult {
             crash_check_ms: 0,
             peak_rpcs_per_sec: 0,
             peak_bytes_per_sec: 0,
+            warnings: Vec::new(),
         }
     }
 }
@@ -314,6 +319,7 @@ fn accept(
     result.rpcs = run.rpcs;
     result.peak_rpcs_per_sec = run.peak_rpcs_per_sec;
     result.peak_bytes_per_sec = run.peak_bytes_per_sec;
+    result.warnings = run.warnings;
     result.bytes = run.bytes;
     result.trace_digest = run.trace_digest;
     result.commands = run.commands;

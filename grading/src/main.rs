@@ -270,6 +270,9 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
         started.elapsed().as_secs_f64(),
     )?;
     print!("{}", score::table(&results, &scores, &listing.parts));
+    if let Some(warnings) = score::warnings(&scores) {
+        println!("{warnings}");
+    }
     if let Some(peaks) = score::peaks(&results) {
         println!("{peaks}");
     }

@@ -119,13 +119,19 @@ pub fn gradescope(scores: &[ScenarioScore], wall_secs: f64, error: Option<&str>)
     let tests: Vec<serde_json::Value> = scores
         .iter()
         .map(|s| {
-            let output = match &s.first_failure {
+            let mut output = match &s.first_failure {
                 None => format!("{} of {} seeds passed", s.passed, s.runs),
                 Some(f) => format!(
                     "{} of {} seeds passed; first failure: {f}",
                     s.passed, s.runs
                 ),
             };
+            if let Some((n, first)) = &s.warned {
+                output.push_str(&format!(
+                    "\nwarning (not scored), on {n} of {} seeds: {first}",
+                    s.runs
+                ));
+            }
             serde_json::json!({
                 "name": format!("{} ({})", s.test, s.part),
                 "score": s.score,

@@ -24,6 +24,8 @@ pub struct ScenarioScore {
     pub max_score: f64,
     /// The first failure's reason and replay command.
     pub first_failure: Option<String>,
+    /// How many seeds warned of waste, and the first warning (never scored).
+    pub warned: Option<(u64, String)>,
 }
 
 /// Scores the results, scenario by scenario (registry order).
@@ -48,6 +50,10 @@ pub fn score(results: &[JobResult], policy: Policy, listing: &Listing) -> Vec<Sc
             passed,
             score,
             max_score,
+            warned: runs.iter().find(|r| !r.warnings.is_empty()).map(|r| {
+                let n = runs.iter().filter(|r| !r.warnings.is_empty()).count() as u64;
+                (n, format!("seed {}: {}", r.seed, r.warnings[0]))
+            }),
             first_failure: runs.iter().find(|r| !r.passed()).map(|r| {
                 format!(
                     "seed {} ({:?}): {}\nreplay: {}{}",
@@ -104,6 +110,26 @@ pub fn table(results: &[JobResult], scores: &[ScenarioScore], parts: &[String]) 
         format!("{total:.1}/{max_total:.1}")
     );
     out
+}
+
+/// The scenarios whose runs warned of waste (passing, never scored): how
+/// many seeds, and the first warning.
+pub fn warnings(scores: &[ScenarioScore]) -> Option<String> {
+    let lines: Vec<String> = scores
+        .iter()
+        .filter_map(|s| {
+            s.warned
+                .as_ref()
+                .map(|(n, first)| format!("  {}: {n} of {} seeds; {first}", s.test, s.runs))
+        })
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "warnings (wasteful but passing; not scored):\n{}",
+        lines.join("\n")
+    ))
 }
 
 /// The highest sending of one server in one virtual second over the jobs,

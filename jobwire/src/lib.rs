@@ -171,6 +171,9 @@ pub struct RunResult {
     /// The most request bytes one server sent in one virtual second.
     #[serde(default)]
     pub peak_bytes_per_sec: u64,
+    /// What the run did that passes but wastes (never scored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// How much of the sandbox the job's process could put in place.

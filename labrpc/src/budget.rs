@@ -35,6 +35,8 @@ pub struct Peaks {
     pub rpcs_per_sec: u64,
     /// Request bytes.
     pub bytes_per_sec: u64,
+    /// The bytes of its largest single request.
+    pub largest_request: u64,
 }
 
 /// A node's sending in the current window.
@@ -57,6 +59,7 @@ impl Usage {
         }
         self.rpcs += 1;
         self.bytes += bytes;
+        peaks.largest_request = peaks.largest_request.max(bytes);
         peaks.rpcs_per_sec = peaks.rpcs_per_sec.max(self.rpcs);
         peaks.bytes_per_sec = peaks.bytes_per_sec.max(self.bytes);
         (self.rpcs, self.bytes)

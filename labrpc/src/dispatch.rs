@@ -128,6 +128,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             self.now
         } else {
             let slot = &mut self.slots[id];
+            slot.persisting += work;
             slot.busy_until = slot.busy_until.max(self.now) + work;
             slot.busy_until
         };

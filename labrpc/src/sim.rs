@@ -55,6 +55,8 @@ pub(crate) struct Slot<P: Protocol> {
     /// Until when its stable storage is busy with the persists of its last
     /// handler (see [`Costs`]): it handles nothing before.
     pub busy_until: Time,
+    /// Virtual time its stable storage has spent persisting, over all lives.
+    pub persisting: std::time::Duration,
 }
 
 /// A call on its way: who sent it where, in which lives, and the caller's own copy
@@ -300,6 +302,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             },
             incarnation: 0,
             busy_until: Time::ZERO,
+            persisting: std::time::Duration::ZERO,
         });
         self.start(id)?;
         Ok(id)
@@ -318,6 +321,12 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// Node `id`'s current (or last) incarnation; 1 for its first life.
     pub fn incarnation(&self, id: NodeId) -> u32 {
         self.slots[id].incarnation
+    }
+
+    /// Virtual time node `id`'s stable storage has spent persisting so far,
+    /// over all its lives (see [`crate::Costs`]).
+    pub fn persisting(&self, id: NodeId) -> std::time::Duration {
+        self.slots[id].persisting
     }
 
     /// Node `id`'s stable storage.

@@ -11,6 +11,7 @@ use crate::crash_check::{Sampler, persisted};
 use crate::premise::{Premise, vacuous};
 use crate::registry::RunSpec;
 use crate::report::{Check, Failure, FailureKind, Outcome, Report, replay_command};
+use crate::waste;
 
 /// Every scenario must finish within this much virtual time.
 pub const TIME_LIMIT: Duration = Duration::from_secs(120);
@@ -326,10 +327,18 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
                 }
             }
         };
+        let elapsed = self.sim.now().saturating_since(Time::ZERO);
+        self.warnings
+            .extend(waste::warnings(self.sim.net().peaks()));
+        let storage_busy_permille = (0..self.sim.net().peaks().len())
+            .map(|node| waste::busy_permille(self.sim.persisting(node), elapsed))
+            .max()
+            .unwrap_or(0);
         let net = self.sim.net();
         let peaks = net.peaks().iter().fold(Peaks::default(), |a, p| Peaks {
             rpcs_per_sec: a.rpcs_per_sec.max(p.rpcs_per_sec),
             bytes_per_sec: a.bytes_per_sec.max(p.bytes_per_sec),
+            largest_request: a.largest_request.max(p.largest_request),
         });
         Report {
             test: spec.test.to_string(),
@@ -349,6 +358,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             restarts: self.restarts.into_restarts(),
             premises: self.premises,
             peaks,
+            storage_busy_permille,
             checker_us: self.checker_us,
         }
     }

@@ -52,6 +52,7 @@ pub mod report;
 pub mod runner;
 pub mod seeds;
 pub mod status;
+pub mod waste;
 
 pub use registry::{Part, RunSpec, Scenario, find, registry};
 pub use report::{Check, Failure, FailureKind, Outcome, Report, replay_command};

@@ -157,6 +157,9 @@ pub struct Report {
     /// The most any node sent in one virtual second: calls, request bytes.
     #[serde(skip)]
     pub peaks: labrpc::Peaks,
+    /// The largest share of the run one node's stable storage spent
+    /// persisting, in thousandths.
+    pub storage_busy_permille: u64,
     /// Wall time the linearizability check took, in µs (0 for Raft).
     pub checker_us: u64,
 }

@@ -112,6 +112,7 @@ fn run(args: &JobArgs) -> Result<(), String> {
             commands: 0,
             peak_rpcs_per_sec: 0,
             peak_bytes_per_sec: 0,
+            warnings: Vec::new(),
         });
         if !memory::claim_result() {
             return Ok(());
@@ -195,6 +196,7 @@ fn start_watchdog(
                     commands: 0,
                     peak_rpcs_per_sec: 0,
                     peak_bytes_per_sec: 0,
+                    warnings: Vec::new(),
                 }),
                 out_of_memory: false,
                 sandbox: jobwire::SandboxReport::default(),
@@ -279,5 +281,6 @@ fn run_result(report: &Report) -> RunResult {
         commands: report.commands,
         peak_rpcs_per_sec: report.peaks.rpcs_per_sec,
         peak_bytes_per_sec: report.peaks.bytes_per_sec,
+        warnings: report.warnings.clone(),
     }
 }

@@ -16,6 +16,9 @@ struct Tally {
     runs: u64,
     peak_rpcs: u64,
     peak_bytes: u64,
+    largest_request: u64,
+    storage_busy_permille: u64,
+    warned: u64,
     failed: Vec<(u64, String)>,
     premises: BTreeMap<&'static str, (u64, u64)>,
 }
@@ -38,6 +41,11 @@ pub fn main(args: &Selection) -> ExitCode {
         tally.runs += 1;
         tally.peak_rpcs = tally.peak_rpcs.max(report.peaks.rpcs_per_sec);
         tally.peak_bytes = tally.peak_bytes.max(report.peaks.bytes_per_sec);
+        tally.largest_request = tally.largest_request.max(report.peaks.largest_request);
+        tally.storage_busy_permille = tally
+            .storage_busy_permille
+            .max(report.storage_busy_permille);
+        tally.warned += u64::from(!report.warnings.is_empty());
         for p in &report.premises {
             let entry = tally.premises.entry(p.name).or_default();
             entry.0 += 1;
@@ -50,8 +58,15 @@ pub fn main(args: &Selection) -> ExitCode {
     let tallies = tallies.into_inner().expect("not poisoned");
     let mut all_held = true;
     println!(
-        "{:<58} {:>6} {:>6} {:>9} {:>11}  premise (held/checked)",
-        "scenario", "runs", "failed", "peak rpc/s", "peak bytes/s"
+        "{:<58} {:>6} {:>6} {:>9} {:>11} {:>10} {:>6} {:>6}  premise (held/checked)",
+        "scenario",
+        "runs",
+        "failed",
+        "peak rpc/s",
+        "peak bytes/s",
+        "largest msg",
+        "disk %",
+        "warned"
     );
     for (s, tally) in &tallies {
         let name = scenarios[*s].name;
@@ -69,11 +84,14 @@ pub fn main(args: &Selection) -> ExitCode {
             premises.join("; ")
         };
         println!(
-            "{name:<58} {:>6} {:>6} {:>9} {:>11}  {premises}",
+            "{name:<58} {:>6} {:>6} {:>9} {:>11} {:>10} {:>6.1} {:>6}  {premises}",
             tally.runs,
             tally.failed.len(),
             tally.peak_rpcs,
-            tally.peak_bytes
+            tally.peak_bytes,
+            tally.largest_request,
+            tally.storage_busy_permille as f64 / 10.0,
+            tally.warned
         );
         for (seed, message) in tally.failed.iter().take(3) {
             println!("    seed {seed}: {message}");
