@@ -127,7 +127,12 @@ impl JobResult {
         out
     }
 
-    fn new(job: &JobSpec<'_>, options: &JobOptions, outcome: Status, reason: String) -> Self {
+    pub(crate) fn new(
+        job: &JobSpec<'_>,
+        options: &JobOptions,
+        outcome: Status,
+        reason: String,
+    ) -> Self {
         JobResult {
             test: job.test.to_string(),
             part: job.part.to_string(),

@@ -149,3 +149,58 @@ pub fn peaks(results: &[JobResult]) -> Option<String> {
         calls.peak_rpcs_per_sec, calls.test, calls.seed, bytes.test, bytes.seed
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::JobSpec;
+
+    fn job(seed: u64, warnings: &[&str]) -> JobResult {
+        let spec = JobSpec {
+            test: "many_elections_2a",
+            part: "2A",
+            seed,
+            timeline: false,
+            stop_at_ms: None,
+        };
+        let mut r = JobResult::new(
+            &spec,
+            &crate::job::JobOptions {
+                timeout: std::time::Duration::from_secs(1),
+                memory_mb: 0,
+                artifacts: None,
+                max_timelines: None,
+                require_sandbox: false,
+                quiet: true,
+                submission: None,
+            },
+            jobwire::Status::Passed,
+            String::new(),
+        );
+        r.warnings = warnings.iter().map(|w| w.to_string()).collect();
+        r
+    }
+
+    #[test]
+    fn warnings_are_counted_per_scenario_and_never_cost_points() {
+        let listing = Listing {
+            parts: vec!["2A".into()],
+            scenarios: vec![jobwire::ScenarioInfo {
+                name: "many_elections_2a".into(),
+                part: "2A".into(),
+                points: 5,
+                title: String::new(),
+                suite: jobwire::Suite::Mit6824,
+            }],
+        };
+        let results = [job(1, &[]), job(2, &["wasteful: node 1 made 4680 calls"])];
+        let scores = score(&results, Policy::All, &listing);
+        assert_eq!(scores[0].score, 5.0);
+        let text = warnings(&scores).expect("a warning");
+        assert!(
+            text.contains("many_elections_2a: 1 of 2 seeds; seed 2: wasteful: node 1"),
+            "{text}"
+        );
+        assert!(warnings(&score(&results[..1], Policy::All, &listing)).is_none());
+    }
+}
