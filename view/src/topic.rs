@@ -9,9 +9,25 @@ use std::fmt;
 use labrpc::{TraceEvent, TraceRecord};
 use serde::{Deserialize, Serialize};
 
-/// What a record is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// What a record is about. Its name (as the command line and the timeline
+/// take it) is the variant's in snake case.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", ascii_case_insensitive)]
 pub enum Topic {
     /// Roles and terms: becoming candidate, leader, follower.
     Election,
@@ -42,54 +58,25 @@ pub enum Topic {
 }
 
 impl Topic {
-    /// Every topic.
-    pub const ALL: [Topic; 13] = [
-        Topic::Election,
-        Topic::Vote,
-        Topic::Append,
-        Topic::Commit,
-        Topic::Apply,
-        Topic::Persist,
-        Topic::Snapshot,
-        Topic::Client,
-        Topic::Rpc,
-        Topic::Timer,
-        Topic::Fault,
-        Topic::Tester,
-        Topic::Log,
-    ];
+    /// Every topic, in order.
+    pub fn all() -> impl Iterator<Item = Topic> {
+        <Topic as strum::IntoEnumIterator>::iter()
+    }
 
     /// The topic's name, as the command line takes it.
     pub fn name(self) -> &'static str {
-        match self {
-            Topic::Election => "election",
-            Topic::Vote => "vote",
-            Topic::Append => "append",
-            Topic::Commit => "commit",
-            Topic::Apply => "apply",
-            Topic::Persist => "persist",
-            Topic::Snapshot => "snapshot",
-            Topic::Client => "client",
-            Topic::Rpc => "rpc",
-            Topic::Timer => "timer",
-            Topic::Fault => "fault",
-            Topic::Tester => "tester",
-            Topic::Log => "log",
-        }
+        self.into()
     }
 
     /// Parses a topic name (case-insensitive), or says which names exist.
     pub fn parse(text: &str) -> Result<Topic, String> {
-        Topic::ALL
-            .into_iter()
-            .find(|t| t.name().eq_ignore_ascii_case(text.trim()))
-            .ok_or_else(|| {
-                let names: Vec<&str> = Topic::ALL.iter().map(|t| t.name()).collect();
-                format!(
-                    "unknown topic \"{text}\"; the topics are: {}",
-                    names.join(", ")
-                )
-            })
+        text.trim().parse().map_err(|_| {
+            let names: Vec<&str> = Topic::all().map(Topic::name).collect();
+            format!(
+                "unknown topic \"{text}\"; the topics are: {}",
+                names.join(", ")
+            )
+        })
     }
 
     /// The topic of a request: the tag its protocol gave it when it was

@@ -186,7 +186,7 @@ pub fn build(run: &Run<'_>) -> Model {
             let t = failure_time(records).map_or(end, Time::as_micros);
             (t, f.to_string())
         }),
-        topics: Topic::ALL.iter().map(|t| t.name()).collect(),
+        topics: Topic::all().map(Topic::name).collect(),
         ..Model::default()
     };
     let mut texts = Texts::default();
@@ -431,7 +431,7 @@ fn calls(records: &[TraceRecord], model: &mut Model, texts: &mut Texts) {
 }
 
 fn topic_code(topic: Topic) -> u8 {
-    Topic::ALL.iter().position(|&t| t == topic).unwrap_or(0) as u8
+    Topic::all().position(|t| t == topic).unwrap_or(0) as u8
 }
 
 /// Whether a tester line changes the world (drawn across the lanes).
