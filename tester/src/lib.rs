@@ -51,6 +51,7 @@ pub mod registry;
 pub mod report;
 pub mod runner;
 pub mod seeds;
+pub mod shardctrler;
 pub mod status;
 pub mod waste;
 
