@@ -20,8 +20,8 @@ pub const CALLS_PER_SEC: u64 = 3_000;
 /// Request bytes one node may send in one virtual second before a warning
 /// (the reference sends at most about 2.1 MB).
 pub const BYTES_PER_SEC: u64 = 10_000_000;
-/// Bytes of one request before a warning (the reference's largest are about
-/// 20 KB).
+/// Bytes of one request before a warning (the reference's largest are under
+/// 30 KB).
 pub const LARGEST_REQUEST: u64 = 1_000_000;
 
 /// The share of `elapsed` that `persisting` is, in thousandths.
