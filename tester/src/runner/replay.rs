@@ -116,10 +116,14 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
             "bytes": report.bytes,
             "trace_digest": format!("{:016x}", report.trace_digest),
             "replay": report.replay,
+            "warnings": report.warnings,
         });
         println!("{value}");
     } else {
         println!("{}", report.summary());
+        for w in &report.warnings {
+            println!("  warning: {w}");
+        }
         if !report.passed() {
             println!("{}", report.explain());
         }
