@@ -13,13 +13,15 @@ use serde_json::Value;
 mod common;
 use common::{reference_submission, root, with_fixture};
 
-/// Grades the class in `class` into `out`; returns stdout.
-fn grade_class(class: &Path, out: &Path) -> String {
+/// Grades the class in `class` into `out` (with more options `extra`);
+/// returns stdout.
+fn grade_class(class: &Path, out: &Path, extra: &[&str]) -> String {
     let run = Command::new(env!("CARGO_BIN_EXE_grading"))
         .arg("class")
         .arg(class)
         .arg("--out")
         .arg(out)
+        .args(extra)
         // Seeds from 1000: the broken submission's fixture panics on them.
         .args(["--test", "initial_election_2a", "--seeds", "1"])
         .args(["--seed-start", "1000"])
@@ -61,7 +63,7 @@ fn a_class_of_four_is_graded_once_each() {
     std::fs::write(&mod_rs, format!("{text}\nfn unfinished( {{\n")).unwrap();
     std::fs::create_dir_all(class.join("dora")).unwrap();
 
-    let first = grade_class(&class, &out);
+    let first = grade_class(&class, &out, &[]);
     assert!(first.contains("4 graded now, 0 up to date"), "{first}");
     let table: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("class.json")).unwrap()).unwrap();
@@ -107,13 +109,38 @@ fn a_class_of_four_is_graded_once_each() {
     }
 
     // Nothing changed: nobody is graded again.
-    let second = grade_class(&class, &out);
+    let second = grade_class(&class, &out, &[]);
     assert!(second.contains("0 graded now, 4 up to date"), "{second}");
 
     // Alice changes a file: only she is graded again.
     let alice_mod = class.join("alice/raft/src/peer/mod.rs");
     let text = std::fs::read_to_string(&alice_mod).unwrap();
     std::fs::write(&alice_mod, format!("{text}\n// one more line\n")).unwrap();
-    let third = grade_class(&class, &out);
+    let third = grade_class(&class, &out, &[]);
     assert!(third.contains("1 graded now, 3 up to date"), "{third}");
+
+    // Two shards on two machines, merged: the second half's reports copied
+    // beside the first's, and one more run grades nobody and writes the table.
+    let (a, b) = (out.with_extension("shard1"), out.with_extension("shard2"));
+    for dir in [&a, &b] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    let first_half = grade_class(&class, &a, &["--shard", "1/2"]);
+    assert!(
+        first_half.contains("2 graded now, 0 up to date, 2 not graded"),
+        "{first_half}"
+    );
+    let second_half = grade_class(&class, &b, &["--shard", "2/2"]);
+    assert!(second_half.contains("2 graded now"), "{second_half}");
+    for entry in std::fs::read_dir(b.join("students")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "json") {
+            std::fs::copy(entry.path(), a.join("students").join(entry.file_name())).unwrap();
+        }
+    }
+    let merged = grade_class(&class, &a, &[]);
+    assert!(
+        merged.contains("0 graded now, 4 up to date, 0 not graded"),
+        "{merged}"
+    );
 }
