@@ -4,7 +4,8 @@
 //! table is written as CSV, JSON and a self-contained, sortable HTML page.
 //!
 //! Each student's jobs are kept in `OUT/students/NAME.json` with a fingerprint
-//! of what was graded (the student's files, the scenarios, seeds and policy).
+//! of what was graded (the student's files, this tree's tests, the scenarios,
+//! seeds and policy).
 //! A student whose fingerprint has not changed is not graded again: a run
 //! that was interrupted resumes where it stopped, and shards of the class
 //! graded on several machines (`--shard K/N` over students) merge by copying
@@ -103,6 +104,11 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
 
     let tree = crate::tree_harness()?;
     let listing = tree.listing()?;
+    // The grader's side of what is graded: a report is kept only while this
+    // tree's tests are the same (any change to them grades everyone again).
+    let tests = std::fs::read(&tree.exe)
+        .map(|bytes| blake3::hash(&bytes).to_hex().to_string())
+        .map_err(|e| format!("cannot read {}: {e}", tree.exe.display()))?;
     let jobs = plan::jobs(&args.select, args.seeds, None, &listing)?;
     let mine: Vec<&(String, PathBuf)> = students
         .iter()
@@ -113,7 +119,7 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
     let interrupted = pool::interrupted_on_ctrl_c();
     let (mut graded, mut kept) = (0, 0);
     for (n, (name, dir)) in mine.iter().enumerate() {
-        let fingerprint = fingerprint(dir, &listing, &jobs, args);
+        let fingerprint = fingerprint(dir, &tests, &listing, &jobs, args);
         let path = reports.join(format!("{name}.json"));
         if !args.regrade
             && let Some(old) = read_student(&path)
@@ -334,11 +340,18 @@ fn plan_points(jobs: &[Job]) -> f64 {
 }
 
 /// What was graded, as a hash: the student's files (paths and contents, or
-/// why they cannot be read), the scenarios with their points, the jobs and
-/// the policy.
-fn fingerprint(dir: &Path, listing: &Listing, jobs: &[Job], args: &ClassArgs) -> String {
+/// why they cannot be read), this tree's tests (`tests`, the hash of its
+/// harness), the scenarios with their points, the jobs and the policy.
+fn fingerprint(
+    dir: &Path,
+    tests: &str,
+    listing: &Listing,
+    jobs: &[Job],
+    args: &ClassArgs,
+) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(b"raftlab class v1\0");
+    hasher.update(tests.as_bytes());
     hasher.update(
         serde_json::to_string(listing)
             .unwrap_or_default()
