@@ -7,16 +7,16 @@ use std::time::Duration;
 use labrpc::{CallId, Context, NodeId, ReplyTo, SimRng, Time, TimerId};
 use raft::Raft;
 
-use crate::contract::KvServer;
+use crate::contract::{KvOps, KvServer, Ops};
 use crate::node::{Completed, KvProtocol, KvTimer, RaftHandle, Wire};
 
 /// A kv server's handle on the world during one of its handlers.
-pub struct KvContext<'c, 'w, S: KvServer> {
-    pub(crate) ctx: &'c mut Context<'w, KvProtocol<S>>,
+pub struct KvContext<'c, 'w, S: KvServer<O>, O: Ops = KvOps> {
+    pub(crate) ctx: &'c mut Context<'w, KvProtocol<S, O>>,
     pub(crate) raft: &'c mut RaftHandle<S::Raft>,
 }
 
-impl<S: KvServer> KvContext<'_, '_, S> {
+impl<S: KvServer<O>, O: Ops> KvContext<'_, '_, S, O> {
     /// The current virtual time.
     pub fn now(&self) -> Time {
         self.ctx.now()
@@ -82,11 +82,11 @@ impl<S: KvServer> KvContext<'_, '_, S> {
 }
 
 /// A clerk's handle on the world during one of its handlers.
-pub struct ClerkContext<'c, 'w, S: KvServer> {
-    pub(crate) ctx: &'c mut Context<'w, KvProtocol<S>>,
+pub struct ClerkContext<'c, 'w, S: KvServer<O>, O: Ops = KvOps> {
+    pub(crate) ctx: &'c mut Context<'w, KvProtocol<S, O>>,
 }
 
-impl<S: KvServer> ClerkContext<'_, '_, S> {
+impl<S: KvServer<O>, O: Ops> ClerkContext<'_, '_, S, O> {
     /// The current virtual time.
     pub fn now(&self) -> Time {
         self.ctx.now()
@@ -120,7 +120,7 @@ impl<S: KvServer> ClerkContext<'_, '_, S> {
 
     /// Reports the current operation done: `value` is what a `Get` read (use ""
     /// for `Put` and `Append`). Call it exactly once per operation.
-    pub fn complete(&mut self, value: String) {
+    pub fn complete(&mut self, value: O::Value) {
         self.ctx.emit(Completed { value });
     }
 

@@ -49,11 +49,32 @@ impl Op {
     }
 }
 
-/// A key/value server: what you implement.
+/// What a service's clerks do for the tester: the operations they are handed
+/// and the value each completes with. kvraft's are [`KvOps`], the default
+/// everywhere below; another service on the same machinery (Lab 4's shard
+/// controller) names its own.
+pub trait Ops: 'static {
+    /// An operation a clerk performs.
+    type Op: Clone + Debug + 'static;
+    /// What a clerk reports when an operation is done.
+    type Value: Clone + Debug + PartialEq + 'static;
+}
+
+/// kvraft's operations: [`Op`], completed with the value read.
+#[derive(Clone, Copy, Debug)]
+pub struct KvOps;
+
+impl Ops for KvOps {
+    type Op = Op;
+    type Value = String;
+}
+
+/// A key/value server: what you implement. (`O` is for the kit's other
+/// services on the same machinery; a kvraft server uses the default.)
 ///
 /// Define your own clerk-server RPC types (`Request`, `Reply`) with
 /// `#[derive(Debug, Clone, Serialize, Deserialize)]`; the clerk uses the same ones.
-pub trait KvServer: Sized + 'static {
+pub trait KvServer<O: Ops = KvOps>: Sized + 'static {
     /// The Raft this server runs on.
     type Raft: Raft;
     /// What clerks send.
@@ -68,7 +89,7 @@ pub trait KvServer: Sized + 'static {
     /// `snapshot` is the snapshot this server (or its previous incarnation) last
     /// persisted, empty if none: restore your state from it.
     fn new(
-        ctx: &mut KvContext<'_, '_, Self>,
+        ctx: &mut KvContext<'_, '_, Self, O>,
         me: usize,
         servers: usize,
         max_raft_state: Option<usize>,
@@ -81,7 +102,7 @@ pub trait KvServer: Sized + 'static {
     /// call fails.
     fn handle_request(
         &mut self,
-        ctx: &mut KvContext<'_, '_, Self>,
+        ctx: &mut KvContext<'_, '_, Self, O>,
         from: NodeId,
         request: Self::Request,
         reply_to: ReplyTo,
@@ -89,34 +110,34 @@ pub trait KvServer: Sized + 'static {
 
     /// Raft applied `msg`: a committed command (apply it to the key/value state,
     /// once, in order) or a snapshot to install.
-    fn handle_apply(&mut self, ctx: &mut KvContext<'_, '_, Self>, msg: ApplyMsg);
+    fn handle_apply(&mut self, ctx: &mut KvContext<'_, '_, Self, O>, msg: ApplyMsg);
 
     /// A timer you set has fired.
-    fn handle_timer(&mut self, ctx: &mut KvContext<'_, '_, Self>, timer: Self::Timer);
+    fn handle_timer(&mut self, ctx: &mut KvContext<'_, '_, Self, O>, timer: Self::Timer);
 }
 
-/// A clerk: what you implement.
-pub trait KvClerk: Sized + 'static {
+/// A clerk: what you implement (with the default `O`, as for [`KvServer`]).
+pub trait KvClerk<O: Ops = KvOps>: Sized + 'static {
     /// The servers it talks to.
-    type Server: KvServer;
+    type Server: KvServer<O>;
 
     /// Creates a clerk that talks to `servers` (in no particular order).
-    fn new(ctx: &mut ClerkContext<'_, '_, Self::Server>, servers: Vec<NodeId>) -> Self;
+    fn new(ctx: &mut ClerkContext<'_, '_, Self::Server, O>, servers: Vec<NodeId>) -> Self;
 
     /// Starts `op`. Keep trying until it has taken effect exactly once, then call
     /// `ctx.complete(..)`. The tester gives a clerk one operation at a time.
-    fn begin(&mut self, ctx: &mut ClerkContext<'_, '_, Self::Server>, op: Op);
+    fn begin(&mut self, ctx: &mut ClerkContext<'_, '_, Self::Server, O>, op: O::Op);
 
     /// The call to `server` with `request` finished: `Some(reply)` or `None` if it
     /// failed (lost, timed out, or the server is down or cut off).
     fn handle_reply(
         &mut self,
-        ctx: &mut ClerkContext<'_, '_, Self::Server>,
+        ctx: &mut ClerkContext<'_, '_, Self::Server, O>,
         server: NodeId,
-        request: <Self::Server as KvServer>::Request,
-        reply: Option<<Self::Server as KvServer>::Reply>,
+        request: <Self::Server as KvServer<O>>::Request,
+        reply: Option<<Self::Server as KvServer<O>>::Reply>,
     );
 
     /// A timer you set has fired.
-    fn handle_timer(&mut self, ctx: &mut ClerkContext<'_, '_, Self::Server>, tag: u64);
+    fn handle_timer(&mut self, ctx: &mut ClerkContext<'_, '_, Self::Server, O>, tag: u64);
 }

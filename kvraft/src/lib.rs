@@ -48,7 +48,7 @@ mod server;
 
 pub use clerk::Clerk;
 pub use context::{ClerkContext, KvContext};
-pub use contract::{KvClerk, KvServer, Op};
+pub use contract::{KvClerk, KvOps, KvServer, Op, Ops};
 pub use labrpc::{CallId, Message, NodeId, ReplyTo, SimRng, Time, TimerId, decode, encode};
 pub use raft::ApplyMsg;
 pub use server::Server;

@@ -11,7 +11,7 @@ use raft::{ApplyMsg, Raft};
 use serde::{Deserialize, Serialize};
 
 use crate::context::{ClerkContext, KvContext};
-use crate::contract::{KvClerk, KvServer, Op};
+use crate::contract::{KvClerk, KvOps, KvServer, Ops};
 
 /// A message of a kvraft world: Raft's own between servers, or the service's
 /// between clerks and servers.
@@ -34,24 +34,25 @@ pub enum KvTimer<R, S> {
     Clerk(u64),
 }
 
-/// What a clerk reports when its operation is done: the value read (for `Get`;
-/// empty for `Put` and `Append`).
+/// What a clerk reports when its operation is done: for kvraft, the value read
+/// (for `Get`; empty for `Put` and `Append`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Completed {
+pub struct Completed<V = String> {
     /// The value.
-    pub value: String,
+    pub value: V,
 }
 
-/// The protocol of a world of kv servers of type `S` and their clerks.
-pub struct KvProtocol<S>(PhantomData<S>);
+/// The protocol of a world of servers of type `S` and their clerks, whose
+/// operations are `O`'s.
+pub struct KvProtocol<S, O = KvOps>(PhantomData<(S, O)>);
 
-type RaftOf<S> = <S as KvServer>::Raft;
+type RaftOf<S, O> = <S as KvServer<O>>::Raft;
 
-impl<S: KvServer> Protocol for KvProtocol<S> {
-    type Request = Wire<<RaftOf<S> as Raft>::Request, S::Request>;
-    type Reply = Wire<<RaftOf<S> as Raft>::Reply, S::Reply>;
-    type Timer = KvTimer<<RaftOf<S> as Raft>::Timer, S::Timer>;
-    type Output = Completed;
+impl<S: KvServer<O>, O: Ops> Protocol for KvProtocol<S, O> {
+    type Request = Wire<<RaftOf<S, O> as Raft>::Request, S::Request>;
+    type Reply = Wire<<RaftOf<S, O> as Raft>::Reply, S::Reply>;
+    type Timer = KvTimer<<RaftOf<S, O> as Raft>::Timer, S::Timer>;
+    type Output = Completed<O::Value>;
 
     fn topic(request: &Self::Request) -> Option<&'static str> {
         match request {
@@ -61,7 +62,7 @@ impl<S: KvServer> Protocol for KvProtocol<S> {
     }
 }
 
-impl<S: KvServer> Embed<RaftProtocol<S::Raft>> for KvProtocol<S> {
+impl<S: KvServer<O>, O: Ops> Embed<RaftProtocol<S::Raft>> for KvProtocol<S, O> {
     fn wrap_request(inner: <S::Raft as Raft>::Request) -> Self::Request {
         Wire::Raft(inner)
     }
@@ -89,20 +90,21 @@ impl<R: Raft> RaftHandle<R> {
 
 /// A kv server as a simulated node: it owns the server and its Raft, routes Raft's
 /// traffic, and hands the server everything Raft applies, in order.
-pub struct KvServerNode<S: KvServer> {
+pub struct KvServerNode<S: KvServer<O>, O: Ops = KvOps> {
     raft: RaftHandle<S::Raft>,
     server: Option<S>,
     snapshots_installed: u64,
+    ops: PhantomData<O>,
 }
 
-impl<S: KvServer> KvServerNode<S> {
+impl<S: KvServer<O>, O: Ops> KvServerNode<S, O> {
     /// Starts server `me` of `servers` from what its persister holds.
     pub fn create(
-        ctx: &mut Context<'_, KvProtocol<S>>,
+        ctx: &mut Context<'_, KvProtocol<S, O>>,
         me: usize,
         servers: usize,
         max_raft_state: Option<usize>,
-    ) -> KvServerNode<S> {
+    ) -> KvServerNode<S, O> {
         let snapshot = ctx.read_snapshot();
         let (raft, applied) = ctx.scoped(|c| RaftNode::<S::Raft>::create(c, me, servers));
         let mut node = KvServerNode {
@@ -112,6 +114,7 @@ impl<S: KvServer> KvServerNode<S> {
             },
             server: None,
             snapshots_installed: 0,
+            ops: PhantomData,
         };
         let server = S::new(
             &mut KvContext {
@@ -145,7 +148,7 @@ impl<S: KvServer> KvServerNode<S> {
     }
 
     /// Hands the server what Raft applied, in order.
-    fn deliver(&mut self, ctx: &mut Context<'_, KvProtocol<S>>) {
+    fn deliver(&mut self, ctx: &mut Context<'_, KvProtocol<S, O>>) {
         let server = self.server.as_mut().expect("constructed");
         while let Some(msg) = self.raft.applied.pop_front() {
             if matches!(msg, ApplyMsg::Snapshot { .. }) {
@@ -162,14 +165,14 @@ impl<S: KvServer> KvServerNode<S> {
     }
 }
 
-impl<S: KvServer> Node<KvProtocol<S>> for KvServerNode<S> {
+impl<S: KvServer<O>, O: Ops> Node<KvProtocol<S, O>> for KvServerNode<S, O> {
     fn on_request(
         &mut self,
-        ctx: &mut Context<'_, KvProtocol<S>>,
+        ctx: &mut Context<'_, KvProtocol<S, O>>,
         from: NodeId,
-        request: <KvProtocol<S> as Protocol>::Request,
+        request: <KvProtocol<S, O> as Protocol>::Request,
         reply_to: ReplyTo,
-    ) -> Option<<KvProtocol<S> as Protocol>::Reply> {
+    ) -> Option<<KvProtocol<S, O> as Protocol>::Reply> {
         let reply = match request {
             Wire::Raft(request) => {
                 let raft = &mut self.raft;
@@ -198,10 +201,10 @@ impl<S: KvServer> Node<KvProtocol<S>> for KvServerNode<S> {
 
     fn on_reply(
         &mut self,
-        ctx: &mut Context<'_, KvProtocol<S>>,
+        ctx: &mut Context<'_, KvProtocol<S, O>>,
         to: NodeId,
-        request: <KvProtocol<S> as Protocol>::Request,
-        reply: Option<<KvProtocol<S> as Protocol>::Reply>,
+        request: <KvProtocol<S, O> as Protocol>::Request,
+        reply: Option<<KvProtocol<S, O> as Protocol>::Reply>,
     ) {
         // Servers call only each other's Raft; anything else has no handler.
         if let Wire::Raft(request) = request {
@@ -218,8 +221,8 @@ impl<S: KvServer> Node<KvProtocol<S>> for KvServerNode<S> {
 
     fn on_timer(
         &mut self,
-        ctx: &mut Context<'_, KvProtocol<S>>,
-        tag: <KvProtocol<S> as Protocol>::Timer,
+        ctx: &mut Context<'_, KvProtocol<S, O>>,
+        tag: <KvProtocol<S, O> as Protocol>::Timer,
     ) {
         match tag {
             KvTimer::Raft(tag) => {
@@ -244,35 +247,37 @@ impl<S: KvServer> Node<KvProtocol<S>> for KvServerNode<S> {
 }
 
 /// A clerk as a simulated node.
-pub struct ClerkNode<C: KvClerk> {
+pub struct ClerkNode<C: KvClerk<O>, O: Ops = KvOps> {
     clerk: C,
+    ops: PhantomData<O>,
 }
 
-impl<C: KvClerk> ClerkNode<C> {
+impl<C: KvClerk<O>, O: Ops> ClerkNode<C, O> {
     /// Creates a clerk for `servers`.
     pub fn create(
-        ctx: &mut Context<'_, KvProtocol<C::Server>>,
+        ctx: &mut Context<'_, KvProtocol<C::Server, O>>,
         servers: Vec<NodeId>,
-    ) -> ClerkNode<C> {
+    ) -> ClerkNode<C, O> {
         ClerkNode {
             clerk: C::new(&mut ClerkContext { ctx }, servers),
+            ops: PhantomData,
         }
     }
 
     /// Hands the clerk an operation (the tester calls this).
-    pub fn begin(&mut self, ctx: &mut Context<'_, KvProtocol<C::Server>>, op: Op) {
+    pub fn begin(&mut self, ctx: &mut Context<'_, KvProtocol<C::Server, O>>, op: O::Op) {
         self.clerk.begin(&mut ClerkContext { ctx }, op);
     }
 }
 
-impl<C: KvClerk> Node<KvProtocol<C::Server>> for ClerkNode<C> {
+impl<C: KvClerk<O>, O: Ops> Node<KvProtocol<C::Server, O>> for ClerkNode<C, O> {
     fn on_request(
         &mut self,
-        _: &mut Context<'_, KvProtocol<C::Server>>,
+        _: &mut Context<'_, KvProtocol<C::Server, O>>,
         _: NodeId,
-        _: <KvProtocol<C::Server> as Protocol>::Request,
+        _: <KvProtocol<C::Server, O> as Protocol>::Request,
         _: ReplyTo,
-    ) -> Option<<KvProtocol<C::Server> as Protocol>::Reply> {
+    ) -> Option<<KvProtocol<C::Server, O> as Protocol>::Reply> {
         // Nobody calls a clerk; an unanswered call fails for its caller when the
         // clerk goes away, like any unanswered call.
         None
@@ -280,10 +285,10 @@ impl<C: KvClerk> Node<KvProtocol<C::Server>> for ClerkNode<C> {
 
     fn on_reply(
         &mut self,
-        ctx: &mut Context<'_, KvProtocol<C::Server>>,
+        ctx: &mut Context<'_, KvProtocol<C::Server, O>>,
         to: NodeId,
-        request: <KvProtocol<C::Server> as Protocol>::Request,
-        reply: Option<<KvProtocol<C::Server> as Protocol>::Reply>,
+        request: <KvProtocol<C::Server, O> as Protocol>::Request,
+        reply: Option<<KvProtocol<C::Server, O> as Protocol>::Reply>,
     ) {
         if let Wire::Kv(request) = request {
             let reply = reply.and_then(|r| match r {
@@ -297,8 +302,8 @@ impl<C: KvClerk> Node<KvProtocol<C::Server>> for ClerkNode<C> {
 
     fn on_timer(
         &mut self,
-        ctx: &mut Context<'_, KvProtocol<C::Server>>,
-        tag: <KvProtocol<C::Server> as Protocol>::Timer,
+        ctx: &mut Context<'_, KvProtocol<C::Server, O>>,
+        tag: <KvProtocol<C::Server, O> as Protocol>::Timer,
     ) {
         if let KvTimer::Clerk(tag) = tag {
             self.clerk.handle_timer(&mut ClerkContext { ctx }, tag);
