@@ -1,7 +1,9 @@
+// @solution-file
 //! The machinery that hosts kvraft's servers and clerks carries any service
 //! whose clerks take other operations and complete with other values (Lab 4's
 //! shard controller will): here a counter, replicated on the reference Raft,
-//! whose clerk's additions come back with the total.
+//! whose clerk's additions come back with the total. (It runs the reference
+//! Raft, so the handout leaves it out.)
 
 use std::time::Duration;
 
