@@ -4,8 +4,8 @@
 //! table is written as CSV, JSON and a self-contained, sortable HTML page.
 //!
 //! Each student's jobs are kept in `OUT/students/NAME.json` with a fingerprint
-//! of what was graded (the student's files, this tree's tests, the scenarios,
-//! seeds and policy).
+//! of what was graded (the student's files, this tree's handout, the
+//! scenarios, seeds and policy).
 //! A student whose fingerprint has not changed is not graded again: a run
 //! that was interrupted resumes where it stopped, and shards of the class
 //! graded on several machines (`--shard K/N` over students) merge by copying
@@ -104,11 +104,10 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
 
     let tree = crate::tree_harness()?;
     let listing = tree.listing()?;
-    // The grader's side of what is graded: a report is kept only while this
-    // tree's tests are the same (any change to them grades everyone again).
-    let tests = std::fs::read(&tree.exe)
-        .map(|bytes| blake3::hash(&bytes).to_hex().to_string())
-        .map_err(|e| format!("cannot read {}: {e}", tree.exe.display()))?;
+    // The grader's side of what is graded: a report is kept only while the
+    // handout (the tests, the tester, every file but the student's) is the
+    // same, on this machine or another with the same sources.
+    let tests = submission::handout_hash(root)?;
     let jobs = plan::jobs(&args.select, args.seeds, None, &listing)?;
     let mine: Vec<&(String, PathBuf)> = students
         .iter()
@@ -340,8 +339,8 @@ fn plan_points(jobs: &[Job]) -> f64 {
 }
 
 /// What was graded, as a hash: the student's files (paths and contents, or
-/// why they cannot be read), this tree's tests (`tests`, the hash of its
-/// harness), the scenarios with their points, the jobs and the policy.
+/// why they cannot be read), this tree's handout (`tests`, its hash), the
+/// scenarios with their points, the jobs and the policy.
 fn fingerprint(
     dir: &Path,
     tests: &str,

@@ -325,6 +325,21 @@ pub fn sandbox_exec(
     ))
 }
 
+/// The BLAKE3 hash of the handout of the tree at `root` (every file a
+/// submission is built with, but the student's): what a grade depends on
+/// besides the student's files, the same on every machine with the same
+/// sources. Writes the handout under `target/raftlab/handout-hash` to hash it.
+pub fn handout_hash(root: &Path) -> Result<String, String> {
+    let dir = root.join("target/raftlab/handout-hash");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    handout::write(root, &dir)?;
+    let hash = tree_hash(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    hash
+}
+
 /// The BLAKE3 hash of every file under `dir` (paths and contents), as hex.
 fn tree_hash(dir: &Path) -> Result<String, String> {
     let mut files = Vec::new();
