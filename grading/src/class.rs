@@ -179,7 +179,7 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
 
     // The table: every student of DIR with a report in OUT (this run's, an
     // earlier one's, or another shard's).
-    let planned = plan_parts(&jobs);
+    let planned = plan::points_by_part(&jobs);
     let mut rows = Vec::new();
     let mut not_graded = Vec::new();
     for (name, _) in &students {
@@ -263,20 +263,13 @@ fn grade_one(
     args: &ClassArgs,
     interrupted: &std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<Option<(JsonReport, Option<String>)>, String> {
-    let max_score: f64 = plan_points(jobs);
     let harness = match submission::build(root, dir) {
         Ok(harness) => harness,
         Err(e @ submission::SubmissionError::Grader(_)) => {
             return Err(format!("cannot grade {}: {e}", dir.display()));
         }
         Err(e) => {
-            let report = JsonReport {
-                score: 0.0,
-                max_score,
-                listing: listing.clone(),
-                jobs: Vec::new(),
-                error: Some(e.to_string()),
-            };
+            let report = JsonReport::not_graded(listing, plan::points(jobs), &e.to_string());
             return Ok(Some((report, Some(e.summary()))));
         }
     };
@@ -309,33 +302,6 @@ fn grade_one(
         error: None,
     };
     Ok(Some((report, None)))
-}
-
-/// The points possible per part in `jobs`.
-fn plan_parts(jobs: &[Job]) -> BTreeMap<String, f64> {
-    let scenarios: BTreeMap<&str, (&str, u32)> = jobs
-        .iter()
-        .map(|j| {
-            (
-                j.scenario.name.as_str(),
-                (j.scenario.part.as_str(), j.scenario.points),
-            )
-        })
-        .collect();
-    let mut parts = BTreeMap::new();
-    for (part, points) in scenarios.values() {
-        *parts.entry(part.to_string()).or_insert(0.0) += f64::from(*points);
-    }
-    parts
-}
-
-/// The points of the scenarios `jobs` run.
-fn plan_points(jobs: &[Job]) -> f64 {
-    let scenarios: BTreeMap<&str, u32> = jobs
-        .iter()
-        .map(|j| (j.scenario.name.as_str(), j.scenario.points))
-        .collect();
-    scenarios.values().map(|&p| f64::from(p)).sum()
 }
 
 /// What was graded, as a hash: the student's files (paths and contents, or
@@ -405,25 +371,25 @@ fn row(file: &StudentFile, out: &Path, policy: Policy, planned: &BTreeMap<String
         entry.1 += s.max_score;
     }
     parts.retain(|_, (_, max)| *max > 0.0);
-    let mut failing: Vec<Failing> = Vec::new();
-    let mut failed: BTreeMap<&str, usize> = BTreeMap::new();
-    for j in report.jobs.iter().filter(|j| !j.passed()) {
-        *failed.entry(j.test.as_str()).or_default() += 1;
-        if failing.iter().any(|f| f.test == j.test) {
-            continue;
-        }
-        failing.push(Failing {
-            test: j.test.clone(),
-            seed: j.seed,
-            failed_seeds: 0,
-            reason: first_line(&j.reason).to_string(),
-            replay: j.replay.clone(),
-            timeline: j.timeline.as_ref().map(|t| relative(Path::new(t), out)),
-        });
-    }
-    for f in &mut failing {
-        f.failed_seeds = failed.get(f.test.as_str()).copied().unwrap_or(0);
-    }
+    // Each failing scenario with its first failed seed, in registry order.
+    let failing: Vec<Failing> = scores
+        .iter()
+        .filter(|s| s.passed < s.runs)
+        .filter_map(|s| {
+            let j = report
+                .jobs
+                .iter()
+                .find(|j| j.test == s.test && !j.passed())?;
+            Some(Failing {
+                test: s.test.clone(),
+                seed: j.seed,
+                failed_seeds: (s.runs - s.passed) as usize,
+                reason: first_line(&j.reason).to_string(),
+                replay: j.replay.clone(),
+                timeline: j.timeline.as_ref().map(|t| relative(Path::new(t), out)),
+            })
+        })
+        .collect();
     Row {
         student: file.student.clone(),
         score: report.score,

@@ -223,11 +223,7 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
                 Err(e @ submission::SubmissionError::Grader(_)) => return Err(e.to_string()),
                 Err(e) => {
                     let e = e.to_string();
-                    let scenarios: std::collections::BTreeMap<&str, u32> = jobs
-                        .iter()
-                        .map(|j| (j.scenario.name.as_str(), j.scenario.points))
-                        .collect();
-                    let max_score = scenarios.values().map(|&p| f64::from(p)).sum();
+                    let max_score = plan::points(&jobs);
                     let wall = started.elapsed().as_secs_f64();
                     reports::write_error(&args.reports, &listing, &e, max_score, wall)
                         .map_err(|w| format!("{e}\n(and the reports: {w})"))?;

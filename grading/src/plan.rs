@@ -120,3 +120,26 @@ pub fn jobs(
             .collect(),
     })
 }
+
+/// The points the scenarios of `jobs` are worth, by part.
+pub fn points_by_part(jobs: &[Job]) -> std::collections::BTreeMap<String, f64> {
+    let scenarios: std::collections::BTreeMap<&str, (&str, u32)> = jobs
+        .iter()
+        .map(|j| {
+            (
+                j.scenario.name.as_str(),
+                (j.scenario.part.as_str(), j.scenario.points),
+            )
+        })
+        .collect();
+    let mut parts = std::collections::BTreeMap::new();
+    for (part, points) in scenarios.values() {
+        *parts.entry(part.to_string()).or_insert(0.0) += f64::from(*points);
+    }
+    parts
+}
+
+/// The points the scenarios of `jobs` are worth.
+pub fn points(jobs: &[Job]) -> f64 {
+    points_by_part(jobs).values().sum()
+}

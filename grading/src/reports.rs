@@ -28,6 +28,20 @@ pub struct JsonReport {
     pub error: Option<String>,
 }
 
+impl JsonReport {
+    /// The report of a submission that could not be graded: 0 of
+    /// `max_score`, with `error` as the reason.
+    pub fn not_graded(listing: &Listing, max_score: f64, error: &str) -> JsonReport {
+        JsonReport {
+            score: 0.0,
+            max_score,
+            listing: listing.clone(),
+            jobs: Vec::new(),
+            error: Some(error.to_string()),
+        }
+    }
+}
+
 pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -81,13 +95,7 @@ pub fn write_error(
     wall_secs: f64,
 ) -> Result<(), String> {
     if let Some(path) = &args.json {
-        let report = JsonReport {
-            score: 0.0,
-            max_score,
-            listing: listing.clone(),
-            jobs: Vec::new(),
-            error: Some(error.to_string()),
-        };
+        let report = JsonReport::not_graded(listing, max_score, error);
         write_file(
             path,
             &serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
