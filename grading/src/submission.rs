@@ -20,7 +20,7 @@ use jobwire::sandbox::{Policy, confine};
 use crate::handout;
 use crate::harness::{self, Harness};
 
-use sourcecheck::STUDENT_DIRS;
+use sourcecheck::{REQUIRED_DIRS, STUDENT_DIRS};
 
 /// Most files, and most bytes, a submission may hold.
 const MAX_FILES: usize = 1000;
@@ -39,7 +39,7 @@ pub enum SubmissionError {
         "the submission {} lacks {} (a submission holds {}, each with its mod.rs)",
         .dir.display(),
         .missing.join(", "),
-        STUDENT_DIRS.join(", ")
+        REQUIRED_DIRS.join(", ")
     )]
     Missing {
         /// The submission.
@@ -101,7 +101,7 @@ pub fn build(root: &Path, dir: &Path) -> Result<Harness, SubmissionError> {
     if !dir.is_dir() {
         return Err(SubmissionError::NoDirectory(dir.to_path_buf()));
     }
-    let missing: Vec<&str> = STUDENT_DIRS
+    let missing: Vec<&str> = REQUIRED_DIRS
         .iter()
         .copied()
         .filter(|d| !dir.join(d).join("mod.rs").is_file())
@@ -113,7 +113,7 @@ pub fn build(root: &Path, dir: &Path) -> Result<Harness, SubmissionError> {
         });
     }
     let mut files = Vec::new();
-    for d in STUDENT_DIRS {
+    for d in present_dirs(dir) {
         list_dir(&dir.join(d), Path::new(d), &mut files).map_err(SubmissionError::Files)?;
     }
     let total: u64 = files.iter().map(|f| f.2).sum();
@@ -145,7 +145,8 @@ pub fn build(root: &Path, dir: &Path) -> Result<Harness, SubmissionError> {
         std::fs::remove_dir_all(&work).map_err(|e| grader(format!("{}: {e}", work.display())))?;
     }
     handout::write(root, &work).map_err(grader)?;
-    for d in STUDENT_DIRS {
+    // The handout's skeleton stays where the submission has no directory.
+    for d in present_dirs(dir) {
         let skeleton = work.join(d);
         if skeleton.exists() {
             std::fs::remove_dir_all(&skeleton)
@@ -356,11 +357,20 @@ fn tree_hash(dir: &Path) -> Result<String, String> {
     Ok(hasher.finalize().to_hex()[..32].to_string())
 }
 
+/// The student directories the submission in `dir` holds: every required
+/// one, and the others it has.
+fn present_dirs(dir: &Path) -> Vec<&'static str> {
+    STUDENT_DIRS
+        .into_iter()
+        .filter(|d| REQUIRED_DIRS.contains(d) || dir.join(d).symlink_metadata().is_ok())
+        .collect()
+}
+
 /// The student files of the submission in `dir`, as (source, path in the
 /// tree), in a fixed order: regular files only (a link is an error).
 pub fn student_files(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
     let mut files = Vec::new();
-    for d in STUDENT_DIRS {
+    for d in present_dirs(dir) {
         list_dir(&dir.join(d), Path::new(d), &mut files)?;
     }
     let mut files: Vec<(PathBuf, PathBuf)> = files
@@ -377,7 +387,7 @@ pub fn student_files(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
 /// `to`, regular files only.
 pub fn copy_student_files(from: &Path, to: &Path) -> Result<(), String> {
     let mut files = Vec::new();
-    for d in STUDENT_DIRS {
+    for d in present_dirs(from) {
         list_dir(&from.join(d), Path::new(d), &mut files)?;
     }
     for (file, rel, _) in &files {
