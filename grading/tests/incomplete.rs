@@ -187,3 +187,36 @@ fn each_incomplete_implementation_fails_the_scenarios_whose_premise_it_breaks() 
     }
     eprintln!("{table}");
 }
+
+/// A Lab 2 and 3 submission (no `shardctrler/src/server` or `clerk`) is built
+/// with the handout's controller skeletons: it builds, and 4A fails as not
+/// yet implemented, naming the part, for 0 of its points.
+#[test]
+fn a_submission_without_the_lab_4_directories_fails_4a_as_not_implemented() {
+    let dir = reference_submission("lab3-submission");
+    assert!(!dir.join("shardctrler").exists());
+    let out_dir = root().join("target/lab3-graded");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_grading"))
+        .arg("--submission")
+        .arg(&dir)
+        .args(["--part", "4a", "--seeds", "2", "--no-timelines", "--json"])
+        .arg(out_dir.join("report.json"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
+            .unwrap();
+    let jobs = report["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2 * 2, "basic_4a and multi_4a, two seeds each");
+    for job in jobs {
+        assert_eq!(job["part"], "4A", "{job}");
+        assert_ne!(job["outcome"], "passed", "{job}");
+        let reason = job["reason"].as_str().unwrap();
+        assert!(reason.contains("not yet implemented: 4A"), "{job}");
+    }
+    assert_eq!(report["score"], 0.0);
+    assert_eq!(report["max_score"], 20.0);
+}

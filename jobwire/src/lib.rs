@@ -76,7 +76,7 @@ impl fmt::Debug for Key {
 pub struct ScenarioInfo {
     /// The 6.824 name in snake case with the part as suffix.
     pub name: String,
-    /// "2A", "2B", ..., "3B".
+    /// "2A", "2B", ..., "4A".
     pub part: String,
     /// Points it is worth.
     pub points: u32,

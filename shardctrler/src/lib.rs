@@ -1,19 +1,45 @@
-//! # Lab 4A: the shard controller (in construction)
+//! # Lab 4A: the shard controller
 //!
 //! Lab 4 shards a key/value service over replica groups: the key space is cut
 //! into [`NSHARDS`] shards ([`key2shard`]), and a replicated *shard
 //! controller* keeps a numbered list of [`Config`]urations saying which group
 //! serves each shard. Groups join and leave; after each change the controller
-//! rebalances the shards evenly, moving as few as it can.
+//! rebalances the shards evenly, moving as few as it can. In 4A you build the
+//! controller: servers on your Raft, like your kvraft servers, and a clerk.
+//!
+//! ## What you implement
 //!
 //! | where | what |
 //! |-------|------|
 //! | `shardctrler/src/server/` | [`Server`], implementing [`kvraft::KvServer`]`<`[`CtrlerOps`]`>`: hand each operation to Raft, apply what Raft commits in order (a `Join`, `Leave` or `Move` makes one new configuration, rebalanced the same way on every replica), answer clerks, detect duplicates |
 //! | `shardctrler/src/clerk/` | [`Clerk`], implementing [`kvraft::KvClerk`]`<CtrlerOps>`: try the servers in turn until one answers |
 //!
-//! The 4A tests are the next step of the lab's construction: nothing here is
-//! graded yet, and a submission without these directories is built with their
-//! skeletons.
+//!
+//! Configuration 0 has no groups and every shard on gid 0. A `Join` or `Leave`
+//! makes one new configuration (number + 1) and rebalances it: every shard
+//! goes to one of its groups, shard counts differ by at most one between
+//! groups, and as few shards as possible move (a join moves shards only onto
+//! the new groups, a leave only the departed groups' shards). Every replica
+//! must compute the same result: iterate groups in gid order (a `BTreeMap`),
+//! never a `HashMap`. A `Move` makes one new configuration in which that shard
+//! alone changes group. A `Query(None)`, or of a number past the latest, reads
+//! the latest configuration. Each write takes effect once, however often a
+//! clerk retries it. The controller takes no `max_raft_state` and need not
+//! snapshot.
+//!
+//! ## What the tester checks
+//!
+//! `cargo test --release 4a` runs `basic_4a` and `multi_4a` (6.824's two
+//! shardctrler tests, with three controllers): joins, leaves and moves by one
+//! clerk and by ten side by side, every configuration checked (its groups,
+//! every shard served, counts within one); old configurations queried by
+//! number with each server shut down in turn; the shards each join or leave
+//! moves (stricter than 6.824, whose form of this check cannot fail); and the
+//! latest configuration read again after the leader is shut down. A crash
+//! loses what a server did not persist, as in Lab 3.
+//!
+//! A submission without these two directories is built with the handout's
+//! skeletons here (and scores 0 in 4A).
 
 mod clerk;
 mod config;

@@ -12,8 +12,8 @@
 use std::panic::{self, AssertUnwindSafe};
 
 use jobwire::restart::Restart;
-use kvraft::KvServer;
 use kvraft::node::KvServerNode;
+use kvraft::{KvServer, Ops};
 use labrpc::rand::RngExt;
 use labrpc::{Persister, Sim, SimRng, Time};
 use raft::Raft;
@@ -126,18 +126,18 @@ pub fn rebuild_raft<R: Raft>(restart: &Restart) -> Result<(u64, bool), String> {
 }
 
 /// The same for a kv server: its Raft's `state()`.
-pub fn rebuild_kv<S: KvServer>(restart: &Restart) -> Result<(u64, bool), String> {
+pub fn rebuild_kv<S: KvServer<O>, O: Ops>(restart: &Restart) -> Result<(u64, bool), String> {
     let n = restart.servers;
     let max = restart.max_raft_state;
-    let mut sim: Sim<kvraft::node::KvProtocol<S>, ()> = Sim::new(restart.seed, ());
+    let mut sim: Sim<kvraft::node::KvProtocol<S, O>, ()> = Sim::new(restart.seed, ());
     start_alone(&mut sim, restart, |sim| {
         for i in 0..=restart.server {
-            sim.add_node(move |ctx| KvServerNode::<S>::create(ctx, i, n, max))?;
+            sim.add_node(move |ctx| KvServerNode::<S, O>::create(ctx, i, n, max))?;
         }
         Ok(())
     })?;
     let node = sim
-        .node::<KvServerNode<S>>(restart.server)
+        .node::<KvServerNode<S, O>>(restart.server)
         .ok_or("the server is not running after its restart")?;
     catching("state()", || node.raft().state())
 }

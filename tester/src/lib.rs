@@ -1,6 +1,6 @@
 //! # The graded scenarios
 //!
-//! Every scenario of 6.824's Raft tests (and, as they land, its kvraft tests),
+//! Every scenario of 6.824's Raft, kvraft and shard controller tests,
 //! written once, generic over the implementation, and registered with its part and
 //! points ([`registry`](mod@registry)). The harness binary ([`runner`], built as the
 //! `scenarios` test target) runs them against the implementations in this tree:

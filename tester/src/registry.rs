@@ -31,11 +31,22 @@ pub enum Part {
     /// kvraft with snapshots.
     #[serde(rename = "3B")]
     B3,
+    /// The shard controller.
+    #[serde(rename = "4A")]
+    A4,
 }
 
 impl Part {
     /// Every part, in order.
-    pub const ALL: [Part; 6] = [Part::A2, Part::B2, Part::C2, Part::D2, Part::A3, Part::B3];
+    pub const ALL: [Part; 7] = [
+        Part::A2,
+        Part::B2,
+        Part::C2,
+        Part::D2,
+        Part::A3,
+        Part::B3,
+        Part::A4,
+    ];
 
     /// "2A", "2B", ...
     pub fn name(self) -> &'static str {
@@ -46,6 +57,7 @@ impl Part {
             Part::D2 => "2D",
             Part::A3 => "3A",
             Part::B3 => "3B",
+            Part::A4 => "4A",
         }
     }
 
@@ -189,6 +201,7 @@ impl fmt::Debug for Scenario {
 pub fn registry() -> Vec<Scenario> {
     let mut all = crate::raft::scenarios::<raft::Peer>();
     all.extend(crate::kv::scenarios::<kvraft::Clerk>());
+    all.extend(crate::shardctrler::scenarios::<shardctrler::Clerk>());
     all
 }
 

@@ -211,8 +211,15 @@ impl KvServer<CtrlerOps> for Server {
             }
             let request: Request = decode(&command)
                 .unwrap_or_else(|e| panic!("log entry {index} is not a controller command: {e}"));
+            let made = self.configs.len();
             let value = self.apply(&request);
             self.last_applied = index;
+            if let Some(config) = self.configs.get(made) {
+                ctx.log(format_args!(
+                    "[client] configuration {} (index {index}): shards {:?}",
+                    config.num, config.shards
+                ));
+            }
             if let Some(h) = self.handed.remove(&(request.client, request.seq)) {
                 ctx.reply(h.reply_to, Reply::Done(value));
             }

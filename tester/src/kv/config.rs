@@ -5,26 +5,27 @@
 use std::time::Duration;
 
 use kvraft::node::{ClerkNode, KvProtocol, KvServerNode};
-use kvraft::{KvClerk, Op};
+use kvraft::{KvClerk, KvOps, Op};
+use labrpc::NodeId;
 use labrpc::rand::RngExt;
 use labrpc::rand::seq::SliceRandom;
-use labrpc::{NodeId, Sim};
 
 use crate::crash_check::catching;
 use crate::harness::Harness;
-use crate::kv::tester::{KvSim, KvTester, Operation, issue};
+use crate::kv::tester::{KvSim, KvTester, Operation, Recorded, issue};
 use crate::registry::RunSpec;
 use crate::report::{Check, Failure, Report};
 
 /// A kv service under test: `n` servers (nodes `0..n`) and the clerks made so far.
-pub struct KvConfig<C: KvClerk> {
-    pub(crate) h: Harness<KvProtocol<C::Server>, KvTester<C>>,
+/// (`O`: another service on kvraft's machinery, such as Lab 4's controller.)
+pub struct KvConfig<C: KvClerk<O>, O: Recorded = KvOps> {
+    pub(crate) h: Harness<KvProtocol<C::Server, O>, KvTester<C, O>>,
     /// The number of servers.
     pub n: usize,
     max_raft_state: Option<usize>,
 }
 
-impl<C: KvClerk> KvConfig<C> {
+impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
     /// Runs `body` on a fresh service of `n` servers and reports the outcome.
     /// `max_raft_state`: when servers should snapshot (`None`: never).
     pub fn run(
@@ -32,7 +33,7 @@ impl<C: KvClerk> KvConfig<C> {
         n: usize,
         unreliable: bool,
         max_raft_state: Option<usize>,
-        body: impl FnOnce(&mut KvConfig<C>) -> Check<()>,
+        body: impl FnOnce(&mut KvConfig<C, O>) -> Check<()>,
     ) -> Report {
         let mut cfg = KvConfig {
             h: Harness::new(spec, KvTester::default()),
@@ -52,7 +53,7 @@ impl<C: KvClerk> KvConfig<C> {
         let n = self.n;
         for i in 0..n {
             self.h.sim.add_node(move |ctx| {
-                KvServerNode::<C::Server>::create(ctx, i, n, max_raft_state)
+                KvServerNode::<C::Server, O>::create(ctx, i, n, max_raft_state)
             })?;
         }
         Ok(())
@@ -126,7 +127,7 @@ impl<C: KvClerk> KvConfig<C> {
         (0..self.n).find(|&i| {
             self.h
                 .sim
-                .node::<KvServerNode<C::Server>>(i)
+                .node::<KvServerNode<C::Server, O>>(i)
                 .is_some_and(|s| raft::Raft::state(s.raft()).1)
         })
     }
@@ -141,7 +142,7 @@ impl<C: KvClerk> KvConfig<C> {
         let clerk = self
             .h
             .sim
-            .add_node(move |ctx| ClerkNode::<C>::create(ctx, servers.clone()))?;
+            .add_node(move |ctx| ClerkNode::<C, O>::create(ctx, servers.clone()))?;
         self.h.sim.observer_mut().add_clerk(clerk, client);
         for j in 0..self.n {
             self.h.sim.set_end(clerk, j, to.contains(&j));
@@ -178,7 +179,7 @@ impl<C: KvClerk> KvConfig<C> {
         self.h.sim.note(format!("start server {i}"));
         let (n, max) = (self.n, self.max_raft_state);
         Ok(self.h.restart(i, n, max, |sim| {
-            sim.node::<KvServerNode<C::Server>>(i)
+            sim.node::<KvServerNode<C::Server, O>>(i)
                 .map(|s| catching("state()", || raft::Raft::state(s.raft())))
         })?)
     }
@@ -195,7 +196,7 @@ impl<C: KvClerk> KvConfig<C> {
     pub fn snapshots_installed(&self, i: NodeId) -> u64 {
         self.h
             .sim
-            .node::<KvServerNode<C::Server>>(i)
+            .node::<KvServerNode<C::Server, O>>(i)
             .map_or(0, KvServerNode::snapshots_installed)
     }
 
@@ -210,6 +211,17 @@ impl<C: KvClerk> KvConfig<C> {
                 .map(|op| (op.call.as_micros(), op.ret.as_micros()))
                 .collect(),
         )
+    }
+
+    /// The premise of a scenario with clients side by side: recorded
+    /// operations overlapped in time (`name` says whose).
+    pub fn premise_overlapped(&mut self, name: &'static str) {
+        let overlapping = self.overlapping_ops();
+        self.h.premise(
+            name,
+            overlapping > 0,
+            format!("{overlapping} operations overlapped another"),
+        );
     }
 
     /// The premise of a snapshot scenario: servers persisted snapshots.
@@ -233,7 +245,7 @@ impl<C: KvClerk> KvConfig<C> {
     // ----- operations -----
 
     /// Hands `op` to `clerk` without waiting for it.
-    pub fn start_op(&mut self, clerk: NodeId, op: Op, record: bool) -> Check<()> {
+    pub fn start_op(&mut self, clerk: NodeId, op: O::Op, record: bool) -> Check<()> {
         Ok(issue(&mut self.h.sim, clerk, op, record)?)
     }
 
@@ -243,7 +255,7 @@ impl<C: KvClerk> KvConfig<C> {
     }
 
     /// Runs `op` through `clerk` and waits for it.
-    pub fn op(&mut self, clerk: NodeId, op: Op, record: bool) -> Check<Operation> {
+    pub fn op(&mut self, clerk: NodeId, op: O::Op, record: bool) -> Check<Operation<O>> {
         self.start_op(clerk, op, record)?;
         self.h.run_until(|sim| sim.observer().has_finished(clerk))?;
         Ok(self
@@ -253,7 +265,9 @@ impl<C: KvClerk> KvConfig<C> {
             .take_finished(clerk)
             .expect("finished"))
     }
+}
 
+impl<C: KvClerk> KvConfig<C> {
     /// `Get(key)` through `clerk`.
     pub fn get(&mut self, clerk: NodeId, key: &str, record: bool) -> Check<String> {
         Ok(self
@@ -306,7 +320,7 @@ impl<C: KvClerk> KvConfig<C> {
 }
 
 /// Connects server `i` with the servers in `to`, both ways.
-pub fn connect<C: KvClerk>(sim: &mut KvSim<C>, i: NodeId, to: &[NodeId]) {
+pub fn connect<C: KvClerk<O>, O: Recorded>(sim: &mut KvSim<C, O>, i: NodeId, to: &[NodeId]) {
     for &j in to {
         sim.set_end(i, j, true);
         sim.set_end(j, i, true);
@@ -314,7 +328,7 @@ pub fn connect<C: KvClerk>(sim: &mut KvSim<C>, i: NodeId, to: &[NodeId]) {
 }
 
 /// Cuts server `i` off from the servers in `from`, both ways.
-pub fn disconnect<C: KvClerk>(sim: &mut KvSim<C>, i: NodeId, from: &[NodeId]) {
+pub fn disconnect<C: KvClerk<O>, O: Recorded>(sim: &mut KvSim<C, O>, i: NodeId, from: &[NodeId]) {
     for &j in from {
         sim.set_end(i, j, false);
         sim.set_end(j, i, false);
@@ -323,11 +337,7 @@ pub fn disconnect<C: KvClerk>(sim: &mut KvSim<C>, i: NodeId, from: &[NodeId]) {
 
 /// Splits the servers into two groups that cannot reach each other (clerks are
 /// not affected).
-pub fn partition<C: KvClerk>(
-    sim: &mut Sim<KvProtocol<C::Server>, KvTester<C>>,
-    p1: &[NodeId],
-    p2: &[NodeId],
-) {
+pub fn partition<C: KvClerk<O>, O: Recorded>(sim: &mut KvSim<C, O>, p1: &[NodeId], p2: &[NodeId]) {
     sim.note(format!("partition {p1:?} | {p2:?}"));
     for &i in p1 {
         disconnect(sim, i, p2);

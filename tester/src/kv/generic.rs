@@ -143,12 +143,7 @@ pub fn generic_test<C: KvClerk>(spec: &RunSpec, g: Generic) -> Report {
 /// The generic test's premises (see [`generic_test`]).
 fn premises<C: KvClerk>(cfg: &mut KvConfig<C>, g: &Generic, splits: u64) {
     if g.clients > 1 {
-        let overlapping = cfg.overlapping_ops();
-        cfg.h.premise(
-            "operations of several clients overlapped in time",
-            overlapping > 0,
-            format!("{overlapping} operations overlapped another"),
-        );
+        cfg.premise_overlapped("operations of several clients overlapped in time");
     }
     if g.unreliable {
         cfg.h.premise_unreliable();

@@ -25,7 +25,7 @@ macro_rules! scenario {
             title: $title,
             suite: jobwire::Suite::Mit6824,
             run: $module::$name::<C>,
-            rebuild: crate::crash_check::rebuild_kv::<C::Server>,
+            rebuild: crate::crash_check::rebuild_kv::<C::Server, kvraft::KvOps>,
         }
     };
 }

@@ -80,12 +80,7 @@ pub fn unreliable_one_key_3a<C: KvClerk>(spec: &RunSpec) -> Report {
             check_client_appends(cli, &value, UPTO).map_err(|m| cfg.failure(m))?;
         }
         cfg.h.premise_unreliable();
-        let overlapping = cfg.overlapping_ops();
-        cfg.h.premise(
-            "appends of several clients overlapped in time",
-            overlapping > 0,
-            format!("{overlapping} appends overlapped another"),
-        );
+        cfg.premise_overlapped("appends of several clients overlapped in time");
         Ok(())
     })
 }

@@ -8,23 +8,42 @@ use std::marker::PhantomData;
 use std::any::Any;
 
 use kvraft::node::{ClerkNode, Completed, KvProtocol, KvServerNode};
-use kvraft::{KvClerk, Op};
+use kvraft::{KvClerk, KvOps, Op, Ops};
 use labrpc::{Action, NodeId, Observer, Sim, Time};
 
 use crate::status::Described;
 
-/// The simulated world of a kv scenario.
-pub type KvSim<C> = Sim<KvProtocol<<C as KvClerk>::Server>, KvTester<C>>;
+/// The simulated world of a kv scenario (or of another service on kvraft's
+/// machinery, with its operations `O`).
+pub type KvSim<C, O = KvOps> = Sim<KvProtocol<<C as KvClerk<O>>::Server, O>, KvTester<C, O>>;
+
+/// What the tester records of a service's completed operations.
+pub trait Recorded: Ops + Clone + std::fmt::Debug {
+    /// What goes into the history for `op` completed with `value`: the value
+    /// for a read, and the operation's fixed value for a write (whatever the
+    /// clerk reported).
+    fn recorded(op: &Self::Op, value: Self::Value) -> Self::Value;
+}
+
+impl Recorded for KvOps {
+    fn recorded(op: &Op, value: String) -> String {
+        match op {
+            Op::Get { .. } => value,
+            Op::Put { .. } | Op::Append { .. } => String::new(),
+        }
+    }
+}
 
 /// One completed operation, as the linearizability checker sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Operation {
+#[derive(Clone, Debug)]
+pub struct Operation<O: Ops = KvOps> {
     /// The client (for the picture; the check does not depend on it).
     pub client: usize,
     /// What was asked.
-    pub op: Op,
-    /// What a `Get` returned ("" for `Put` and `Append`).
-    pub value: String,
+    pub op: O::Op,
+    /// What a read returned (for kvraft: a `Get`'s value, "" for `Put` and
+    /// `Append`).
+    pub value: O::Value,
     /// When it was handed to the clerk.
     pub call: Time,
     /// When the clerk reported it done.
@@ -33,29 +52,29 @@ pub struct Operation {
 
 /// A client activity: decides, each time its clerk finishes an operation, what
 /// to do next.
-pub trait Driver<C: KvClerk> {
+pub trait Driver<C: KvClerk<O>, O: Recorded = KvOps> {
     /// The clerk finished `done` (`None` the first time): return the next
     /// operation and whether to record it in the history, or `None` to stop.
     fn next(
         &mut self,
-        sim: &mut KvSim<C>,
-        done: Option<Operation>,
-    ) -> Result<Option<(Op, bool)>, String>;
+        sim: &mut KvSim<C, O>,
+        done: Option<Operation<O>>,
+    ) -> Result<Option<(O::Op, bool)>, String>;
 }
 
-struct ClerkState {
+struct ClerkState<O: Ops> {
     client: usize,
-    pending: Option<(Op, Time, bool)>,
-    finished: Option<Operation>,
+    pending: Option<(O::Op, Time, bool)>,
+    finished: Option<Operation<O>>,
 }
 
 /// What the kv tester knows, shared with its scheduled activities.
-pub struct KvTester<C: KvClerk> {
-    clerks: BTreeMap<NodeId, ClerkState>,
-    drivers: BTreeMap<NodeId, Box<dyn Driver<C>>>,
+pub struct KvTester<C: KvClerk<O>, O: Recorded = KvOps> {
+    clerks: BTreeMap<NodeId, ClerkState<O>>,
+    drivers: BTreeMap<NodeId, Box<dyn Driver<C, O>>>,
     wake: Vec<NodeId>,
     /// Operations completed and recorded, in completion order.
-    pub history: Vec<Operation>,
+    pub history: Vec<Operation<O>>,
     /// Operations completed (recorded or not): Go's "#Ops".
     pub ops: u64,
     /// Roles and terms last written to the trace.
@@ -63,7 +82,7 @@ pub struct KvTester<C: KvClerk> {
     _clerk: PhantomData<fn() -> C>,
 }
 
-impl<C: KvClerk> Default for KvTester<C> {
+impl<C: KvClerk<O>, O: Recorded> Default for KvTester<C, O> {
     fn default() -> Self {
         KvTester {
             clerks: BTreeMap::new(),
@@ -77,7 +96,7 @@ impl<C: KvClerk> Default for KvTester<C> {
     }
 }
 
-impl<C: KvClerk> KvTester<C> {
+impl<C: KvClerk<O>, O: Recorded> KvTester<C, O> {
     /// Registers a new clerk, labelled `client` in the history.
     pub fn add_clerk(&mut self, clerk: NodeId, client: usize) {
         self.clerks.insert(
@@ -96,7 +115,7 @@ impl<C: KvClerk> KvTester<C> {
     }
 
     /// Takes the operation `clerk` finished last, if it has not been taken.
-    pub fn take_finished(&mut self, clerk: NodeId) -> Option<Operation> {
+    pub fn take_finished(&mut self, clerk: NodeId) -> Option<Operation<O>> {
         self.clerks.get_mut(&clerk).and_then(|c| c.finished.take())
     }
 
@@ -107,10 +126,10 @@ impl<C: KvClerk> KvTester<C> {
 }
 
 /// Hands `op` to `clerk`; with `record`, its completion joins the history.
-pub fn issue<C: KvClerk>(
-    sim: &mut KvSim<C>,
+pub fn issue<C: KvClerk<O>, O: Recorded>(
+    sim: &mut KvSim<C, O>,
     clerk: NodeId,
-    op: Op,
+    op: O::Op,
     record: bool,
 ) -> Result<(), labrpc::SimError> {
     let now = sim.now();
@@ -121,15 +140,15 @@ pub fn issue<C: KvClerk>(
     );
     state.finished = None;
     state.pending = Some((op.clone(), now, record));
-    sim.invoke(clerk, |node: &mut ClerkNode<C>, ctx| node.begin(ctx, op))?;
+    sim.invoke(clerk, |node: &mut ClerkNode<C, O>, ctx| node.begin(ctx, op))?;
     Ok(())
 }
 
 /// Puts `driver` in charge of `clerk` and lets it choose the first operation.
-pub fn drive<C: KvClerk>(
-    sim: &mut KvSim<C>,
+pub fn drive<C: KvClerk<O>, O: Recorded>(
+    sim: &mut KvSim<C, O>,
     clerk: NodeId,
-    mut driver: Box<dyn Driver<C>>,
+    mut driver: Box<dyn Driver<C, O>>,
 ) -> Result<(), String> {
     match driver.next(sim, None)? {
         None => Ok(()),
@@ -140,8 +159,13 @@ pub fn drive<C: KvClerk>(
     }
 }
 
-impl<C: KvClerk> Observer<KvProtocol<C::Server>> for KvTester<C> {
-    fn on_output(&mut self, now: Time, node: NodeId, output: Completed) -> Result<(), String> {
+impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester<C, O> {
+    fn on_output(
+        &mut self,
+        now: Time,
+        node: NodeId,
+        output: Completed<O::Value>,
+    ) -> Result<(), String> {
         let Some(state) = self.clerks.get_mut(&node) else {
             return Err(format!(
                 "node {node} reported a completed operation, but only clerks complete operations"
@@ -152,10 +176,7 @@ impl<C: KvClerk> Observer<KvProtocol<C::Server>> for KvTester<C> {
                 "clerk {node} completed an operation it was not given (complete() must be called exactly once per operation)"
             ));
         };
-        let value = match op {
-            Op::Get { .. } => output.value,
-            Op::Put { .. } | Op::Append { .. } => String::new(),
-        };
+        let value = O::recorded(&op, output.value);
         let done = Operation {
             client: state.client,
             op,
@@ -175,16 +196,16 @@ impl<C: KvClerk> Observer<KvProtocol<C::Server>> for KvTester<C> {
     }
 
     fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
-        if let Some(server) = state.downcast_ref::<KvServerNode<C::Server>>() {
+        if let Some(server) = state.downcast_ref::<KvServerNode<C::Server, O>>() {
             self.described.describe(node, server.raft(), out);
         }
     }
 
-    fn follow_ups(&mut self) -> Vec<Action<KvProtocol<C::Server>, Self>> {
+    fn follow_ups(&mut self) -> Vec<Action<KvProtocol<C::Server, O>, Self>> {
         self.wake
             .drain(..)
-            .map(|clerk| -> Action<KvProtocol<C::Server>, Self> {
-                Box::new(move |sim: &mut KvSim<C>| {
+            .map(|clerk| -> Action<KvProtocol<C::Server, O>, Self> {
+                Box::new(move |sim: &mut KvSim<C, O>| {
                     let mut driver = sim.observer_mut().drivers.remove(&clerk).expect("a driver");
                     let done = sim.observer_mut().take_finished(clerk);
                     if let Some((op, record)) = driver.next(sim, done)? {
