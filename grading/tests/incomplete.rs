@@ -210,7 +210,7 @@ fn a_submission_without_the_lab_4_directories_fails_4a_as_not_implemented() {
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
             .unwrap();
     let jobs = report["jobs"].as_array().unwrap();
-    assert_eq!(jobs.len(), 2 * 2, "basic_4a and multi_4a, two seeds each");
+    assert_eq!(jobs.len(), 5 * 2, "4A's five scenarios, two seeds each");
     for job in jobs {
         assert_eq!(job["part"], "4A", "{job}");
         assert_ne!(job["outcome"], "passed", "{job}");
@@ -218,5 +218,5 @@ fn a_submission_without_the_lab_4_directories_fails_4a_as_not_implemented() {
         assert!(reason.contains("not yet implemented: 4A"), "{job}");
     }
     assert_eq!(report["score"], 0.0);
-    assert_eq!(report["max_score"], 20.0);
+    assert_eq!(report["max_score"], 35.0);
 }

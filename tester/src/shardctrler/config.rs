@@ -72,6 +72,57 @@ impl<C: KvClerk<CtrlerOps>> KvConfig<C, CtrlerOps> {
         Ok(latest)
     }
 
+    /// One `Join` of `groups` through `clerk`, after which the groups are
+    /// `then`: the new configuration passes `check(then)`, and if the one
+    /// before was balanced, the join moved shards only onto the groups that
+    /// joined ([`checks::check_join_moves`]). Returns the new configuration.
+    pub fn join_checked(
+        &mut self,
+        clerk: NodeId,
+        groups: BTreeMap<Gid, Vec<String>>,
+        then: &[Gid],
+    ) -> Check<Config> {
+        let before = self.query(clerk, None)?;
+        let joined: Vec<Gid> = groups.keys().copied().collect();
+        self.join(clerk, groups)?;
+        let after = self.check_groups(clerk, then)?;
+        if balanced(&before) {
+            checks::check_join_moves(&before, &after, &joined).map_err(|m| self.failure(m))?;
+        }
+        Ok(after)
+    }
+
+    /// One `Leave` of `gids` through `clerk`, after which the groups are
+    /// `then`: checked as [`KvConfig::join_checked`] checks a join, with
+    /// [`checks::check_leave_moves`]. Returns the new configuration.
+    pub fn leave_checked(&mut self, clerk: NodeId, gids: &[Gid], then: &[Gid]) -> Check<Config> {
+        let before = self.query(clerk, None)?;
+        self.leave(clerk, gids)?;
+        let after = self.check_groups(clerk, then)?;
+        if balanced(&before) {
+            checks::check_leave_moves(&before, &after, gids).map_err(|m| self.failure(m))?;
+        }
+        Ok(after)
+    }
+
+    /// `Move(shard, gid)` through `clerk`, which must make exactly one new
+    /// configuration, the latest one before it with `shard` on `gid` and
+    /// nothing else changed. Returns the new configuration.
+    pub fn move_checked(&mut self, clerk: NodeId, shard: usize, gid: Gid) -> Check<Config> {
+        let before = self.query(clerk, None)?;
+        self.move_shard(clerk, shard, gid)?;
+        let after = self.query(clerk, None)?;
+        let mut wanted = before.clone();
+        wanted.num += 1;
+        wanted.shards[shard] = gid;
+        if after != wanted {
+            return Err(self.failure(format!(
+                "Move({shard}, {gid}) must make one new configuration in which shard {shard} belongs to {gid} and nothing else changes: before it {before:?}, after it {after:?}"
+            )));
+        }
+        Ok(after)
+    }
+
     /// Fails unless `got` is `expected` ([`checks::check_same_config`]).
     pub fn check_same(&self, expected: &Config, got: &Config) -> Check<()> {
         checks::check_same_config(expected, got).map_err(|m| self.failure(m))
@@ -95,6 +146,14 @@ impl<C: KvClerk<CtrlerOps>> KvConfig<C, CtrlerOps> {
         }
         self.h.run_until(|_| done.iter().all(|d| d.get()))
     }
+}
+
+/// Whether `config` is balanced: every shard on one of its groups (if it has
+/// any), counts within one. Only from a balanced configuration must a join or
+/// leave move nothing but what it must.
+fn balanced(config: &Config) -> bool {
+    let gids: Vec<Gid> = config.groups.keys().copied().collect();
+    checks::check(config, &gids).is_ok()
 }
 
 /// A clerk's fixed list of operations, one after the other.
