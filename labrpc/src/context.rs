@@ -201,10 +201,29 @@ impl<P: Protocol> Context<'_, P> {
     where
         P: Embed<Q>,
     {
+        self.scoped_among(0, f)
+    }
+
+    /// [`Context::scoped`] for inner logic that numbers its peers from 0, as a
+    /// Raft does, when they are the nodes numbered from `first` (a replica
+    /// group of a sharded service): the inner context's `me()` is this node's
+    /// id less `first`, and an inner call to `i` goes to node `first + i`. The
+    /// host hands the inner logic ids the same way (`from - first`).
+    pub fn scoped_among<Q: Protocol, T>(
+        &mut self,
+        first: NodeId,
+        f: impl FnOnce(&mut Context<'_, Q>) -> T,
+    ) -> (T, Vec<Q::Output>)
+    where
+        P: Embed<Q>,
+    {
         let mut inner_effects: Vec<Effect<Q>> = Vec::new();
         let result = f(&mut Context {
             now: self.now,
-            me: self.me,
+            me: self
+                .me
+                .checked_sub(first)
+                .expect("a node hosts logic among nodes numbered from at most its own id"),
             incarnation: self.incarnation,
             rng: &mut *self.rng,
             persister: &mut *self.persister,
@@ -217,7 +236,7 @@ impl<P: Protocol> Context<'_, P> {
             self.effects.push(match effect {
                 Effect::Call { call, to, request } => Effect::Call {
                     call,
-                    to,
+                    to: first + to,
                     request: P::wrap_request(request),
                 },
                 Effect::Reply { reply_to, reply } => Effect::Reply {

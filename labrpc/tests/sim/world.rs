@@ -148,9 +148,11 @@ impl Embed<Test> for Host {
     }
 }
 
-/// Hosts a `Peer` and reports the peer's outputs as its own, prefixed.
+/// Hosts a `Peer`, which numbers its peers from node `first`, and reports
+/// the peer's outputs as its own, prefixed.
 struct Hosting {
     inner: Peer,
+    first: NodeId,
 }
 
 impl Hosting {
@@ -170,8 +172,10 @@ impl Node<Host> for Hosting {
         reply_to: ReplyTo,
     ) -> Option<HostRep> {
         let HostReq::Inner(req) = req;
-        let (reply, outputs) =
-            ctx.scoped(|inner| self.inner.on_request(inner, from, req, reply_to));
+        let from = from - self.first;
+        let (reply, outputs) = ctx.scoped_among(self.first, |inner| {
+            self.inner.on_request(inner, from, req, reply_to)
+        });
         Self::report(ctx, outputs);
         reply.map(HostRep::Inner)
     }
@@ -184,12 +188,15 @@ impl Node<Host> for Hosting {
     ) {
         let HostReq::Inner(req) = req;
         let reply = reply.map(|HostRep::Inner(r)| r);
-        let ((), outputs) = ctx.scoped(|inner| self.inner.on_reply(inner, to, req, reply));
+        let to = to - self.first;
+        let ((), outputs) = ctx.scoped_among(self.first, |inner| {
+            self.inner.on_reply(inner, to, req, reply)
+        });
         Self::report(ctx, outputs);
     }
     fn on_timer(&mut self, ctx: &mut Context<'_, Host>, tag: HostTick) {
         let HostTick::Inner(tag) = tag;
-        let ((), outputs) = ctx.scoped(|inner| self.inner.on_timer(inner, tag));
+        let ((), outputs) = ctx.scoped_among(self.first, |inner| self.inner.on_timer(inner, tag));
         Self::report(ctx, outputs);
     }
 }
@@ -200,11 +207,13 @@ fn a_hosted_node_talks_through_its_host() {
     let a = sim
         .add_node(|_| Hosting {
             inner: Peer::default(),
+            first: 0,
         })
         .unwrap();
     let b = sim
         .add_node(|_| Hosting {
             inner: Peer::default(),
+            first: 0,
         })
         .unwrap();
     sim.invoke(a, |h: &mut Hosting, ctx| {
@@ -235,6 +244,55 @@ fn a_hosted_node_talks_through_its_host() {
     assert!(texts[1].contains("Held(9)"), "{texts:?}");
     assert!(texts[2].contains("Once(4)"), "{texts:?}");
     assert_eq!(sim.node::<Hosting>(b).unwrap().inner.handled, 2);
+}
+
+#[test]
+fn hosted_peers_numbered_from_zero_reach_the_nodes_of_their_group() {
+    let mut sim: Sim<Host, Vec<(Time, NodeId, String)>> = Sim::new(27, Vec::new());
+    let host = |first| {
+        move |_: &mut Context<'_, Host>| Hosting {
+            inner: Peer::default(),
+            first,
+        }
+    };
+    // Node 0 stands outside the group of nodes 1 and 2, whose peers call
+    // each other 0 and 1.
+    sim.add_node(host(0)).unwrap();
+    let a = sim.add_node(host(1)).unwrap();
+    let b = sim.add_node(host(1)).unwrap();
+    sim.invoke(a, |_: &mut Hosting, ctx| {
+        let ((), _) = ctx.scoped_among(1, |inner| {
+            assert_eq!(inner.me(), 0);
+            inner.call(1, Req::Add(2, 3));
+            // Each Ping is answered and calls its sender back: a rally
+            // between the two, as long as ids are translated both ways.
+            inner.call(1, Req::Ping);
+        });
+    })
+    .unwrap();
+    sim.run_for(Duration::from_millis(50)).unwrap();
+    let returned: Vec<&str> = sim
+        .observer()
+        .iter()
+        .filter(|(_, n, _)| *n == a)
+        .map(|(_, _, s)| s.as_str())
+        .collect();
+    assert!(
+        returned
+            .iter()
+            .any(|r| r.contains("to: 1, request: Add(2, 3), reply: Some(Sum(5))")),
+        "{returned:?}"
+    );
+    assert_eq!(
+        sim.node::<Hosting>(0).unwrap().inner.handled,
+        0,
+        "node 0 is not in the group"
+    );
+    let (ha, hb) = (
+        sim.node::<Hosting>(a).unwrap().inner.handled,
+        sim.node::<Hosting>(b).unwrap().inner.handled,
+    );
+    assert!(ha >= 3 && hb >= 3, "the rally went on: {ha} and {hb}");
 }
 
 #[test]
