@@ -10,7 +10,7 @@ use labrpc::rand::RngExt;
 
 use crate::harness::ELECTION_TIMEOUT;
 use crate::kv::config::partition;
-use crate::kv::tester::{Driver, KvSim, Operation};
+use crate::kv::tester::{Driver, KvSim, Operation, Recorded};
 
 /// Where an activity leaves its result.
 pub type Outcome<T> = Rc<RefCell<Option<T>>>;
@@ -198,8 +198,8 @@ impl<C: KvClerk> Driver<C> for AppendClient {
 /// Re-partitions the `n` servers into two random groups every 1-1.2 s until
 /// `stop`, then sets `finished`; counts in `splits` the partitions that left
 /// servers on both sides.
-pub fn partitioner<C: KvClerk>(
-    sim: &mut KvSim<C>,
+pub fn partitioner<C: KvClerk<O>, O: Recorded>(
+    sim: &mut KvSim<C, O>,
     n: usize,
     stop: Rc<Cell<bool>>,
     finished: Rc<Cell<bool>>,

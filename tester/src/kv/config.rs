@@ -224,6 +224,16 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
         );
     }
 
+    /// The premise of a scenario with a partitioner: `splits` of its
+    /// partitions left servers on both sides.
+    pub fn premise_splits(&mut self, splits: u64) {
+        self.h.premise(
+            "partitions split the servers",
+            splits > 0,
+            format!("{splits} partitions split them"),
+        );
+    }
+
     /// The premise of a snapshot scenario: servers persisted snapshots.
     pub fn premise_snapshots_taken(&mut self) {
         let with = self.h.servers_with_snapshot(self.n);

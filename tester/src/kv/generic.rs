@@ -149,11 +149,7 @@ fn premises<C: KvClerk>(cfg: &mut KvConfig<C>, g: &Generic, splits: u64) {
         cfg.h.premise_unreliable();
     }
     if g.partitions {
-        cfg.h.premise(
-            "partitions split the servers",
-            splits > 0,
-            format!("{splits} partitions split them"),
-        );
+        cfg.premise_splits(splits);
     }
     if g.crash {
         cfg.h.premise_restarts_with_state(3 * g.servers as u64);

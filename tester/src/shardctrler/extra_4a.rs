@@ -4,34 +4,45 @@
 //! - [`moves_4a`]: Moves that really change a shard's group (6.824's move
 //!   shards to where a minimal rebalance already put them), and the joins and
 //!   leaves after them, which must move only what they must.
-//! - [`unreliable_once_4a`]: clerks retry on a lossy network, and every Join,
-//!   Leave and Move must still make exactly one configuration (duplicate
-//!   detection when the operation is applied).
+//! - [`unreliable_once_4a`]: clerks retry on a lossy, partitioned network,
+//!   and every Join, Leave and Move must still make exactly one configuration
+//!   (duplicate detection when the operation is applied).
 //! - [`deposed_leader_query_4a`]: a leader cut off from the others must not
 //!   answer a query from its own, stale, configurations (a query goes
 //!   through the log).
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use kvraft::KvClerk;
+use labrpc::rand::RngExt;
 use shardctrler::{CtrlerOp, CtrlerOps, Gid};
 
+use crate::kv::config::partition;
+use crate::kv::tester::KvSim;
 use crate::registry::RunSpec;
 use crate::report::Report;
 use crate::shardctrler::config::{CtrlConfig, groups};
 
-/// Clerks side by side on an unreliable network.
+/// Clerks side by side on an unreliable, partitioned network.
 const CLERKS: u64 = 5;
+/// Rounds of join, move and leave each of them makes.
+const ROUNDS: u64 = 3;
 
-/// Five clerks side by side on an unreliable network each join a group, move
-/// a shard to it, and join and leave a second group: 20 writes. Lost replies
-/// make clerks retry operations that already took effect, so the latest
-/// configuration must be number 20 exactly (one per write, none twice) and
+/// Five clerks side by side each join a group of their own, then three times
+/// join a second group, move a shard to it and make it leave: 50 writes, on
+/// an unreliable network where, while they work, each leader is cut off from
+/// the other servers for 300-500 ms soon after it is elected. Lost replies make clerks retry operations that already took
+/// effect, and leaders lose office with operations in their logs, which the
+/// next leader may commit while the clerk retries them: the latest
+/// configuration must be number 50 exactly (one per write, none twice; a
+/// duplicate table consulted only when a request arrives is not enough) and
 /// hold the five first groups. (Not its balance: a Move may be the last
 /// write.)
 ///
-/// Premises: the network lost requests and replies, and the clerks'
-/// operations overlapped in time.
+/// Premises: the network lost requests and replies, leaders were cut off
+/// while the clerks worked, and the clerks' operations overlapped in time.
 pub fn unreliable_once_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
     CtrlConfig::<C>::run(spec, 3, true, None, |cfg| {
         let gids: Vec<Gid> = (0..CLERKS).map(|k| 200 + k).collect();
@@ -39,17 +50,36 @@ pub fn unreliable_once_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
             .iter()
             .enumerate()
             .map(|(k, &g)| {
-                let (a, b) = (format!("{g}a"), format!("{}a", g + 50));
-                vec![
-                    CtrlerOp::Join(groups(&[(g, &[&a])])),
-                    CtrlerOp::Move { shard: k, gid: g },
-                    CtrlerOp::Join(groups(&[(g + 50, &[&b])])),
-                    CtrlerOp::Leave(vec![g + 50]),
-                ]
+                let mut ops = vec![CtrlerOp::Join(groups(&[(g, &[&format!("{g}a")])]))];
+                for r in 1..=ROUNDS {
+                    let other = g + 50 * r;
+                    ops.push(CtrlerOp::Join(groups(&[(other, &[&format!("{other}a")])])));
+                    ops.push(CtrlerOp::Move {
+                        shard: k,
+                        gid: other,
+                    });
+                    ops.push(CtrlerOp::Leave(vec![other]));
+                }
+                ops
             })
             .collect();
         let writes: usize = lists.iter().map(Vec::len).sum();
+        let (stop, stopped, cut_off) = (
+            Rc::new(Cell::new(false)),
+            Rc::new(Cell::new(false)),
+            Rc::new(Cell::new(0)),
+        );
+        let isolator = Isolator {
+            n: cfg.n,
+            stop: Rc::clone(&stop),
+            stopped: Rc::clone(&stopped),
+            cut_off: Rc::clone(&cut_off),
+        };
+        isolator.next::<C>(&mut cfg.h.sim, None);
         cfg.run_side_by_side(lists)?;
+        stop.set(true);
+        cfg.h.run_until(|_| stopped.get())?;
+        cfg.connect_all();
 
         let all = cfg.all();
         let ck = cfg.make_client(&all, CLERKS as usize)?;
@@ -73,6 +103,11 @@ pub fn unreliable_once_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
             )));
         }
         cfg.h.premise_unreliable();
+        cfg.h.premise(
+            "leaders were cut off while the clerks worked",
+            cut_off.get() > 0,
+            format!("{} leaders cut off", cut_off.get()),
+        );
         cfg.premise_overlapped("operations of the side-by-side clerks overlapped in time");
         Ok(())
     })
@@ -166,4 +201,48 @@ pub fn moves_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
         cfg.leave_checked(ck, &[2], &[1, 3, 4])?;
         Ok(())
     })
+}
+
+/// Cuts each leader off from the other servers for a while, until `stop`.
+#[derive(Clone)]
+struct Isolator {
+    n: usize,
+    stop: Rc<Cell<bool>>,
+    stopped: Rc<Cell<bool>>,
+    /// Leaders cut off so far.
+    cut_off: Rc<Cell<u64>>,
+}
+
+impl Isolator {
+    /// Heals the network (ending the isolation of `isolated`, if any); then,
+    /// unless told to stop, cuts off the leader if there is one, and comes
+    /// back later.
+    fn next<C: KvClerk<CtrlerOps>>(self, sim: &mut KvSim<C, CtrlerOps>, isolated: Option<usize>) {
+        let all: Vec<usize> = (0..self.n).collect();
+        if isolated.is_some() {
+            partition(sim, &all, &[]);
+        }
+        if self.stop.get() {
+            self.stopped.set(true);
+            return;
+        }
+        let leader = (0..self.n).find(|&i| {
+            sim.node::<kvraft::node::KvServerNode<C::Server, CtrlerOps>>(i)
+                .is_some_and(|s| raft::Raft::state(s.raft()).1)
+        });
+        let (wait, isolated) = match leader {
+            Some(l) if isolated.is_none() => {
+                let others: Vec<usize> = all.iter().copied().filter(|&i| i != l).collect();
+                partition(sim, &[l], &others);
+                self.cut_off.set(self.cut_off.get() + 1);
+                let ms = 300 + sim.tester_rng().random_range(0..200);
+                (Duration::from_millis(ms), Some(l))
+            }
+            _ => (Duration::from_millis(100), None),
+        };
+        sim.schedule(wait, "isolator", move |sim| {
+            self.next::<C>(sim, isolated);
+            Ok(())
+        });
+    }
 }

@@ -49,7 +49,7 @@ pub fn scenarios<C: KvClerk<CtrlerOps>>() -> Vec<Scenario> {
         scenario(
             "unreliable_once_4a",
             extra_4a::unreliable_once_4a::<C>,
-            "raftlab (4A): every operation takes effect once on an unreliable network",
+            "raftlab (4A): every operation takes effect once on an unreliable, partitioned network",
         ),
         scenario(
             "deposed_leader_query_4a",
