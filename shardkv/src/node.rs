@@ -39,6 +39,32 @@ pub enum ShardWire<C, G, S> {
     Shard(S),
 }
 
+impl<C, G, S> ShardWire<C, G, S> {
+    /// The controller's message, if it is one.
+    pub fn into_ctrl(self) -> Option<C> {
+        match self {
+            ShardWire::Ctrl(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The group Raft's message, if it is one.
+    pub fn into_group_raft(self) -> Option<G> {
+        match self {
+            ShardWire::GroupRaft(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The shardkv message, if it is one.
+    pub fn into_shard(self) -> Option<S> {
+        match self {
+            ShardWire::Shard(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
 /// A timer of a 4B world.
 #[derive(Clone, Debug)]
 pub enum ShardTimer<C, G, S> {
@@ -142,30 +168,74 @@ pub fn server_name(gid: Gid, i: usize) -> String {
 
 type World<'w, S, CC> = Context<'w, ShardProtocol<S, CC>>;
 
-/// A controller server as a node of a 4B world.
-pub struct CtrlerNode<S, CC: KvClerk<CtrlerOps>> {
-    inner: KvServerNode<CC::Server, CtrlerOps>,
-    _world: PhantomData<S>,
+/// A node of the controller's own world (a controller server, or the
+/// tester's controller clerk) as a node of a 4B world: it carries the
+/// controller's traffic, and its outputs (completed operations) are the
+/// node's.
+pub struct CtrlHost<S, CC, N> {
+    inner: N,
+    _world: PhantomData<(S, CC)>,
 }
+
+/// A controller server as a node of a 4B world.
+pub type CtrlerNode<S, CC> =
+    CtrlHost<S, CC, KvServerNode<<CC as KvClerk<CtrlerOps>>::Server, CtrlerOps>>;
+
+/// The tester's controller clerk (6.824's `mck`) as a node of a 4B world.
+pub type MckNode<S, CC> = CtrlHost<S, CC, ClerkNode<CC, CtrlerOps>>;
 
 impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> CtrlerNode<S, CC> {
     /// Starts controller `me` of `servers` (nodes `0..servers`) from its
     /// persister.
     pub fn create(ctx: &mut World<'_, S, CC>, me: usize, servers: usize) -> Self {
         let (inner, _) = ctx.scoped(|c| KvServerNode::create(c, me, servers, None));
-        CtrlerNode {
+        CtrlHost {
+            inner,
+            _world: PhantomData,
+        }
+    }
+}
+
+impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> MckNode<S, CC> {
+    /// Creates the controller clerk for `ctrlers`.
+    pub fn create(ctx: &mut World<'_, S, CC>, ctrlers: Vec<NodeId>) -> Self {
+        let (inner, _) = ctx.scoped(|c| ClerkNode::create(c, ctrlers));
+        CtrlHost {
             inner,
             _world: PhantomData,
         }
     }
 
-    /// The controller server node (for its Raft's state).
-    pub fn inner(&self) -> &KvServerNode<CC::Server, CtrlerOps> {
+    /// Hands the clerk an operation (the tester calls this).
+    pub fn begin(&mut self, ctx: &mut World<'_, S, CC>, op: CtrlerOp) {
+        let inner = &mut self.inner;
+        let ((), outputs) = ctx.scoped(|c| inner.begin(c, op));
+        emit(ctx, outputs);
+    }
+}
+
+impl<S, CC, N> CtrlHost<S, CC, N> {
+    /// The hosted node (a controller server's, for its Raft's state).
+    pub fn inner(&self) -> &N {
         &self.inner
     }
 }
 
-impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> Node<ShardProtocol<S, CC>> for CtrlerNode<S, CC> {
+fn emit<S: ShardKvServer, CC: KvClerk<CtrlerOps>>(
+    ctx: &mut World<'_, S, CC>,
+    outputs: Vec<Completed<Option<Config>>>,
+) {
+    for out in outputs {
+        ctx.emit(ShardOutput::Ctrl(out));
+    }
+}
+
+impl<S, CC, N> Node<ShardProtocol<S, CC>> for CtrlHost<S, CC, N>
+where
+    S: ShardKvServer,
+    CC: KvClerk<CtrlerOps>,
+    N: Node<CtrlProtocol<CC>>,
+{
     fn on_request(
         &mut self,
         ctx: &mut World<'_, S, CC>,
@@ -173,11 +243,10 @@ impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> Node<ShardProtocol<S, CC>> for Ct
         request: <ShardProtocol<S, CC> as Protocol>::Request,
         reply_to: ReplyTo,
     ) -> Option<<ShardProtocol<S, CC> as Protocol>::Reply> {
-        let ShardWire::Ctrl(request) = request else {
-            return None;
-        };
+        let request = request.into_ctrl()?;
         let inner = &mut self.inner;
-        let (reply, _) = ctx.scoped(|c| inner.on_request(c, from, request, reply_to));
+        let (reply, outputs) = ctx.scoped(|c| inner.on_request(c, from, request, reply_to));
+        emit(ctx, outputs);
         reply.map(ShardWire::Ctrl)
     }
 
@@ -188,13 +257,11 @@ impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> Node<ShardProtocol<S, CC>> for Ct
         request: <ShardProtocol<S, CC> as Protocol>::Request,
         reply: Option<<ShardProtocol<S, CC> as Protocol>::Reply>,
     ) {
-        if let ShardWire::Ctrl(request) = request {
-            let reply = reply.and_then(|r| match r {
-                ShardWire::Ctrl(r) => Some(r),
-                _ => None,
-            });
+        if let Some(request) = request.into_ctrl() {
+            let reply = reply.and_then(ShardWire::into_ctrl);
             let inner = &mut self.inner;
-            ctx.scoped(|c| inner.on_reply(c, to, request, reply));
+            let ((), outputs) = ctx.scoped(|c| inner.on_reply(c, to, request, reply));
+            emit(ctx, outputs);
         }
     }
 
@@ -205,7 +272,8 @@ impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> Node<ShardProtocol<S, CC>> for Ct
     ) {
         if let ShardTimer::Ctrl(tag) = tag {
             let inner = &mut self.inner;
-            ctx.scoped(|c| inner.on_timer(c, tag));
+            let ((), outputs) = ctx.scoped(|c| inner.on_timer(c, tag));
+            emit(ctx, outputs);
         }
     }
 }
@@ -512,10 +580,7 @@ impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> Node<ShardProtocol<S, CC>>
         let mut configs = Vec::new();
         match (request, reply) {
             (ShardWire::GroupRaft(request), reply) => {
-                let reply = reply.and_then(|r| match r {
-                    ShardWire::GroupRaft(r) => Some(r),
-                    _ => None,
-                });
+                let reply = reply.and_then(ShardWire::into_group_raft);
                 let raft = &mut self.raft;
                 let peer = to - raft.first;
                 let ((), applied) =
@@ -523,19 +588,13 @@ impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> Node<ShardProtocol<S, CC>>
                 raft.applied.extend(applied);
             }
             (ShardWire::Shard(request), reply) => {
-                let reply = reply.and_then(|r| match r {
-                    ShardWire::Shard(r) => Some(r),
-                    _ => None,
-                });
+                let reply = reply.and_then(ShardWire::into_shard);
                 let directory = Arc::clone(&self.directory);
                 let name = directory.name(to);
                 self.with_server(ctx, |s, c| s.handle_reply(c, name, request, reply));
             }
             (ShardWire::Ctrl(request), reply) => {
-                let reply = reply.and_then(|r| match r {
-                    ShardWire::Ctrl(r) => Some(r),
-                    _ => None,
-                });
+                let reply = reply.and_then(ShardWire::into_ctrl);
                 configs = self.ctrl.on_reply(ctx, to, request, reply);
             }
         }
@@ -695,19 +754,13 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Node<ShardProtocol<C::Server, CC>>
         let mut configs = Vec::new();
         match request {
             ShardWire::Shard(request) => {
-                let reply = reply.and_then(|r| match r {
-                    ShardWire::Shard(r) => Some(r),
-                    _ => None,
-                });
+                let reply = reply.and_then(ShardWire::into_shard);
                 let directory = Arc::clone(&self.directory);
                 let name = directory.name(to);
                 self.with_clerk(ctx, |k, c| k.handle_reply(c, name, request, reply));
             }
             ShardWire::Ctrl(request) => {
-                let reply = reply.and_then(|r| match r {
-                    ShardWire::Ctrl(r) => Some(r),
-                    _ => None,
-                });
+                let reply = reply.and_then(ShardWire::into_ctrl);
                 configs = self.ctrl.on_reply(ctx, to, request, reply);
             }
             ShardWire::GroupRaft(_) => {}
@@ -727,81 +780,5 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Node<ShardProtocol<C::Server, CC>>
             ShardTimer::GroupRaft(_) | ShardTimer::Server(_) => {}
         }
         self.settle(ctx, configs);
-    }
-}
-
-/// The tester's controller clerk (6.824's `mck`) as a node: its completed
-/// operations are the node's outputs.
-pub struct MckNode<S, CC: KvClerk<CtrlerOps>> {
-    clerk: ClerkNode<CC, CtrlerOps>,
-    _world: PhantomData<S>,
-}
-
-impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> MckNode<S, CC> {
-    /// Creates the controller clerk for `ctrlers`.
-    pub fn create(ctx: &mut World<'_, S, CC>, ctrlers: Vec<NodeId>) -> Self {
-        let (clerk, _) = ctx.scoped(|c| ClerkNode::create(c, ctrlers));
-        MckNode {
-            clerk,
-            _world: PhantomData,
-        }
-    }
-
-    /// Hands the clerk an operation (the tester calls this).
-    pub fn begin(&mut self, ctx: &mut World<'_, S, CC>, op: CtrlerOp) {
-        let clerk = &mut self.clerk;
-        let ((), outputs) = ctx.scoped(|c| clerk.begin(c, op));
-        emit(ctx, outputs);
-    }
-}
-
-fn emit<S: ShardKvServer, CC: KvClerk<CtrlerOps>>(
-    ctx: &mut World<'_, S, CC>,
-    outputs: Vec<Completed<Option<Config>>>,
-) {
-    for out in outputs {
-        ctx.emit(ShardOutput::Ctrl(out));
-    }
-}
-
-impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> Node<ShardProtocol<S, CC>> for MckNode<S, CC> {
-    fn on_request(
-        &mut self,
-        _: &mut World<'_, S, CC>,
-        _: NodeId,
-        _: <ShardProtocol<S, CC> as Protocol>::Request,
-        _: ReplyTo,
-    ) -> Option<<ShardProtocol<S, CC> as Protocol>::Reply> {
-        None
-    }
-
-    fn on_reply(
-        &mut self,
-        ctx: &mut World<'_, S, CC>,
-        to: NodeId,
-        request: <ShardProtocol<S, CC> as Protocol>::Request,
-        reply: Option<<ShardProtocol<S, CC> as Protocol>::Reply>,
-    ) {
-        if let ShardWire::Ctrl(request) = request {
-            let reply = reply.and_then(|r| match r {
-                ShardWire::Ctrl(r) => Some(r),
-                _ => None,
-            });
-            let clerk = &mut self.clerk;
-            let ((), outputs) = ctx.scoped(|c| clerk.on_reply(c, to, request, reply));
-            emit(ctx, outputs);
-        }
-    }
-
-    fn on_timer(
-        &mut self,
-        ctx: &mut World<'_, S, CC>,
-        tag: <ShardProtocol<S, CC> as Protocol>::Timer,
-    ) {
-        if let ShardTimer::Ctrl(tag) = tag {
-            let clerk = &mut self.clerk;
-            let ((), outputs) = ctx.scoped(|c| clerk.on_timer(c, tag));
-            emit(ctx, outputs);
-        }
     }
 }
