@@ -2,24 +2,43 @@
 //!
 //! Replica groups, each a Raft group of key/value servers, serve the shards
 //! the shard controller (Lab 4A) assigns them, and hand shards to each other
-//! as configurations change. This crate holds the world such a service runs
-//! in and the contracts of its server ([`ShardKvServer`]) and clerk
-//! ([`ShardKvClerk`]): a server runs on its group's Raft, asks the
+//! as configurations change. A server runs on its group's Raft, asks the
 //! controller for configurations (`ctx.query`) and calls other groups'
 //! servers by name (`ctx.call`); a clerk does the same to reach the group
 //! that serves a key.
 //!
-//! The reference server and clerk, the 4B scenarios and the handout's
-//! skeletons are the next steps of the lab's construction: nothing here is
-//! graded yet.
+//! ## What you implement
+//!
+//! | where | what |
+//! |-------|------|
+//! | `shardkv/src/server/` | [`Server`], implementing [`ShardKvServer`]: poll the controller; move to each next configuration through your group's Raft log, one at a time and only once the shards of the last one have arrived; pull the shards a configuration gives your group from the group that had them (their data and duplicate tables, through your log); serve a key only while your group has its shard (otherwise answer "wrong group"); tell the old group to delete what you received; snapshot under `max_raft_state` |
+//! | `shardkv/src/clerk/` | [`Clerk`], implementing [`ShardKvClerk`]: ask the controller for the latest configuration, send each operation to the servers of the group serving its key, ask again on "wrong group", tag operations with a client id and a sequence number |
+//!
+//! ## What the tester checks
+//!
+//! `cargo test --release 4b` runs 6.824's shardkv scenarios against your
+//! server and clerk, with your Lab 4A controller: three controllers, three
+//! groups of three servers (gids 100, 101, 102, servers named
+//! `"server-<gid>-<i>"`), groups joining and leaving, servers and whole
+//! groups shut down and restarted from what they persisted. So far: static
+//! shards (a key whose group is down must wait, not fail), join then leave,
+//! snapshots (persisted Raft state within 8 × `max_raft_state`, and no
+//! snapshot without it), and servers that miss configuration changes. The
+//! rest of 6.824's 4B suite and its two challenges are the next step of the
+//! lab's construction. A submission without these directories is built with
+//! their skeletons.
 
+mod clerk;
 mod context;
 pub mod contract;
 #[doc(hidden)]
 pub mod node;
+mod server;
 
+pub use clerk::Clerk;
 pub use context::{ShardClerkContext, ShardKvContext};
 pub use contract::{Op, ShardKvClerk, ShardKvServer};
+pub use server::Server;
 pub use shardctrler::{Config, Gid, NSHARDS, key2shard};
 
 /// What a shardkv server and clerk use, in one line: `use shardkv::prelude::*;`.

@@ -8,20 +8,18 @@
 //! server by name; a clerk finds the group that serves a key. (It runs the
 //! reference, so the handout leaves it out.)
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use labrpc::{NodeId, ReplyTo, Sim, Time};
+use labrpc::{NodeId, ReplyTo};
 use serde::{Deserialize, Serialize};
 use shardctrler::CtrlerOp;
 use shardkv::node::{
-    CtrlerNode, Directory, GroupServerNode, GroupSpec, MckNode, ShardClerkNode, ShardOutput,
-    ShardProtocol, server_name,
+    GroupServerNode, GroupSpec, MckNode, ShardClerkNode, ShardOutput, server_name,
 };
 use shardkv::prelude::*;
 
-type Ctrl = shardctrler::Clerk;
-type World = Sim<ShardProtocol<Owner, Ctrl>, Vec<(Time, NodeId, ShardOutput)>>;
+mod common;
+use common::{Ctrl, Setup, World};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Request {
@@ -201,7 +199,7 @@ impl ShardKvClerk for Finder {
     }
 }
 
-fn outputs_after(sim: &World, before: usize) -> Vec<ShardOutput> {
+fn outputs_after(sim: &World<Owner>, before: usize) -> Vec<ShardOutput> {
     sim.observer()[before..]
         .iter()
         .map(|(_, _, o)| o.clone())
@@ -210,56 +208,10 @@ fn outputs_after(sim: &World, before: usize) -> Vec<ShardOutput> {
 
 #[test]
 fn groups_controllers_and_clerks_reach_each_other() {
-    let mut sim: World = Sim::new(5, Vec::new());
-    let ctrlers: Vec<NodeId> = (0..3).collect();
-    for i in 0..3 {
-        sim.add_node(move |ctx| CtrlerNode::<Owner, Ctrl>::create(ctx, i, 3))
-            .unwrap();
-    }
-    let mut directory = Directory::default();
-    let specs: Vec<GroupSpec> = [100, 101]
-        .iter()
-        .enumerate()
-        .map(|(g, &gid)| GroupSpec {
-            gid,
-            first: 3 + 3 * g,
-            servers: 3,
-            ctrlers: ctrlers.clone(),
-            max_raft_state: None,
-        })
-        .collect();
-    for spec in &specs {
-        for i in 0..3 {
-            directory.insert(server_name(spec.gid, i), spec.first + i);
-        }
-    }
-    let directory = Arc::new(directory);
-    for spec in &specs {
-        for i in 0..3 {
-            let (group, dir) = (spec.clone(), Arc::clone(&directory));
-            let node = sim
-                .add_node(move |ctx| {
-                    GroupServerNode::<Owner, Ctrl>::create(ctx, &group, i, Arc::clone(&dir))
-                })
-                .unwrap();
-            assert_eq!(node, spec.first + i);
-        }
-    }
-    let mck = sim
-        .add_node({
-            let ctrlers = ctrlers.clone();
-            move |ctx| MckNode::<Owner, Ctrl>::create(ctx, ctrlers.clone())
-        })
-        .unwrap();
-    let clerk = sim
-        .add_node({
-            let dir = Arc::clone(&directory);
-            move |ctx| {
-                ShardClerkNode::<Finder, Ctrl>::create(ctx, ctrlers.clone(), Arc::clone(&dir))
-            }
-        })
-        .unwrap();
-
+    let mut setup = Setup::<Owner>::new(5, &[100, 101], None);
+    let clerk = setup.clerk::<Finder>();
+    let specs = setup.groups.clone();
+    let (sim, mck) = (&mut setup.sim, setup.mck);
     let join = CtrlerOp::Join(
         specs
             .iter()
@@ -272,7 +224,7 @@ fn groups_controllers_and_clerks_reach_each_other() {
     .unwrap();
     sim.run_for(Duration::from_secs(2)).unwrap();
     assert_eq!(
-        outputs_after(&sim, 0),
+        outputs_after(sim, 0),
         vec![ShardOutput::Ctrl(kvraft::node::Completed { value: None })],
         "the join completed"
     );
@@ -296,8 +248,8 @@ fn groups_controllers_and_clerks_reach_each_other() {
     .unwrap();
     let before = sim.observer().len();
     sim.run_for(Duration::from_secs(1)).unwrap();
-    let [ShardOutput::Ctrl(latest)] = &outputs_after(&sim, before)[..] else {
-        panic!("one query answered: {:?}", outputs_after(&sim, before));
+    let [ShardOutput::Ctrl(latest)] = &outputs_after(sim, before)[..] else {
+        panic!("one query answered: {:?}", outputs_after(sim, before));
     };
     let latest = latest.value.clone().expect("a configuration");
     assert_eq!(latest.num, 1);
@@ -313,7 +265,7 @@ fn groups_controllers_and_clerks_reach_each_other() {
         sim.run_for(Duration::from_secs(2)).unwrap();
         let owner = latest.shards[key2shard(&key)];
         assert_eq!(
-            outputs_after(&sim, before),
+            outputs_after(sim, before),
             vec![ShardOutput::Kv(kvraft::node::Completed {
                 value: owner.to_string()
             })],
@@ -321,7 +273,7 @@ fn groups_controllers_and_clerks_reach_each_other() {
         );
     }
 
-    let owners = |sim: &World, spec: &GroupSpec| -> Vec<(u64, u64)> {
+    let owners = |sim: &World<Owner>, spec: &GroupSpec| -> Vec<(u64, u64)> {
         (0..3)
             .map(|i| {
                 let node: &GroupServerNode<Owner, Ctrl> = sim.node(spec.first + i).unwrap();
@@ -331,7 +283,7 @@ fn groups_controllers_and_clerks_reach_each_other() {
             .collect()
     };
     for spec in &specs {
-        let figures = owners(&sim, spec);
+        let figures = owners(sim, spec);
         assert!(
             figures.iter().all(|&(applied, _)| applied >= 10),
             "every server of group {} applied its group's commands: {figures:?}",

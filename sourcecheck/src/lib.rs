@@ -26,17 +26,19 @@ pub use rule::Rule;
 pub use scan::scan;
 
 /// The directories whose files a student owns, relative to the tree's root.
-pub const STUDENT_DIRS: [&str; 5] = [
+pub const STUDENT_DIRS: [&str; 7] = [
     "raft/src/peer",
     "kvraft/src/server",
     "kvraft/src/clerk",
     "shardctrler/src/server",
     "shardctrler/src/clerk",
+    "shardkv/src/server",
+    "shardkv/src/clerk",
 ];
 
 /// The student directories every submission holds (labs 2 and 3). A
-/// submission without one of the others (Lab 4, in construction) is built
-/// with the handout's skeleton there.
+/// submission without one of the others (Lab 4) is built with the handout's
+/// skeleton there.
 pub const REQUIRED_DIRS: [&str; 3] = ["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"];
 
 /// One place where a file breaks a rule.

@@ -13,11 +13,13 @@ use std::panic::{self, AssertUnwindSafe};
 
 use jobwire::restart::Restart;
 use kvraft::node::KvServerNode;
-use kvraft::{KvServer, Ops};
+use kvraft::{KvClerk, KvServer, Ops};
 use labrpc::rand::RngExt;
 use labrpc::{Persister, Sim, SimRng, Time};
 use raft::Raft;
 use raft::node::RaftNode;
+use shardctrler::CtrlerOps;
+use shardkv::ShardKvClerk;
 
 /// How many restarts a run keeps for the check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,6 +140,43 @@ pub fn rebuild_kv<S: KvServer<O>, O: Ops>(restart: &Restart) -> Result<(u64, boo
     })?;
     let node = sim
         .node::<KvServerNode<S, O>>(restart.server)
+        .ok_or("the server is not running after its restart")?;
+    catching("state()", || node.raft().state())
+}
+
+/// The same for a server of a 4B world, laid out as the 4B tester lays it
+/// out (see [`crate::shardkv::config`]): controllers at nodes 0-2, then the
+/// groups of `restart.servers` servers each, gids 100, 101, ...
+pub fn rebuild_shardkv<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
+    restart: &Restart,
+) -> Result<(u64, bool), String> {
+    use crate::shardkv::config::{CTRLERS, group_spec};
+    use shardkv::node::{CtrlerNode, Directory, GroupServerNode};
+    let n = restart.servers;
+    let max = restart.max_raft_state;
+    let mut sim: Sim<shardkv::node::ShardProtocol<C::Server, CC>, ()> = Sim::new(restart.seed, ());
+    let directory = std::sync::Arc::new(Directory::default());
+    start_alone(&mut sim, restart, |sim| {
+        for i in 0..=restart.server {
+            if i < CTRLERS {
+                sim.add_node(move |ctx| CtrlerNode::<C::Server, CC>::create(ctx, i, CTRLERS))?;
+            } else {
+                let spec = group_spec((i - CTRLERS) / n, n, max);
+                let dir = std::sync::Arc::clone(&directory);
+                sim.add_node(move |ctx| {
+                    GroupServerNode::<C::Server, CC>::create(
+                        ctx,
+                        &spec,
+                        (i - CTRLERS) % n,
+                        std::sync::Arc::clone(&dir),
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    })?;
+    let node = sim
+        .node::<GroupServerNode<C::Server, CC>>(restart.server)
         .ok_or("the server is not running after its restart")?;
     catching("state()", || node.raft().state())
 }

@@ -52,6 +52,7 @@ pub mod report;
 pub mod runner;
 pub mod seeds;
 pub mod shardctrler;
+pub mod shardkv;
 pub mod status;
 pub mod waste;
 

@@ -34,11 +34,14 @@ pub enum Part {
     /// The shard controller.
     #[serde(rename = "4A")]
     A4,
+    /// The sharded key/value service.
+    #[serde(rename = "4B")]
+    B4,
 }
 
 impl Part {
     /// Every part, in order.
-    pub const ALL: [Part; 7] = [
+    pub const ALL: [Part; 8] = [
         Part::A2,
         Part::B2,
         Part::C2,
@@ -46,6 +49,7 @@ impl Part {
         Part::A3,
         Part::B3,
         Part::A4,
+        Part::B4,
     ];
 
     /// "2A", "2B", ...
@@ -58,6 +62,7 @@ impl Part {
             Part::A3 => "3A",
             Part::B3 => "3B",
             Part::A4 => "4A",
+            Part::B4 => "4B",
         }
     }
 
@@ -202,6 +207,10 @@ pub fn registry() -> Vec<Scenario> {
     let mut all = crate::raft::scenarios::<raft::Peer>();
     all.extend(crate::kv::scenarios::<kvraft::Clerk>());
     all.extend(crate::shardctrler::scenarios::<shardctrler::Clerk>());
+    all.extend(crate::shardkv::scenarios::<
+        shardkv::Clerk,
+        shardctrler::Clerk,
+    >());
     all
 }
 

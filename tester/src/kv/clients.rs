@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use kvraft::{KvClerk, Op};
+use labrpc::SimRng;
 use labrpc::rand::RngExt;
 
 use crate::harness::ELECTION_TIMEOUT;
@@ -93,10 +94,10 @@ impl GenericClient {
     }
 }
 
-impl<C: KvClerk> Driver<C> for GenericClient {
+impl Driver for GenericClient {
     fn next(
         &mut self,
-        sim: &mut KvSim<C>,
+        rng: &mut SimRng,
         done: Option<Operation>,
     ) -> Result<Option<(Op, bool)>, String> {
         match done {
@@ -128,7 +129,6 @@ impl<C: KvClerk> Driver<C> for GenericClient {
             *self.result.borrow_mut() = Some(self.j);
             return Ok(None);
         }
-        let rng = sim.tester_rng();
         let key = if self.random_keys {
             rng.random_range(0..self.clients).to_string()
         } else {
@@ -173,12 +173,8 @@ impl AppendClient {
     }
 }
 
-impl<C: KvClerk> Driver<C> for AppendClient {
-    fn next(
-        &mut self,
-        _: &mut KvSim<C>,
-        _: Option<Operation>,
-    ) -> Result<Option<(Op, bool)>, String> {
+impl Driver for AppendClient {
+    fn next(&mut self, _: &mut SimRng, _: Option<Operation>) -> Result<Option<(Op, bool)>, String> {
         if self.n == self.count {
             *self.result.borrow_mut() = Some(self.n);
             return Ok(None);

@@ -9,7 +9,7 @@ use std::any::Any;
 
 use kvraft::node::{ClerkNode, Completed, KvProtocol, KvServerNode};
 use kvraft::{KvClerk, KvOps, Op, Ops};
-use labrpc::{Action, NodeId, Observer, Sim, Time};
+use labrpc::{Action, NodeId, Observer, Sim, SimRng, Time};
 
 use crate::status::Described;
 
@@ -51,13 +51,13 @@ pub struct Operation<O: Ops = KvOps> {
 }
 
 /// A client activity: decides, each time its clerk finishes an operation, what
-/// to do next.
-pub trait Driver<C: KvClerk<O>, O: Recorded = KvOps> {
+/// to do next (drawing from the tester's random stream).
+pub trait Driver<O: Recorded = KvOps> {
     /// The clerk finished `done` (`None` the first time): return the next
     /// operation and whether to record it in the history, or `None` to stop.
     fn next(
         &mut self,
-        sim: &mut KvSim<C, O>,
+        rng: &mut SimRng,
         done: Option<Operation<O>>,
     ) -> Result<Option<(O::Op, bool)>, String>;
 }
@@ -68,35 +68,32 @@ struct ClerkState<O: Ops> {
     finished: Option<Operation<O>>,
 }
 
-/// What the kv tester knows, shared with its scheduled activities.
-pub struct KvTester<C: KvClerk<O>, O: Recorded = KvOps> {
+/// The clerks of a world as the tester sees them, whatever the world: each
+/// one's outstanding operation, the history of completed operations, and
+/// the activities driving clerks.
+pub struct Clients<O: Recorded = KvOps> {
     clerks: BTreeMap<NodeId, ClerkState<O>>,
-    drivers: BTreeMap<NodeId, Box<dyn Driver<C, O>>>,
+    drivers: BTreeMap<NodeId, Box<dyn Driver<O>>>,
     wake: Vec<NodeId>,
     /// Operations completed and recorded, in completion order.
     pub history: Vec<Operation<O>>,
     /// Operations completed (recorded or not): Go's "#Ops".
     pub ops: u64,
-    /// Roles and terms last written to the trace.
-    described: Described,
-    _clerk: PhantomData<fn() -> C>,
 }
 
-impl<C: KvClerk<O>, O: Recorded> Default for KvTester<C, O> {
+impl<O: Recorded> Default for Clients<O> {
     fn default() -> Self {
-        KvTester {
+        Clients {
             clerks: BTreeMap::new(),
             drivers: BTreeMap::new(),
             wake: Vec::new(),
             history: Vec::new(),
             ops: 0,
-            described: Described::default(),
-            _clerk: PhantomData,
         }
     }
 }
 
-impl<C: KvClerk<O>, O: Recorded> KvTester<C, O> {
+impl<O: Recorded> Clients<O> {
     /// Registers a new clerk, labelled `client` in the history.
     pub fn add_clerk(&mut self, clerk: NodeId, client: usize) {
         self.clerks.insert(
@@ -123,49 +120,21 @@ impl<C: KvClerk<O>, O: Recorded> KvTester<C, O> {
     pub fn has_finished(&self, clerk: NodeId) -> bool {
         self.clerks[&clerk].finished.is_some()
     }
-}
 
-/// Hands `op` to `clerk`; with `record`, its completion joins the history.
-pub fn issue<C: KvClerk<O>, O: Recorded>(
-    sim: &mut KvSim<C, O>,
-    clerk: NodeId,
-    op: O::Op,
-    record: bool,
-) -> Result<(), labrpc::SimError> {
-    let now = sim.now();
-    let state = sim.observer_mut().clerks.get_mut(&clerk).expect("a clerk");
-    assert!(
-        state.pending.is_none(),
-        "tester bug: clerk {clerk} already has an operation"
-    );
-    state.finished = None;
-    state.pending = Some((op.clone(), now, record));
-    sim.invoke(clerk, |node: &mut ClerkNode<C, O>, ctx| node.begin(ctx, op))?;
-    Ok(())
-}
-
-/// Puts `driver` in charge of `clerk` and lets it choose the first operation.
-pub fn drive<C: KvClerk<O>, O: Recorded>(
-    sim: &mut KvSim<C, O>,
-    clerk: NodeId,
-    mut driver: Box<dyn Driver<C, O>>,
-) -> Result<(), String> {
-    match driver.next(sim, None)? {
-        None => Ok(()),
-        Some((op, record)) => {
-            sim.observer_mut().drivers.insert(clerk, driver);
-            issue(sim, clerk, op, record).map_err(|e| e.to_string())
-        }
+    /// Notes that `clerk` is handed `op` at `now` (with `record`, its
+    /// completion joins the history); the caller then hands it over.
+    pub fn handing(&mut self, clerk: NodeId, op: O::Op, now: Time, record: bool) {
+        let state = self.clerks.get_mut(&clerk).expect("a clerk");
+        assert!(
+            state.pending.is_none(),
+            "tester bug: clerk {clerk} already has an operation"
+        );
+        state.finished = None;
+        state.pending = Some((op, now, record));
     }
-}
 
-impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester<C, O> {
-    fn on_output(
-        &mut self,
-        now: Time,
-        node: NodeId,
-        output: Completed<O::Value>,
-    ) -> Result<(), String> {
+    /// Clerk `node` reported its operation done with `value` at `now`.
+    pub fn completed(&mut self, now: Time, node: NodeId, value: O::Value) -> Result<(), String> {
         let Some(state) = self.clerks.get_mut(&node) else {
             return Err(format!(
                 "node {node} reported a completed operation, but only clerks complete operations"
@@ -176,7 +145,7 @@ impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester
                 "clerk {node} completed an operation it was not given (complete() must be called exactly once per operation)"
             ));
         };
-        let value = O::recorded(&op, output.value);
+        let value = O::recorded(&op, value);
         let done = Operation {
             client: state.client,
             op,
@@ -195,6 +164,94 @@ impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester
         Ok(())
     }
 
+    /// Puts `driver` in charge of `clerk`.
+    pub fn set_driver(&mut self, clerk: NodeId, driver: Box<dyn Driver<O>>) {
+        self.drivers.insert(clerk, driver);
+    }
+
+    /// The driven clerks that finished an operation since the last call.
+    pub fn woken(&mut self) -> Vec<NodeId> {
+        std::mem::take(&mut self.wake)
+    }
+
+    /// Takes `clerk`'s driver and the operation it finished, for the driver
+    /// to choose the next (put the driver back with [`Clients::set_driver`]
+    /// if it goes on).
+    pub fn take_driver(&mut self, clerk: NodeId) -> (Box<dyn Driver<O>>, Option<Operation<O>>) {
+        let driver = self.drivers.remove(&clerk).expect("a driver");
+        (driver, self.take_finished(clerk))
+    }
+}
+
+/// What the kv tester knows, shared with its scheduled activities.
+pub struct KvTester<C: KvClerk<O>, O: Recorded = KvOps> {
+    clients: Clients<O>,
+    /// Roles and terms last written to the trace.
+    described: Described,
+    _clerk: PhantomData<fn() -> C>,
+}
+
+impl<C: KvClerk<O>, O: Recorded> Default for KvTester<C, O> {
+    fn default() -> Self {
+        KvTester {
+            clients: Clients::default(),
+            described: Described::default(),
+            _clerk: PhantomData,
+        }
+    }
+}
+
+impl<C: KvClerk<O>, O: Recorded> std::ops::Deref for KvTester<C, O> {
+    type Target = Clients<O>;
+    fn deref(&self) -> &Clients<O> {
+        &self.clients
+    }
+}
+
+impl<C: KvClerk<O>, O: Recorded> std::ops::DerefMut for KvTester<C, O> {
+    fn deref_mut(&mut self) -> &mut Clients<O> {
+        &mut self.clients
+    }
+}
+
+/// Hands `op` to `clerk`; with `record`, its completion joins the history.
+pub fn issue<C: KvClerk<O>, O: Recorded>(
+    sim: &mut KvSim<C, O>,
+    clerk: NodeId,
+    op: O::Op,
+    record: bool,
+) -> Result<(), labrpc::SimError> {
+    let now = sim.now();
+    sim.observer_mut().handing(clerk, op.clone(), now, record);
+    sim.invoke(clerk, |node: &mut ClerkNode<C, O>, ctx| node.begin(ctx, op))?;
+    Ok(())
+}
+
+/// Puts `driver` in charge of `clerk` and lets it choose the first operation.
+pub fn drive<C: KvClerk<O>, O: Recorded>(
+    sim: &mut KvSim<C, O>,
+    clerk: NodeId,
+    mut driver: Box<dyn Driver<O>>,
+) -> Result<(), String> {
+    match driver.next(sim.tester_rng(), None)? {
+        None => Ok(()),
+        Some((op, record)) => {
+            sim.observer_mut().set_driver(clerk, driver);
+            issue(sim, clerk, op, record).map_err(|e| e.to_string())
+        }
+    }
+}
+
+impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester<C, O> {
+    fn on_output(
+        &mut self,
+        now: Time,
+        node: NodeId,
+        output: Completed<O::Value>,
+    ) -> Result<(), String> {
+        self.clients.completed(now, node, output.value)
+    }
+
     fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
         if let Some(server) = state.downcast_ref::<KvServerNode<C::Server, O>>() {
             self.described.describe(node, server.raft(), out);
@@ -202,14 +259,14 @@ impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester
     }
 
     fn follow_ups(&mut self) -> Vec<Action<KvProtocol<C::Server, O>, Self>> {
-        self.wake
-            .drain(..)
+        self.clients
+            .woken()
+            .into_iter()
             .map(|clerk| -> Action<KvProtocol<C::Server, O>, Self> {
                 Box::new(move |sim: &mut KvSim<C, O>| {
-                    let mut driver = sim.observer_mut().drivers.remove(&clerk).expect("a driver");
-                    let done = sim.observer_mut().take_finished(clerk);
-                    if let Some((op, record)) = driver.next(sim, done)? {
-                        sim.observer_mut().drivers.insert(clerk, driver);
+                    let (mut driver, done) = sim.observer_mut().take_driver(clerk);
+                    if let Some((op, record)) = driver.next(sim.tester_rng(), done)? {
+                        sim.observer_mut().set_driver(clerk, driver);
                         issue(sim, clerk, op, record).map_err(|e| e.to_string())?;
                     }
                     Ok(())

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use kvraft::KvClerk;
-use labrpc::NodeId;
+use labrpc::{NodeId, SimRng};
 use shardctrler::{Config, CtrlerOp, CtrlerOps, Gid};
 
 use crate::kv::config::KvConfig;
-use crate::kv::tester::{Driver, KvSim, Operation, Recorded, drive};
+use crate::kv::tester::{Driver, Operation, Recorded, drive};
 use crate::report::Check;
 use crate::shardctrler::checks;
 
@@ -162,10 +162,10 @@ struct Script {
     finished: Rc<Cell<bool>>,
 }
 
-impl<C: KvClerk<CtrlerOps>> Driver<C, CtrlerOps> for Script {
+impl Driver<CtrlerOps> for Script {
     fn next(
         &mut self,
-        _sim: &mut KvSim<C, CtrlerOps>,
+        _rng: &mut SimRng,
         _done: Option<Operation<CtrlerOps>>,
     ) -> Result<Option<(CtrlerOp, bool)>, String> {
         let next = self.ops.pop_front();
