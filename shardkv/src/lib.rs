@@ -1,4 +1,4 @@
-//! # Lab 4B: the sharded key/value service (in construction)
+//! # Lab 4B: the sharded key/value service
 //!
 //! Replica groups, each a Raft group of key/value servers, serve the shards
 //! the shard controller (Lab 4A) assigns them, and hand shards to each other
@@ -20,13 +20,19 @@
 //! server and clerk, with your Lab 4A controller: three controllers, three
 //! groups of three servers (gids 100, 101, 102, servers named
 //! `"server-<gid>-<i>"`), groups joining and leaving, servers and whole
-//! groups shut down and restarted from what they persisted. So far: static
-//! shards (a key whose group is down must wait, not fail), join then leave,
-//! snapshots (persisted Raft state within 8 × `max_raft_state`, and no
-//! snapshot without it), and servers that miss configuration changes. The
-//! rest of 6.824's 4B suite and its two challenges are the next step of the
-//! lab's construction. A submission without these directories is built with
-//! their skeletons.
+//! groups shut down and restarted from what they persisted, unreliable
+//! networks, and background clerks appending while shards move. Every key
+//! must end with exactly the appends that completed; the persisted Raft state
+//! must stay within 8 × `max_raft_state` (and no snapshot may be saved
+//! without it); `unreliable3_4b`'s history must be linearizable.
+//!
+//! The two challenges are their own part, "4B-challenge": deleting the
+//! shards a group gave away (`challenge1_delete_4b` bounds what the servers
+//! persist in all), and serving the shards a reconfiguration does not
+//! touch, and those already received, while others are still missing
+//! (`challenge2_unaffected_4b`, `challenge2_partial_4b`).
+//!
+//! A submission without these directories is built with their skeletons.
 
 mod clerk;
 mod context;

@@ -37,11 +37,14 @@ pub enum Part {
     /// The sharded key/value service.
     #[serde(rename = "4B")]
     B4,
+    /// Lab 4B's two challenges (shard deletion, serving during migration).
+    #[serde(rename = "4B-challenge")]
+    C4,
 }
 
 impl Part {
     /// Every part, in order.
-    pub const ALL: [Part; 8] = [
+    pub const ALL: [Part; 9] = [
         Part::A2,
         Part::B2,
         Part::C2,
@@ -50,6 +53,7 @@ impl Part {
         Part::B3,
         Part::A4,
         Part::B4,
+        Part::C4,
     ];
 
     /// "2A", "2B", ...
@@ -63,6 +67,7 @@ impl Part {
             Part::B3 => "3B",
             Part::A4 => "4A",
             Part::B4 => "4B",
+            Part::C4 => "4B-challenge",
         }
     }
 

@@ -91,6 +91,8 @@ pub struct Server {
     state: State,
     /// Requests handed to Raft, by (client, seq).
     handed: BTreeMap<(u64, u64), Handed>,
+    /// The last term in which this server, as leader, started a no-op.
+    noop_term: u64,
 }
 
 impl Server {
@@ -209,6 +211,7 @@ impl ShardKvServer for Server {
             max_raft_state,
             state,
             handed: BTreeMap::new(),
+            noop_term: 0,
         }
         // @skeleton
         // let _ = (ctx, me, servers, gid, max_raft_state, snapshot);
@@ -340,6 +343,10 @@ impl ShardKvServer for Server {
             ctx.reply(h.reply_to, Reply::WrongLeader);
         }
         if leader {
+            if self.noop_term != term {
+                self.noop_term = term;
+                ctx.start(encode(&Command::Noop));
+            }
             self.lead(ctx);
         }
         ctx.set_timer(TICK, Tick);

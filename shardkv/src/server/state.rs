@@ -69,6 +69,10 @@ pub enum Command {
         /// The shards.
         shards: Vec<usize>,
     },
+    /// Nothing: a new leader's first entry, so that its term commits
+    /// something and with it every entry before (a group may have nothing
+    /// else to start, and its committed entries would wait).
+    Noop,
     /// The group these shards came from in configuration `num` deleted them.
     Settled {
         /// The configuration they moved in.
@@ -190,6 +194,7 @@ impl State {
                 }
                 None
             }
+            Command::Noop => None,
             Command::Settled { num, shards } => {
                 if num == self.config.num {
                     for shard in shards {

@@ -10,6 +10,9 @@ use kvraft::{KvClerk, Op};
 use lincheck::models::kv::{Kv, KvInput};
 use lincheck::{Operation, Verdict};
 
+use labrpc::{Observer, Protocol};
+
+use crate::harness::Harness;
 use crate::kv::config::KvConfig;
 use crate::registry::RunSpec;
 use crate::report::Check;
@@ -21,11 +24,18 @@ pub const BUDGET: u64 = 20_000_000;
 
 /// Checks the recorded history; never passes without a verdict.
 pub fn check_history<C: KvClerk>(cfg: &mut KvConfig<C>, spec: &RunSpec) -> Check<()> {
-    let history: Vec<Operation<KvInput, Option<String>>> = cfg
-        .h
-        .sim
-        .observer()
-        .history
+    let recorded = cfg.h.sim.observer().history.clone();
+    check_ops(&mut cfg.h, &recorded, spec)
+}
+
+/// Checks `recorded`, the history of a run of any world with key/value
+/// clerks (kvraft's, or Lab 4B's); never passes without a verdict.
+pub fn check_ops<P: Protocol, W: Observer<P>>(
+    h: &mut Harness<P, W>,
+    recorded: &[crate::kv::tester::Operation],
+    spec: &RunSpec,
+) -> Check<()> {
+    let history: Vec<Operation<KvInput, Option<String>>> = recorded
         .iter()
         .map(|op| Operation {
             client: op.client,
@@ -45,12 +55,11 @@ pub fn check_history<C: KvClerk>(cfg: &mut KvConfig<C>, spec: &RunSpec) -> Check
     let model = Kv::by_key();
     let started = std::time::Instant::now();
     let checked = lincheck::check(&model, &history, BUDGET);
-    cfg.h.checker_us = started.elapsed().as_micros() as u64;
-    let outcome =
-        checked.map_err(|e| cfg.failure(format!("the history cannot be checked: {e}")))?;
+    h.checker_us = started.elapsed().as_micros() as u64;
+    let outcome = checked.map_err(|e| h.failure(format!("the history cannot be checked: {e}")))?;
     match outcome.verdict {
         Verdict::Linearizable => Ok(()),
-        Verdict::Unknown => Err(cfg.failure(format!(
+        Verdict::Unknown => Err(h.failure(format!(
             "linearizability unknown: the checker could not decide within its budget of {BUDGET} \
              steps ({} operations); this is not a pass",
             history.len()
@@ -68,9 +77,8 @@ pub fn check_history<C: KvClerk>(cfg: &mut KvConfig<C>, spec: &RunSpec) -> Check
                 )
             });
             let title = format!("{} seed {}: history not linearizable", spec.test, spec.seed);
-            cfg.h.linearizability =
-                Some(lincheck::html::render(&model, &history, &outcome, &title));
-            Err(cfg.failure(format!(
+            h.linearizability = Some(lincheck::html::render(&model, &history, &outcome, &title));
+            Err(h.failure(format!(
                 "history is not linearizable: {} ({} of its operations linearized at most){stuck}",
                 part.description,
                 part.longest.len()

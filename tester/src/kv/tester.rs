@@ -60,6 +60,12 @@ pub trait Driver<O: Recorded = KvOps> {
         rng: &mut SimRng,
         done: Option<Operation<O>>,
     ) -> Result<Option<(O::Op, bool)>, String>;
+
+    /// How long the clerk waits after finishing an operation before it is
+    /// handed the next (none by default; Lab 4B's workers pause).
+    fn pause(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 struct ClerkState<O: Ops> {

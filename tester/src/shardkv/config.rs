@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use kvraft::{KvClerk, Op};
 use labrpc::NodeId;
-use shardctrler::{CtrlerOp, CtrlerOps, Gid};
+use shardctrler::{Config, CtrlerOp, CtrlerOps, Gid};
 use shardkv::ShardKvClerk;
 use shardkv::node::{
     CtrlerNode, Directory, GroupServerNode, GroupSpec, MckNode, ShardClerkNode, server_name,
@@ -246,6 +246,19 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
         Ok(())
     }
 
+    /// How many recorded operations overlapped another in time.
+    pub fn overlapping_ops(&self) -> usize {
+        crate::premise::overlapping(
+            self.h
+                .sim
+                .observer()
+                .history
+                .iter()
+                .map(|op| (op.call.as_micros(), op.ret.as_micros()))
+                .collect(),
+        )
+    }
+
     /// The premise of a snapshot scenario: servers persisted snapshots.
     pub fn premise_snapshots_taken(&mut self) {
         let all = CTRLERS + GROUPS * self.n;
@@ -335,11 +348,29 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
 
     /// A random string of `n` characters (6.824's `randstring`).
     pub fn randstring(&mut self, n: usize) -> String {
-        use labrpc::rand::RngExt;
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let rng = self.h.sim.tester_rng();
-        (0..n)
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect()
+        randstring(self.h.sim.tester_rng(), n)
     }
+
+    /// The latest configuration, read through the tester's controller clerk.
+    pub fn query(&mut self) -> Check<Config> {
+        self.ctrl(CtrlerOp::Query(None))?;
+        let done = self.h.sim.observer_mut().ctrl_done.take().flatten();
+        done.ok_or_else(|| {
+            self.failure("the controller clerk completed a Query without a configuration")
+        })
+    }
+
+    /// Makes the network reliable (or not).
+    pub fn set_reliable(&mut self, reliable: bool) {
+        self.h.sim.set_reliable(reliable);
+    }
+}
+
+/// `n` random characters of URL-safe base64's alphabet, from `rng`.
+pub fn randstring(rng: &mut labrpc::SimRng, n: usize) -> String {
+    use labrpc::rand::RngExt;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    (0..n)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }

@@ -1,10 +1,12 @@
-//! The Lab 4B tester (in construction): 6.824's shardkv scenarios over a
-//! world of controllers, replica groups and clerks, generic over any
+//! The Lab 4B tester: 6.824's shardkv scenarios and its two challenges
+//! over a world of controllers, replica groups and clerks, generic over any
 //! shardkv clerk (and the server it talks to) and controller clerk.
 
+pub mod challenges;
 pub mod config;
 pub mod part_4b;
 pub mod tester;
+pub mod workers;
 
 use kvraft::KvClerk;
 use shardctrler::CtrlerOps;
@@ -12,38 +14,97 @@ use shardkv::ShardKvClerk;
 
 use crate::registry::{Part, Scenario};
 
-/// The 4B scenarios so far, run against shardkv clerk `C` (and its server)
-/// with controller clerk `CC` (and its server).
+/// The 4B scenarios and the challenges, run against shardkv clerk `C` (and
+/// its server) with controller clerk `CC` (and its server).
 pub fn scenarios<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>() -> Vec<Scenario> {
-    let scenario = |name, run, title| Scenario {
+    let scenario = |name, part, run, title| Scenario {
         name,
-        part: Part::B4,
+        part,
         points: 10,
         title,
         suite: jobwire::Suite::Mit6824,
         run,
         rebuild: crate::crash_check::rebuild_shardkv::<C, CC>,
     };
+    use Part::{B4, C4};
     vec![
         scenario(
             "static_shards_4b",
+            B4,
             part_4b::static_shards_4b::<C, CC>,
             "Test: static shards ...",
         ),
         scenario(
             "join_leave_4b",
+            B4,
             part_4b::join_leave_4b::<C, CC>,
             "Test: join then leave ...",
         ),
         scenario(
             "snapshot_4b",
+            B4,
             part_4b::snapshot_4b::<C, CC>,
             "Test: snapshots, join, and leave ...",
         ),
         scenario(
             "miss_change_4b",
+            B4,
             part_4b::miss_change_4b::<C, CC>,
             "Test: servers miss configuration changes...",
+        ),
+        scenario(
+            "concurrent1_4b",
+            B4,
+            part_4b::concurrent1_4b::<C, CC>,
+            "Test: concurrent puts and configuration changes...",
+        ),
+        scenario(
+            "concurrent2_4b",
+            B4,
+            part_4b::concurrent2_4b::<C, CC>,
+            "Test: more concurrent puts and configuration changes...",
+        ),
+        scenario(
+            "concurrent3_4b",
+            B4,
+            part_4b::concurrent3_4b::<C, CC>,
+            "Test: concurrent configuration change and restart...",
+        ),
+        scenario(
+            "unreliable1_4b",
+            B4,
+            part_4b::unreliable1_4b::<C, CC>,
+            "Test: unreliable 1...",
+        ),
+        scenario(
+            "unreliable2_4b",
+            B4,
+            part_4b::unreliable2_4b::<C, CC>,
+            "Test: unreliable 2...",
+        ),
+        scenario(
+            "unreliable3_4b",
+            B4,
+            part_4b::unreliable3_4b::<C, CC>,
+            "Test: unreliable 3...",
+        ),
+        scenario(
+            "challenge1_delete_4b",
+            C4,
+            challenges::challenge1_delete_4b::<C, CC>,
+            "Test: shard deletion (challenge 1) ...",
+        ),
+        scenario(
+            "challenge2_unaffected_4b",
+            C4,
+            challenges::challenge2_unaffected_4b::<C, CC>,
+            "Test: unaffected shard access (challenge 2) ...",
+        ),
+        scenario(
+            "challenge2_partial_4b",
+            C4,
+            challenges::challenge2_partial_4b::<C, CC>,
+            "Test: partial migration shard access (challenge 2) ...",
         ),
     ]
 }

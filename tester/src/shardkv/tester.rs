@@ -110,10 +110,17 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for Sh
             .map(|clerk| -> Action<ShardWorld<C, CC>, Self> {
                 Box::new(move |sim: &mut ShardSim<C, CC>| {
                     let (mut driver, done) = sim.observer_mut().take_driver(clerk);
-                    if let Some((op, record)) = driver.next(sim.tester_rng(), done)? {
-                        sim.observer_mut().set_driver(clerk, driver);
-                        issue(sim, clerk, op, record).map_err(|e| e.to_string())?;
+                    let Some((op, record)) = driver.next(sim.tester_rng(), done)? else {
+                        return Ok(());
+                    };
+                    let pause = driver.pause();
+                    sim.observer_mut().set_driver(clerk, driver);
+                    if pause.is_zero() {
+                        return issue(sim, clerk, op, record).map_err(|e| e.to_string());
                     }
+                    sim.schedule(pause, "worker", move |sim: &mut ShardSim<C, CC>| {
+                        issue(sim, clerk, op, record).map_err(|e| e.to_string())
+                    });
                     Ok(())
                 })
             })
