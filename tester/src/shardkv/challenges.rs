@@ -27,6 +27,29 @@ fn check_first_three<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
     Ok(())
 }
 
+/// For every key whose shard is in `owned`: check it, put its value +
+/// `suffix`, and check it again. Returns how many keys that was.
+fn extend_owned<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
+    cfg: &mut ShardConfig<C, CC>,
+    ck: labrpc::NodeId,
+    values: &mut [String],
+    owned: &BTreeSet<usize>,
+    suffix: &str,
+) -> Check<usize> {
+    let mut checked = 0;
+    for (i, value) in values.iter_mut().enumerate() {
+        let key = i.to_string();
+        if owned.contains(&key2shard(&key)) {
+            cfg.check(ck, &key, value)?;
+            value.push_str(suffix);
+            cfg.put(ck, &key, value)?;
+            cfg.check(ck, &key, value)?;
+            checked += 1;
+        }
+    }
+    Ok(checked)
+}
+
 /// Shard deletion: after shards have moved around, the total state the
 /// servers persist (Raft state and snapshots) stays within what the data
 /// needs, so a group must delete the shards it gave away.
@@ -112,17 +135,7 @@ pub fn challenge2_unaffected_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &
         cfg.shutdown_group(0);
         cfg.leave(0)?;
         cfg.sleep(Duration::from_secs(1))?;
-        let mut checked = 0;
-        for (i, value) in values.iter_mut().enumerate() {
-            let key = i.to_string();
-            if owned.contains(&key2shard(&key)) {
-                cfg.check(ck, &key, value)?;
-                value.push_str("-1");
-                cfg.put(ck, &key, value)?;
-                cfg.check(ck, &key, value)?;
-                checked += 1;
-            }
-        }
+        let checked = extend_owned(cfg, ck, &mut values, &owned, "-1")?;
         cfg.h.premise(
             "group 101 owned shards whose keys were checked",
             checked > 0,
@@ -158,17 +171,7 @@ pub fn challenge2_partial_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &Run
         cfg.shutdown_group(0);
         cfg.leavem(&[0, 2])?;
         cfg.sleep(Duration::from_secs(1))?;
-        let mut checked = 0;
-        for (i, value) in values.iter_mut().enumerate() {
-            let key = i.to_string();
-            if owned.contains(&key2shard(&key)) {
-                cfg.check(ck, &key, value)?;
-                value.push_str("-2");
-                cfg.put(ck, &key, value)?;
-                cfg.check(ck, &key, value)?;
-                checked += 1;
-            }
-        }
+        let checked = extend_owned(cfg, ck, &mut values, &owned, "-2")?;
         cfg.h.premise(
             "group 102 owned shards whose keys were checked",
             checked > 0,

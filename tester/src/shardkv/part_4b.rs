@@ -287,10 +287,7 @@ pub fn concurrent1_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
         cfg.sleep(ms(500))?;
         cfg.join(1)?;
         cfg.sleep(ms(1000))?;
-        workers.stop();
-        workers.wait(cfg)?;
-        keys.values = workers.expected();
-        keys.check_all(cfg, ck)?;
+        workers.finish(cfg, &mut keys, ck)?;
         cfg.premise_snapshots_taken();
         cfg.h.premise_restarts_with_state(9);
         Ok(())
@@ -332,10 +329,7 @@ pub fn concurrent2_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
         cfg.start_group(1)?;
         cfg.start_group(2)?;
         cfg.sleep(s(2))?;
-        workers.stop();
-        workers.wait(cfg)?;
-        keys.values = workers.expected();
-        keys.check_all(cfg, ck)?;
+        workers.finish(cfg, &mut keys, ck)?;
         cfg.h.premise_restarts_with_state(6);
         Ok(())
     })
@@ -377,10 +371,7 @@ pub fn concurrent3_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
             cfg.sleep(pause)?;
         }
         cfg.sleep(Duration::from_secs(2))?;
-        workers.stop();
-        workers.wait(cfg)?;
-        keys.values = workers.expected();
-        keys.check_all(cfg, ck)?;
+        workers.finish(cfg, &mut keys, ck)?;
         cfg.premise_snapshots_taken();
         cfg.h.premise_restarts_with_snapshot(1);
         Ok(())

@@ -16,6 +16,7 @@ use shardkv::ShardKvClerk;
 use crate::kv::tester::{Driver, Operation};
 use crate::report::Check;
 use crate::shardkv::config::{ShardConfig, randstring};
+use crate::shardkv::part_4b::Keys;
 use crate::shardkv::tester::drive;
 
 /// Appends random strings of `len` characters to one key, pausing `pause`
@@ -168,6 +169,21 @@ impl Workers {
         cfg: &mut ShardConfig<C, CC>,
     ) -> Check<()> {
         cfg.h.run_until(|_| self.done.iter().all(|d| d.get()))
+    }
+
+    /// Stops the appenders, waits for their last appends, and checks every
+    /// key of `keys` through `ck` against what the appends that completed
+    /// make it.
+    pub(crate) fn finish<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
+        &self,
+        cfg: &mut ShardConfig<C, CC>,
+        keys: &mut Keys,
+        ck: labrpc::NodeId,
+    ) -> Check<()> {
+        self.stop();
+        self.wait(cfg)?;
+        keys.values = self.expected();
+        keys.check_all(cfg, ck)
     }
 
     /// The keys' values as they must be now.
