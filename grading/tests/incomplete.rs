@@ -11,7 +11,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{reference_submission, root};
+use common::{copy_dir, reference_submission, root};
 
 #[path = "fixtures/incomplete.rs"]
 #[allow(dead_code)]
@@ -188,19 +188,22 @@ fn each_incomplete_implementation_fails_the_scenarios_whose_premise_it_breaks() 
     eprintln!("{table}");
 }
 
-/// A Lab 2 and 3 submission (no `shardctrler/src/server` or `clerk`) is built
-/// with the handout's controller skeletons: it builds, and 4A fails as not
-/// yet implemented, naming the part, for 0 of its points.
-#[test]
-fn a_submission_without_the_lab_4_directories_fails_4a_as_not_implemented() {
-    let dir = reference_submission("lab3-submission");
-    assert!(!dir.join("shardctrler").exists());
-    let out_dir = root().join("target/lab3-graded");
+/// Grades `dir` on `part` with two seeds and checks that every job fails as
+/// not yet implemented, naming `missing`, for 0 of `points`.
+fn fails_as_not_implemented(
+    dir: &Path,
+    name: &str,
+    part: &str,
+    jobs: usize,
+    missing: &str,
+    points: f64,
+) {
+    let out_dir = root().join(format!("target/{name}-graded"));
     let _ = std::fs::remove_dir_all(&out_dir);
     let out = Command::new(env!("CARGO_BIN_EXE_grading"))
         .arg("--submission")
-        .arg(&dir)
-        .args(["--part", "4a", "--seeds", "2", "--no-timelines", "--json"])
+        .arg(dir)
+        .args(["--part", part, "--seeds", "2", "--no-timelines", "--json"])
         .arg(out_dir.join("report.json"))
         .output()
         .unwrap();
@@ -209,14 +212,39 @@ fn a_submission_without_the_lab_4_directories_fails_4a_as_not_implemented() {
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
             .unwrap();
-    let jobs = report["jobs"].as_array().unwrap();
-    assert_eq!(jobs.len(), 5 * 2, "4A's five scenarios, two seeds each");
-    for job in jobs {
-        assert_eq!(job["part"], "4A", "{job}");
+    let graded = report["jobs"].as_array().unwrap();
+    assert_eq!(graded.len(), jobs * 2, "{part}'s scenarios, two seeds each");
+    for job in graded {
+        assert_eq!(job["part"], part.to_uppercase(), "{job}");
         assert_ne!(job["outcome"], "passed", "{job}");
         let reason = job["reason"].as_str().unwrap();
-        assert!(reason.contains("not yet implemented: 4A"), "{job}");
+        assert!(
+            reason.contains(&format!("not yet implemented: {missing}")),
+            "{job}"
+        );
     }
     assert_eq!(report["score"], 0.0);
-    assert_eq!(report["max_score"], 35.0);
+    assert_eq!(report["max_score"], points);
+}
+
+/// A Lab 2 and 3 submission (no Lab 4 directories) is built with the
+/// handout's skeletons there: it builds, and 4A fails as not yet
+/// implemented, naming the part, for 0 of its points.
+#[test]
+fn a_submission_without_the_lab_4_directories_fails_4a_as_not_implemented() {
+    let dir = reference_submission("lab3-submission");
+    assert!(!dir.join("shardctrler").exists());
+    fails_as_not_implemented(&dir, "lab3", "4a", 5, "4A", 35.0);
+}
+
+/// A submission with the controller but no shardkv directories fails 4B as
+/// not yet implemented.
+#[test]
+fn a_submission_without_shardkv_fails_4b_as_not_implemented() {
+    let dir = reference_submission("lab4a-submission");
+    for d in ["shardctrler/src/server", "shardctrler/src/clerk"] {
+        copy_dir(&root().join(d), &dir.join(d));
+    }
+    assert!(!dir.join("shardkv").exists());
+    fails_as_not_implemented(&dir, "lab4a", "4b", 10, "4B", 100.0);
 }
