@@ -1,6 +1,7 @@
 //! Wall time of whole scenarios against the reference, one seed per iteration
 //! (consecutive seeds, so the figure is a mean over seeds): the heaviest Raft
-//! scenario, `figure8_unreliable_2c`, and a light one for scale.
+//! scenario, `figure8_unreliable_2c`, a light one for scale, and the heaviest
+//! of Lab 4, `concurrent3_4b` (12 s of churn with whole-system restarts).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -20,6 +21,7 @@ fn scenario(c: &mut Criterion, name: &str) {
 fn scenarios(c: &mut Criterion) {
     scenario(c, "figure8_unreliable_2c");
     scenario(c, "basic_agree_2b");
+    scenario(c, "concurrent3_4b");
 }
 
 criterion_group! {
