@@ -51,6 +51,8 @@ pub struct Harness<P: Protocol, O: Observer<P>> {
     /// Restarts since `begin`, and how many found state, and a snapshot, in
     /// their persister.
     pub restarted: Restarted,
+    /// The servers' names for the views (see [`Report::names`]).
+    pub names: Vec<String>,
 }
 
 /// Restarts counted since a scenario began.
@@ -96,6 +98,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             premises: Vec::new(),
             faults0: Faults::default(),
             restarted: Restarted::default(),
+            names: Vec::new(),
         }
     }
 
@@ -143,7 +146,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
     /// log writes its header.
     pub fn begin(&mut self, spec: &RunSpec, servers: usize, clerks: bool) {
         if let Some(live) = &spec.live_log {
-            live.begin(spec.test, spec.seed, servers, clerks);
+            live.begin(spec.test, spec.seed, servers, clerks, &self.names);
         }
         self.sim.note(spec.title.to_string());
         self.t0 = self.sim.now();
@@ -349,6 +352,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             bytes: net.bytes_total() - self.bytes0,
             commands,
             servers,
+            names: self.names,
             events: self.sim.events(),
             trace_digest: self.sim.digest(),
             warnings: self.warnings,

@@ -63,14 +63,16 @@ impl LiveLog {
         })
     }
 
-    /// The scenario begins: `servers` servers, and clerks if `clerks`.
-    pub fn begin(&self, test: &str, seed: u64, servers: usize, clerks: bool) {
+    /// The scenario begins: `servers` servers (named `names`, where they
+    /// have names), and clerks if `clerks`.
+    pub fn begin(&self, test: &str, seed: u64, servers: usize, clerks: bool, names: &[String]) {
         let mut live = self.state.borrow_mut();
         let live = &mut *live;
         let clients = clerks
             && (self.options.servers.is_empty()
                 || self.options.servers.iter().any(|&n| n >= servers));
-        let mut stream = Stream::new(servers, clients, self.options.clone());
+        let mut stream =
+            Stream::new(servers, clients, self.options.clone()).with_names(names.to_vec());
         let mut text = stream.header(&format!("{test} seed {seed}: {servers} servers"));
         for record in live.early.drain(..) {
             text.push_str(&stream.push(&record));

@@ -134,6 +134,9 @@ pub struct Report {
     pub commands: u64,
     /// Servers in the scenario.
     pub servers: usize,
+    /// The servers' names for the views, by node id ("ctrler 0", "g101 ·
+    /// 2"); empty where servers are just numbered.
+    pub names: Vec<String>,
     /// Simulator events processed.
     pub events: u64,
     /// Digest of the run's trace (equal digests: identical runs).

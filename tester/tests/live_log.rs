@@ -48,6 +48,7 @@ fn batch(scenario: &Scenario, report: &Report) -> String {
             test: scenario.name,
             seed: report.seed,
             servers: report.servers,
+            names: &[],
             records: &report.records,
             failure: None,
         },

@@ -28,6 +28,7 @@ fn overhead(c: &mut Criterion) {
         test: TEST,
         seed: SEED,
         servers: report.servers,
+        names: &[],
         records: &report.records,
         failure: None,
     };

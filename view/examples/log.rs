@@ -33,6 +33,7 @@ fn main() {
         test: scenario.name,
         seed,
         servers: report.servers,
+        names: &[],
         records: &report.records,
         failure,
     };

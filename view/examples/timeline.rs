@@ -67,6 +67,7 @@ fn main() {
         test: &report.test,
         seed,
         servers: report.servers,
+        names: &[],
         records: &report.records,
         failure,
     };

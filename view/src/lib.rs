@@ -21,8 +21,19 @@ pub struct Run<'a> {
     pub seed: u64,
     /// Servers in the scenario (nodes `0..servers`; higher node ids are clerks).
     pub servers: usize,
+    /// The servers' names, by node id ("ctrler 0", "g101 · 2"); a server
+    /// without one is "server N".
+    pub names: &'a [String],
     /// The full trace.
     pub records: &'a [TraceRecord],
     /// Why the run failed, if it did.
     pub failure: Option<&'a str>,
+}
+
+/// Server `s`'s name in the views: its name in `names`, else "server s".
+pub fn server_name(names: &[String], s: usize) -> String {
+    names
+        .get(s)
+        .cloned()
+        .unwrap_or_else(|| format!("server {s}"))
 }

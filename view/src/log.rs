@@ -56,7 +56,7 @@ pub fn render(run: &Run<'_>, options: &LogOptions) -> String {
         .filter_map(|r| r.node.filter(|&n| n >= run.servers))
         .collect();
     let clients = clerk_ids.iter().any(|&n| wanted(n));
-    let mut log = Stream::new(run.servers, clients, options.clone());
+    let mut log = Stream::new(run.servers, clients, options.clone()).with_names(run.names.to_vec());
     let mut title = format!("{} seed {}: {} servers", run.test, run.seed, run.servers);
     if !clerk_ids.is_empty() {
         let unit = if clerk_ids.len() == 1 {
@@ -104,6 +104,8 @@ pub struct Stream {
     shown_servers: Vec<NodeId>,
     /// Whether clerks (nodes ≥ servers) get the last column.
     clients: bool,
+    /// The servers' names (see [`Run::names`]).
+    names: Vec<String>,
     width: usize,
     /// The calls seen so far, by number (looked up, never iterated).
     calls: HashMap<u64, CallNote>,
@@ -134,6 +136,7 @@ impl Stream {
             servers,
             shown_servers,
             clients,
+            names: Vec::new(),
             width,
             calls: HashMap::new(),
             ends: vec![vec![true; servers]; servers],
@@ -167,6 +170,13 @@ impl Stream {
         }
     }
 
+    /// The same log, its server columns headed with `names` (see
+    /// [`Run::names`]).
+    pub fn with_names(mut self, names: Vec<String>) -> Stream {
+        self.names = names;
+        self
+    }
+
     /// The title line and the column heads.
     pub fn header(&self, title: &str) -> String {
         let mut out = self.paint(Topic::Tester, title);
@@ -175,7 +185,7 @@ impl Stream {
         let mut names: Vec<String> = self
             .shown_servers
             .iter()
-            .map(|s| format!("server {s}"))
+            .map(|&s| crate::server_name(&self.names, s))
             .collect();
         if self.clients {
             names.push("clerks".to_string());

@@ -22,6 +22,7 @@ fn every_scenario_has_a_log_and_a_timeline() {
             test: name,
             seed: 1,
             servers: report.servers,
+            names: &report.names,
             records: &report.records,
             failure: None,
         };

@@ -207,6 +207,7 @@ fn run(records: &[TraceRecord]) -> Run<'_> {
         test: "synthetic_2a",
         seed: 42,
         servers: 3,
+        names: &[],
         records,
         failure: Some(FAILURE),
     }
@@ -428,6 +429,7 @@ fn log_shows_timers_stamps_every_line_keeps_a_window_and_folds_polls() {
         test: "timers",
         seed: 1,
         servers: 2,
+        names: &[],
         records: &records,
         failure: None,
     };

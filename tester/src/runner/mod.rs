@@ -143,6 +143,7 @@ pub(crate) fn view_run<'a>(scenario: &Scenario, report: &'a Report) -> view::Run
         test: scenario.name,
         seed: report.seed,
         servers: report.servers,
+        names: &report.names,
         records: &report.records,
         failure: match &report.outcome {
             Outcome::Passed => None,

@@ -79,6 +79,14 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
             max_raft_state,
             clerks: 0,
         };
+        cfg.h.names = (0..CTRLERS)
+            .map(|i| format!("ctrler {i}"))
+            .chain(
+                cfg.groups
+                    .iter()
+                    .flat_map(|g| (0..n).map(move |i| format!("g{} · {i}", g.gid))),
+            )
+            .collect();
         let result = cfg.make(unreliable).and_then(|()| {
             cfg.h.begin(spec, CTRLERS + GROUPS * n, true);
             body(&mut cfg)

@@ -169,7 +169,9 @@ pub fn build(run: &Run<'_>) -> Model {
     let records = run.records;
     let nodes = node_count(run);
     let clerks = nodes.saturating_sub(run.servers);
-    let mut lanes: Vec<String> = (0..run.servers).map(|s| format!("server {s}")).collect();
+    let mut lanes: Vec<String> = (0..run.servers)
+        .map(|s| crate::server_name(run.names, s))
+        .collect();
     if clerks > 0 {
         lanes.push(format!("{clerks} clerks"));
     }
