@@ -62,9 +62,10 @@ fn every_scenario_has_a_log_and_a_timeline() {
             .find(|l| l.trim_start().starts_with("time topic"))
             .unwrap_or_else(|| panic!("{name}: no column header in the log"));
         for server in 0..report.servers {
+            let column = view::server_name(&report.names, server);
             assert!(
-                header.contains(&format!("server {server}")),
-                "{name}: no column for server {server} in {header:?}"
+                header.contains(&column),
+                "{name}: no column for server {server} ({column}) in {header:?}"
             );
         }
         // Every server did something on the record.
