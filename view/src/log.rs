@@ -580,6 +580,7 @@ fn ansi(topic: Topic) -> &'static str {
         Topic::Persist => "36",
         Topic::Snapshot => "96",
         Topic::Client => "94",
+        Topic::Config => "33",
         Topic::Rpc => "37",
         Topic::Timer => "90",
         Topic::Fault => "1;31",

@@ -45,6 +45,9 @@ pub enum Topic {
     Snapshot,
     /// Clerk-server traffic (kvraft).
     Client,
+    /// A sharded service's configurations: the controller making one, a
+    /// group moving to the next (log lines prefixed `[config]`).
+    Config,
     /// Other messages.
     Rpc,
     /// Timers firing.

@@ -216,7 +216,7 @@ impl KvServer<CtrlerOps> for Server {
             self.last_applied = index;
             if let Some(config) = self.configs.get(made) {
                 ctx.log(format_args!(
-                    "[client] configuration {} (index {index}): shards {:?}",
+                    "[config] configuration {} made (index {index}): shards {:?}",
                     config.num, config.shards
                 ));
             }

@@ -305,7 +305,7 @@ impl ShardKvServer for Server {
                 self.state.last_applied = index;
                 if self.state.config.num != was {
                     ctx.log(format_args!(
-                        "[client] group {} enters configuration {}: shards {:?}",
+                        "[config] group {} enters configuration {}: shards {:?}",
                         self.state.gid, self.state.config.num, self.state.config.shards
                     ));
                 }

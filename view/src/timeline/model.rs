@@ -50,6 +50,8 @@ pub mod mark {
     pub const TIMER: u8 = 5;
     /// A clerk's operation finished.
     pub const DONE: u8 = 6;
+    /// A log line about configurations (a sharded service's).
+    pub const CONFIG: u8 = 7;
 }
 
 /// Kinds of [`Model::tester`] items.
@@ -528,10 +530,10 @@ fn marks_and_notes(run: &Run<'_>, model: &mut Model, texts: &mut Texts) {
                     }
                     TraceEvent::Output { text } => (mark::APPLY, text.clone()),
                     TraceEvent::Log { text } => {
-                        let kind = if Topic::of_line(text) == Topic::Commit {
-                            mark::COMMIT
-                        } else {
-                            mark::LOG
+                        let kind = match Topic::of_line(text) {
+                            Topic::Commit => mark::COMMIT,
+                            Topic::Config => mark::CONFIG,
+                            _ => mark::LOG,
                         };
                         (kind, text.clone())
                     }

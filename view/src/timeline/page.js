@@ -41,7 +41,7 @@
   (function () { var s = 0; for (var i = 0; i < NM; i++) { s += M.t[i]; mt[i] = s; } })();
   var SPAN = C.span;
   function laneOf(node) { return node < SERVERS ? node : SERVERS; }
-  function nodeName(node) { return node < SERVERS ? 'server ' + node : 'clerk ' + node; }
+  function nodeName(node) { return node < SERVERS ? D.lanes[node] : 'clerk ' + node; }
 
   // ----- colours -----
   var TOPIC_COLOUR = {
@@ -60,7 +60,7 @@
     { name: 'apply', colour: '#17b35a' }, { name: 'snapshot', colour: '#0fb5c9' },
     { name: 'commit', colour: '#1f7a3a' }, { name: 'log', colour: '#8a8a96' },
     { name: 'persist', colour: '#1596a8' }, { name: 'timer', colour: '#c0c0ca' },
-    { name: 'done', colour: '#5561e0' }
+    { name: 'done', colour: '#5561e0' }, { name: 'configuration', colour: '#d08700' }
   ];
   function topicColour(k) { return TOPIC_COLOUR[D.topics[k]] || '#777'; }
 
@@ -72,6 +72,7 @@
     });
     html += '<span><i style="background:#d62828;height:3px"></i>dropped</span>';
     html += '<span><i style="background:#17b35a;width:3px"></i>apply</span>';
+    if (M.k.indexOf(7) >= 0) html += '<span><i style="background:#d08700;width:3px"></i>configuration</span>';
     html += '<span><i style="background:#e08a00;width:2px"></i>tester action</span>';
     html += '<span><i style="background:#8d99ae;height:1px"></i>timer (• fired, × cancelled)</span>';
     el.innerHTML = html;
@@ -318,7 +319,7 @@
         var k = M.k[i];
         if (!zoomedIn && (k === 3 || k === 4 || k === 5)) continue;
         var lane = laneOf(M.n[i]), x = X(mt[i]), base = laneTop(lane) + laneH - 3;
-        var h = k === 0 || k === 1 || k === 6 ? 9 : k === 2 ? 7 : 5;
+        var h = k === 7 ? 16 : k === 0 || k === 1 || k === 6 ? 9 : k === 2 ? 7 : 5;
         var off = k === 3 ? -12 : k === 4 ? -7 : k === 5 ? -18 : 0;
         ctx.fillStyle = MARK[k].colour;
         if (k === 3 || k === 4 || k === 5) {
