@@ -67,7 +67,7 @@ fn main() {
         test: &report.test,
         seed,
         servers: report.servers,
-        names: &[],
+        names: &report.names,
         records: &report.records,
         failure,
     };
