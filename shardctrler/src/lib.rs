@@ -30,7 +30,10 @@
 //! ## What the tester checks
 //!
 //! `cargo test --release 4a` runs `basic_4a` and `multi_4a` (6.824's two
-//! shardctrler tests, with three controllers): joins, leaves and moves by one
+//! shardctrler tests, with three controllers) and raftlab's three
+//! (`moves_4a`, `unreliable_once_4a`, `deposed_leader_query_4a`: Moves that
+//! change a shard's group, operations retried while leaders lose office, a
+//! Query sent to a cut-off leader): joins, leaves and moves by one
 //! clerk and by ten side by side, every configuration checked (its groups,
 //! every shard served, counts within one); old configurations queried by
 //! number with each server shut down in turn; the shards each join or leave

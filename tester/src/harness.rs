@@ -175,6 +175,16 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             .count()
     }
 
+    /// The premise of a scenario with clients side by side: `overlapping`
+    /// recorded operations overlapped another in time (`name` says whose).
+    pub fn premise_overlapped(&mut self, name: &'static str, overlapping: usize) {
+        self.premise(
+            name,
+            overlapping > 0,
+            format!("{overlapping} operations overlapped another"),
+        );
+    }
+
     /// What the network lost or held back since `begin`.
     pub fn faults(&self) -> Faults {
         let now = self.sim.net().faults();

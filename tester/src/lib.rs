@@ -1,9 +1,9 @@
 //! # The graded scenarios
 //!
-//! Every scenario of 6.824's Raft, kvraft and shard controller tests,
-//! written once, generic over the implementation, and registered with its part and
-//! points ([`registry`](mod@registry)). The harness binary ([`runner`], built as the
-//! `scenarios` test target) runs them against the implementations in this tree:
+//! Every scenario of 6.824's Raft, kvraft, shard controller and shardkv tests
+//! (and raftlab's own), written once, generic over the implementation, and
+//! registered with its part and points ([`registry`](mod@registry)). The
+//! harness binary ([`runner`], built as the `scenarios` test target) runs them against the implementations in this tree:
 //! `cargo test` sees one test per scenario, named after it, so `cargo test 2b`
 //! runs part 2B; the grader runs it once per job.
 //!

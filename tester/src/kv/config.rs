@@ -200,28 +200,11 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
             .map_or(0, KvServerNode::snapshots_installed)
     }
 
-    /// How many recorded operations overlapped another in time.
-    pub fn overlapping_ops(&self) -> usize {
-        crate::premise::overlapping(
-            self.h
-                .sim
-                .observer()
-                .history
-                .iter()
-                .map(|op| (op.call.as_micros(), op.ret.as_micros()))
-                .collect(),
-        )
-    }
-
     /// The premise of a scenario with clients side by side: recorded
     /// operations overlapped in time (`name` says whose).
     pub fn premise_overlapped(&mut self, name: &'static str) {
-        let overlapping = self.overlapping_ops();
-        self.h.premise(
-            name,
-            overlapping > 0,
-            format!("{overlapping} operations overlapped another"),
-        );
+        let overlapping = self.h.sim.observer().overlapping();
+        self.h.premise_overlapped(name, overlapping);
     }
 
     /// The premise of a scenario with a partitioner: `splits` of its

@@ -170,6 +170,16 @@ impl<O: Recorded> Clients<O> {
         Ok(())
     }
 
+    /// How many recorded operations overlapped another in time.
+    pub fn overlapping(&self) -> usize {
+        crate::premise::overlapping(
+            self.history
+                .iter()
+                .map(|op| (op.call.as_micros(), op.ret.as_micros()))
+                .collect(),
+        )
+    }
+
     /// Puts `driver` in charge of `clerk`.
     pub fn set_driver(&mut self, clerk: NodeId, driver: Box<dyn Driver<O>>) {
         self.drivers.insert(clerk, driver);

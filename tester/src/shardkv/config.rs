@@ -254,17 +254,11 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
         Ok(())
     }
 
-    /// How many recorded operations overlapped another in time.
-    pub fn overlapping_ops(&self) -> usize {
-        crate::premise::overlapping(
-            self.h
-                .sim
-                .observer()
-                .history
-                .iter()
-                .map(|op| (op.call.as_micros(), op.ret.as_micros()))
-                .collect(),
-        )
+    /// The premise of a scenario with clerks side by side: recorded
+    /// operations overlapped in time (`name` says whose).
+    pub fn premise_overlapped(&mut self, name: &'static str) {
+        let overlapping = self.h.sim.observer().overlapping();
+        self.h.premise_overlapped(name, overlapping);
     }
 
     /// The premise of a snapshot scenario: servers persisted snapshots.

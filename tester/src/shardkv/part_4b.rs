@@ -489,12 +489,7 @@ pub fn unreliable3_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
         cfg.h.premise_unreliable();
         cfg.set_reliable(true);
         workers.wait(cfg)?;
-        let overlapping = cfg.overlapping_ops();
-        cfg.h.premise(
-            "operations of several clerks overlapped in time",
-            overlapping > 0,
-            format!("{overlapping} operations overlapped another"),
-        );
+        cfg.premise_overlapped("operations of several clerks overlapped in time");
         let recorded = cfg.h.sim.observer().history.clone();
         check_ops(&mut cfg.h, &recorded, spec)
     })
