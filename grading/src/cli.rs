@@ -205,7 +205,7 @@ pub struct JobSelection {
     /// The first seed.
     #[arg(long, default_value_t = 1)]
     pub seed_start: u64,
-    /// Only these parts (2a, 2b, 2c, 2d, 3a, 3b, 4a; repeatable).
+    /// Only these parts (2a, 2b, 2c, 2d, 3a, 3b, 4a, 4b, 4b-challenge; repeatable).
     #[arg(long)]
     pub part: Vec<String>,
     /// Only these scenarios (repeatable).

@@ -2,9 +2,12 @@
 //! (`grading/mutants.toml`, instructor-only: the handout leaves it out) holds
 //! mutants of the reference, each one classic bug reintroduced by a few
 //! find-and-replace patches of the student files, with the rule it breaks.
-//! Each mutant is built like a submission and graded on the same jobs as the
-//! reference, in the same run; the table says which jobs caught it, the first
-//! failure and its message, and what its jobs cost beside the reference's.
+//! Each mutant is built like a submission and graded, in the same run as the
+//! reference, on the selected jobs that run the code it changes (a kvraft
+//! mutant on 3A and 3B, a Raft mutant everywhere: a job that never reaches
+//! the changed code cannot catch it, and counting it would only dilute the
+//! share). The table says which jobs caught it, the first failure and its
+//! message, and what its jobs cost beside the reference's on the same jobs.
 //!
 //! A mutant marked `expect = "pass"` is a correct variant (the reference
 //! written another ordinary way): it must pass every job, and its wall time
@@ -154,6 +157,25 @@ pub fn parse(text: &str) -> Result<Vec<Mutant>, String> {
 }
 
 impl Mutant {
+    /// The student directories its patches change.
+    pub fn dirs(&self) -> BTreeSet<&'static str> {
+        self.patch
+            .iter()
+            .filter_map(|p| {
+                STUDENT_DIRS
+                    .iter()
+                    .copied()
+                    .find(|d| p.file.starts_with(&format!("{d}/")))
+            })
+            .collect()
+    }
+
+    /// Whether a job of `scenario` runs code this mutant changes.
+    pub fn reached_by(&self, scenario: &jobwire::ScenarioInfo) -> bool {
+        let dirs = self.dirs();
+        scenario.runs.iter().any(|d| dirs.contains(d.as_str()))
+    }
+
     /// Writes the student files of the tree at `root`, with this mutant's
     /// patches applied, to `dir` (a submission directory; replaced if it
     /// exists). Fails, naming the file, if a patch's text is not found
@@ -278,7 +300,7 @@ pub struct Outcome {
     pub expect: Expect,
     /// Whether it showed it.
     pub met: bool,
-    /// Jobs run.
+    /// Jobs run: the selected jobs that run the code it changes.
     pub jobs: usize,
     /// Jobs that failed.
     pub failed: usize,
@@ -293,6 +315,8 @@ pub struct Outcome {
     pub first_failure: Option<(String, u64, String)>,
     /// The jobs' wall time, summed.
     pub wall_ms: u64,
+    /// The reference's wall time on the same jobs, summed.
+    pub reference_wall_ms: u64,
     /// The build's error, if it did not build (then no job ran).
     pub build_error: Option<String>,
 }
@@ -335,6 +359,7 @@ impl Outcome {
                 .first()
                 .map(|r| (r.test.clone(), r.seed, r.reason.clone())),
             wall_ms: results.iter().map(|r| r.wall_ms).sum(),
+            reference_wall_ms: 0,
             build_error: None,
         }
     }
@@ -353,13 +378,16 @@ impl Outcome {
 struct Report<'a> {
     seeds: u64,
     seed_start: u64,
-    jobs_per_mutant: usize,
+    /// The selected jobs: the reference runs them all, each mutant those
+    /// that run the code it changes (its `jobs`).
+    jobs: usize,
     reference: &'a Outcome,
     mutants: &'a [Outcome],
 }
 
-/// `grading mutants`: grades the reference and every selected mutant on the
-/// same jobs and prints the table.
+/// `grading mutants`: grades the reference on the selected jobs and every
+/// selected mutant on those of them that run the code it changes, and prints
+/// the table.
 pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String> {
     let started = Instant::now();
     let mutants = select(load(root)?, &args.mutant)?;
@@ -377,9 +405,9 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
         quiet: true,
     };
     eprintln!(
-        "the reference and {} mutants, {} jobs each, on {workers} workers",
+        "the reference on {} jobs and {} mutants, each on the jobs that run the code it changes, on {workers} workers",
+        jobs.len(),
         mutants.len(),
-        jobs.len()
     );
     let results = pool::run(
         &tree,
@@ -389,12 +417,31 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
         &options(None),
         interrupted.clone(),
     );
-    let reference = Outcome::of(None, &results);
+    let mut reference = Outcome::of(None, &results);
+    reference.reference_wall_ms = reference.wall_ms;
     let mut outcomes = Vec::new();
+    let mut unreached = Vec::new();
     for m in &mutants {
         if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
             break;
         }
+        let mine: Vec<plan::Job> = jobs
+            .iter()
+            .filter(|j| m.reached_by(&j.scenario))
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            unreached.push(m.name.clone());
+            continue;
+        }
+        let reference_wall_ms = results
+            .iter()
+            .filter(|r| {
+                mine.iter()
+                    .any(|j| j.scenario.name == r.test && j.seed == r.seed)
+            })
+            .map(|r| r.wall_ms)
+            .sum();
         let dir = root.join("target/mutants").join(&m.name);
         m.write(root, &dir)?;
         eprintln!(
@@ -408,7 +455,7 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
                 let results = pool::run(
                     &harness,
                     &listing.parts,
-                    jobs.clone(),
+                    mine,
                     workers,
                     &options(Some(dir.clone())),
                     interrupted.clone(),
@@ -422,22 +469,33 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
                 ..Outcome::of(Some(m), &[])
             },
         };
-        outcomes.push(outcome);
+        outcomes.push(Outcome {
+            reference_wall_ms,
+            ..outcome
+        });
     }
     print!("{}", table(&reference, &outcomes));
+    if !unreached.is_empty() {
+        println!(
+            "not graded (no selected scenario runs the code they change): {}",
+            unreached.join(", ")
+        );
+    }
     println!("wall time {:.1} s", started.elapsed().as_secs_f64());
     if let Some(path) = &args.json {
         let report = Report {
             seeds: args.seeds,
             seed_start: args.select.seed_start,
-            jobs_per_mutant: jobs.len(),
+            jobs: jobs.len(),
             reference: &reference,
             mutants: &outcomes,
         };
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         crate::reports::write_file(path, &text)?;
     }
-    Ok(reference.met && outcomes.len() == mutants.len() && outcomes.iter().all(|o| o.met))
+    Ok(reference.met
+        && outcomes.len() + unreached.len() == mutants.len()
+        && outcomes.iter().all(|o| o.met))
 }
 
 /// The table `grading mutants` prints.
@@ -455,7 +513,7 @@ fn table(reference: &Outcome, outcomes: &[Outcome]) -> String {
             (Expect::Pass, true) => "passes",
             (Expect::Pass, false) => "FAILS",
         };
-        let ratio = o.wall_ms as f64 / reference.wall_ms.max(1) as f64;
+        let ratio = o.wall_ms as f64 / o.reference_wall_ms.max(1) as f64;
         let mut line = format!(
             "{:<40} {:<7} {:>13} {:>6.1}% {:>7.1} s {:>5.1}×",
             o.name,

@@ -191,6 +191,7 @@ mod tests {
                 points: 5,
                 title: String::new(),
                 suite: jobwire::Suite::Mit6824,
+                runs: vec!["raft/src/peer".into()],
             }],
         };
         let results = [job(1, &[]), job(2, &["wasteful: node 1 made 4680 calls"])];

@@ -84,6 +84,8 @@ pub struct ScenarioInfo {
     pub title: String,
     /// Whose scenario it is: one of 6.824's, or one raftlab adds.
     pub suite: Suite,
+    /// The student directories whose code it runs ("raft/src/peer", ...).
+    pub runs: Vec<String>,
 }
 
 /// Whose scenario a scenario is.

@@ -71,6 +71,27 @@ impl Part {
         }
     }
 
+    /// The student directories whose code this part's scenarios run (the
+    /// rest of a submission is never reached by them).
+    pub fn student_dirs(self) -> &'static [&'static str] {
+        match self {
+            Part::A2 | Part::B2 | Part::C2 | Part::D2 => &["raft/src/peer"],
+            Part::A3 | Part::B3 => &["raft/src/peer", "kvraft/src/server", "kvraft/src/clerk"],
+            Part::A4 => &[
+                "raft/src/peer",
+                "shardctrler/src/server",
+                "shardctrler/src/clerk",
+            ],
+            Part::B4 | Part::C4 => &[
+                "raft/src/peer",
+                "shardctrler/src/server",
+                "shardctrler/src/clerk",
+                "shardkv/src/server",
+                "shardkv/src/clerk",
+            ],
+        }
+    }
+
     /// Parses "2a", "2A", ... (case-insensitive).
     pub fn parse(text: &str) -> Option<Part> {
         Part::ALL
@@ -229,4 +250,20 @@ pub fn find(name: &str) -> Result<Scenario, String> {
             names.join("\n  ")
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Part;
+
+    #[test]
+    fn every_part_runs_student_directories_and_raft_first() {
+        for part in Part::ALL {
+            let dirs = part.student_dirs();
+            assert_eq!(dirs.first(), Some(&"raft/src/peer"), "{part}");
+            for d in dirs {
+                assert!(sourcecheck::STUDENT_DIRS.contains(d), "{part}: {d}");
+            }
+        }
+    }
 }

@@ -168,6 +168,12 @@ pub fn list() -> ExitCode {
                 points: s.points,
                 title: s.title.to_string(),
                 suite: s.suite,
+                runs: s
+                    .part
+                    .student_dirs()
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect(),
             })
             .collect(),
     };
