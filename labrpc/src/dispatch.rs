@@ -2,10 +2,12 @@
 //! (send, deliver, reply, return or fail), timers firing, tester actions running.
 //! This is where the network semantics of [`crate::network`] are applied.
 
+use std::time::Duration;
+
 use crate::codec;
 use crate::context::Effect;
 use crate::error::SimError;
-use crate::node::{NodeId, ReplyTo};
+use crate::node::{CallId, NodeId, ReplyTo};
 use crate::observer::Observer;
 use crate::payload::Payload;
 use crate::protocol::Protocol;
@@ -19,6 +21,12 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         match event {
             Event::Deliver { flight, .. } => {
                 format!("a request from node {} to node {}", flight.from, flight.to)
+            }
+            Event::Duplicate { flight, .. } => {
+                format!(
+                    "a duplicated request from node {} to node {}",
+                    flight.from, flight.to
+                )
             }
             Event::Return { flight, .. } => {
                 format!(
@@ -40,7 +48,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             Event::Timer {
                 node, incarnation, ..
             } => Some((*node, *incarnation)),
-            Event::Action { .. } => None,
+            Event::Duplicate { .. } | Event::Action { .. } => None,
         };
         if let Some((node, incarnation)) = target
             && self.runs(node, incarnation)
@@ -56,6 +64,23 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 bytes,
                 lost,
             } => self.deliver(flight, bytes, lost),
+            Event::Duplicate {
+                mut flight,
+                bytes,
+                of,
+            } => {
+                flight.to_incarnation = self.incarnation(flight.to);
+                self.note_duplicate(&flight, of);
+                self.queue.push(
+                    self.now,
+                    Event::Deliver {
+                        flight,
+                        bytes,
+                        lost: false,
+                    },
+                );
+                Ok(())
+            }
             Event::Return { flight, reply } => self.finish(flight, reply),
             Event::Timer {
                 node,
@@ -278,6 +303,9 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 let sent = self
                     .net
                     .occupy(from, to, at, self.costs.transfer(bytes.len()));
+                if let Some(after_us) = self.net.plan_duplicate() {
+                    self.duplicate(&flight, &bytes, sent + Duration::from_micros(after_us))?;
+                }
                 let at = sent + std::time::Duration::from_micros(plan.delay_us);
                 self.queue.push(
                     at,
@@ -289,6 +317,34 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 );
             }
         }
+        Ok(())
+    }
+
+    /// Sends a copy of the request `flight` carries (encoded as `bytes`),
+    /// made by the network, to arrive at `at`: a call of its own whose reply
+    /// is lost.
+    fn duplicate(&mut self, flight: &Flight<P>, bytes: &[u8], at: Time) -> Result<(), SimError> {
+        let request: P::Request =
+            codec::decode(bytes).map_err(|message| self.decode_error(flight.to, message))?;
+        self.next_id += 1;
+        let copy = Flight {
+            call: CallId(self.next_id),
+            from: flight.from,
+            from_incarnation: flight.from_incarnation,
+            to: flight.to,
+            to_incarnation: flight.to_incarnation,
+            request,
+            echoed: false,
+            mute: true,
+        };
+        self.queue.push(
+            at,
+            Event::Duplicate {
+                flight: copy,
+                bytes: bytes.to_vec(),
+                of: flight.call,
+            },
+        );
         Ok(())
     }
 

@@ -224,6 +224,29 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         })
     }
 
+    /// Notes that the network's copy `flight` of call `of` arrives.
+    pub(crate) fn note_duplicate(&mut self, flight: &Flight<P>, of: CallId) {
+        self.trace.mix(
+            kind::ECHO,
+            self.now,
+            [
+                flight.call.0,
+                of.0,
+                flight.from as u64,
+                flight.to as u64 | (1 << 34),
+            ],
+        );
+        self.trace.record(self.now, None, || TraceEvent::Echo {
+            call: flight.call.0,
+            of: of.0,
+            caller: flight.from,
+            server: flight.to,
+            reply: false,
+            answered: false,
+            by_network: true,
+        });
+    }
+
     fn note_echo(&mut self, copy: &Kept, call: CallId, reply: bool, answered: bool) {
         self.trace.mix(
             kind::ECHO,
@@ -242,6 +265,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             server: copy.server,
             reply,
             answered,
+            by_network: false,
         });
     }
 }

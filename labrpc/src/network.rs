@@ -14,7 +14,10 @@
 //! On a reliable network each hop takes a small random latency (10-1000 µs by
 //! default) so that messages sent at the same instant still interleave.
 //!
-//! Where raftlab differs from 6.824's labrpc: with a cost model set
+//! Where raftlab differs from 6.824's labrpc: duplication, which only
+//! raftlab's own scenarios switch on (1 request in 10 is delivered again,
+//! 0-2200 ms later, to whatever life of the server runs then, and that copy's
+//! reply is lost); and with a cost model set
 //! ([`crate::Costs`]), a message also takes its bytes over the link's
 //! bandwidth, and leaves only when the persists of the handler that sent it
 //! are done (labrpc has no cost model; real time charges for work there).
@@ -33,6 +36,7 @@ pub struct Network {
     reliable: bool,
     long_reordering: bool,
     long_delays: bool,
+    duplicating: bool,
     latency_us: (u64, u64),
     /// `ends[from][to]`: whether `from` can reach `to`.
     ends: Vec<Vec<bool>>,
@@ -58,6 +62,8 @@ pub struct Faults {
     pub replies_lost: u64,
     /// Replies held back 200-2200 ms by long reordering.
     pub replies_held: u64,
+    /// Requests delivered a second time by duplication.
+    pub requests_duplicated: u64,
 }
 
 /// What the network decided for a request that has somewhere to go.
@@ -72,6 +78,7 @@ impl Network {
             reliable: true,
             long_reordering: false,
             long_delays: false,
+            duplicating: false,
             latency_us: (10, 1000),
             ends: Vec::new(),
             rpc_total: 0,
@@ -117,6 +124,11 @@ impl Network {
         self.long_delays
     }
 
+    /// Whether the network delivers some requests twice.
+    pub fn is_duplicating(&self) -> bool {
+        self.duplicating
+    }
+
     /// Whether `from` can reach `to`. Ends to or from unknown nodes are disabled.
     pub fn is_enabled(&self, from: NodeId, to: NodeId) -> bool {
         self.ends
@@ -156,6 +168,10 @@ impl Network {
 
     pub(crate) fn set_long_delays(&mut self, on: bool) {
         self.long_delays = on;
+    }
+
+    pub(crate) fn set_duplicating(&mut self, on: bool) {
+        self.duplicating = on;
     }
 
     pub(crate) fn set_latency(&mut self, min: Duration, max: Duration) {
@@ -237,6 +253,17 @@ impl Network {
             self.faults.requests_lost += u64::from(lost);
             RequestPlan { delay_us, lost }
         }
+    }
+
+    /// Whether a request that goes on its way is also duplicated: `None`, or
+    /// when its copy arrives, after the request was sent (1 in 10 while
+    /// duplicating, 0-2200 ms later). Draws nothing while not duplicating.
+    pub(crate) fn plan_duplicate(&mut self) -> Option<u64> {
+        if !self.duplicating || self.rng.random_range(0..1000) >= 100 {
+            return None;
+        }
+        self.faults.requests_duplicated += 1;
+        Some(self.rng.random_range(0..=2200u64) * 1000 + self.latency())
     }
 
     /// The way of a reply back to its caller: `None` if it is lost, else its delay.

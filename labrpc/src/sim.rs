@@ -81,6 +81,13 @@ pub(crate) enum Event<P: Protocol, O: Observer<P>> {
         bytes: Vec<u8>,
         lost: bool,
     },
+    /// A copy the network made of a request arrives at its server, in
+    /// whatever life the server runs then (its reply is lost).
+    Duplicate {
+        flight: Flight<P>,
+        bytes: Vec<u8>,
+        of: CallId,
+    },
     /// A call finishes at its caller, with the encoded reply or a failure.
     Return {
         flight: Flight<P>,
@@ -545,6 +552,16 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         self.note_net(NetChange::LongDelays { on }, [102, u64::from(on), 0]);
     }
 
+    /// Switches duplication on or off: while on, the network delivers one
+    /// request in ten a second time, 0-2200 ms later, to the server that runs
+    /// then (also a restarted one), and loses that copy's reply. Real networks
+    /// duplicate and delay; 6.824's labrpc never does, so only raftlab's own
+    /// scenarios switch it on.
+    pub fn set_duplicating(&mut self, on: bool) {
+        self.net.set_duplicating(on);
+        self.note_net(NetChange::Duplicating { on }, [103, u64::from(on), 0]);
+    }
+
     /// Sets the per-hop latency range of a reliable network (default 10-1000 µs).
     pub fn set_latency(&mut self, min: Duration, max: Duration) {
         self.net.set_latency(min, max);
@@ -625,6 +642,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         if let Some(progress) = &self.progress {
             let (node, what) = match &event {
                 Event::Deliver { flight, .. } => (Some(flight.to), Handling::Request),
+                Event::Duplicate { flight, .. } => (Some(flight.to), Handling::Request),
                 Event::Return { flight, .. } => (Some(flight.from), Handling::Reply),
                 Event::Timer { node, .. } => (Some(*node), Handling::Timer),
                 Event::Action { .. } => (None, Handling::Tester),

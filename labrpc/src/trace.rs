@@ -63,6 +63,11 @@ pub enum NetChange {
         /// New state.
         on: bool,
     },
+    /// Duplication switched.
+    Duplicating {
+        /// New state.
+        on: bool,
+    },
 }
 
 /// What happened.
@@ -141,6 +146,9 @@ pub enum TraceEvent {
         reply: bool,
         /// The echoed request's reply goes back to the caller.
         answered: bool,
+        /// The network made this copy (duplication), not the tester.
+        #[serde(default)]
+        by_network: bool,
     },
     /// A timer fired.
     Timer {

@@ -192,6 +192,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             requests_lost: now.requests_lost - self.faults0.requests_lost,
             replies_lost: now.replies_lost - self.faults0.replies_lost,
             replies_held: now.replies_held - self.faults0.replies_held,
+            requests_duplicated: now.requests_duplicated - self.faults0.requests_duplicated,
         }
     }
 
@@ -216,6 +217,16 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             "long reordering held replies back",
             held > 0,
             format!("{held} replies held"),
+        );
+    }
+
+    /// The premise of a duplicating scenario: requests arrived twice.
+    pub fn premise_duplicated(&mut self) {
+        let copies = self.faults().requests_duplicated;
+        self.premise(
+            "the network delivered requests twice",
+            copies > 0,
+            format!("{copies} requests duplicated"),
         );
     }
 

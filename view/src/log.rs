@@ -413,12 +413,20 @@ impl Stream {
                 server,
                 reply,
                 answered,
+                by_network,
             } => {
                 let what = self.calls.get(of).map_or("?", |c| c.request.as_str());
                 let (node, text) = if *reply {
                     (
                         *caller,
                         format!("⟲ #{of} {server}→{caller} {what}: its reply again"),
+                    )
+                } else if *by_network {
+                    (
+                        *server,
+                        format!(
+                            "⟲ #{of} {caller}→{server} {what} duplicated by the network as #{call}, unanswered"
+                        ),
                     )
                 } else {
                     let answer = if *answered { "" } else { ", unanswered" };
@@ -466,6 +474,9 @@ impl Stream {
                     }
                     NetChange::LongDelays { on } => {
                         format!("network: long delays {}", on_off(*on))
+                    }
+                    NetChange::Duplicating { on } => {
+                        format!("network: duplication {}", on_off(*on))
                     }
                 };
                 (None, text, usize::MAX)

@@ -6,6 +6,7 @@ mod calls;
 mod common;
 mod costs;
 mod determinism;
+mod duplicates;
 mod echoes;
 mod faults;
 mod world;

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use kvraft::KvClerk;
+use labrpc::rand::RngExt;
 
 use crate::harness::ELECTION_TIMEOUT;
 use crate::kv::clients::{GenericClient, Outcome, check_client_appends, partitioner};
@@ -34,6 +35,12 @@ pub struct Generic {
     pub max_raft_state: Option<usize>,
     /// Clients use random keys (and puts) instead of their own key.
     pub random_keys: bool,
+    /// The network delivers some requests twice, late (raftlab's own
+    /// scenarios only: 6.824's network never duplicates).
+    pub duplicating: bool,
+    /// While the clients work, shut down one server at a time and start it
+    /// again (raftlab's own scenarios only; not with `partitions`).
+    pub rolling_restarts: bool,
 }
 
 impl Generic {
@@ -47,6 +54,8 @@ impl Generic {
             partitions: false,
             max_raft_state: None,
             random_keys: false,
+            duplicating: false,
+            rolling_restarts: false,
         }
     }
 }
@@ -58,11 +67,15 @@ impl Generic {
 ///
 /// Premises, by knob: several clients' operations overlapped in time
 /// (`clients` > 1); the network lost requests and replies (`unreliable`);
-/// partitions split the servers (`partitions`); every restart found persisted
+/// partitions split the servers (`partitions`); the network delivered requests
+/// twice (`duplicating`); every restart found persisted
 /// state (`crash`); servers took snapshots, and restarts found one
 /// (`max_raft_state`, with `crash`).
 pub fn generic_test<C: KvClerk>(spec: &RunSpec, g: Generic) -> Report {
     KvConfig::<C>::run(spec, g.servers, g.unreliable, g.max_raft_state, |cfg| {
+        if g.duplicating {
+            cfg.h.sim.set_duplicating(true);
+        }
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
         let splits = Rc::new(Cell::new(0u64));
@@ -99,7 +112,11 @@ pub fn generic_test<C: KvClerk>(spec: &RunSpec, g: Generic) -> Report {
                 )
                 .map_err(|m| cfg.failure(m))?;
             }
-            cfg.sleep(Duration::from_secs(5))?;
+            if g.rolling_restarts {
+                rolling_restarts(cfg, g.servers, Duration::from_secs(5))?;
+            } else {
+                cfg.sleep(Duration::from_secs(5))?;
+            }
             stop_clients.set(true);
             stop_partitioner.set(true);
 
@@ -140,6 +157,28 @@ pub fn generic_test<C: KvClerk>(spec: &RunSpec, g: Generic) -> Report {
     })
 }
 
+/// For `length`: every 300-800 ms, shuts down a random server, and starts it
+/// again and reconnects it 0-500 ms later.
+fn rolling_restarts<C: KvClerk>(cfg: &mut KvConfig<C>, n: usize, length: Duration) -> Check<()> {
+    let end = cfg.h.sim.now() + length;
+    loop {
+        let gap = Duration::from_millis(cfg.h.sim.tester_rng().random_range(300..=800));
+        let down = Duration::from_millis(cfg.h.sim.tester_rng().random_range(0..=500));
+        if cfg.h.sim.now() + gap + down >= end {
+            break;
+        }
+        cfg.sleep(gap)?;
+        let i = cfg.h.sim.tester_rng().random_range(0..n);
+        cfg.shutdown_server(i);
+        cfg.sleep(down)?;
+        cfg.start_server(i)?;
+        let all = cfg.all();
+        cfg.connect(i, &all);
+    }
+    let rest = end.saturating_since(cfg.h.sim.now());
+    cfg.sleep(rest)
+}
+
 /// The generic test's premises (see [`generic_test`]).
 fn premises<C: KvClerk>(cfg: &mut KvConfig<C>, g: &Generic, splits: u64) {
     if g.clients > 1 {
@@ -151,12 +190,19 @@ fn premises<C: KvClerk>(cfg: &mut KvConfig<C>, g: &Generic, splits: u64) {
     if g.partitions {
         cfg.premise_splits(splits);
     }
+    if g.duplicating {
+        cfg.h.premise_duplicated();
+    }
     if g.crash {
         cfg.h.premise_restarts_with_state(3 * g.servers as u64);
+    } else if g.rolling_restarts {
+        // At least three restarts a round (each takes at most 1.3 s of 5),
+        // and only one made before anything was persisted may find nothing.
+        cfg.h.premise_restarts_with_state(8);
     }
     if g.max_raft_state.is_some() {
         cfg.premise_snapshots_taken();
-        if g.crash {
+        if g.crash || g.rolling_restarts {
             cfg.h.premise_restarts_with_snapshot(1);
         }
     }

@@ -1,11 +1,13 @@
 //! The kvraft tester (parts 3A and 3B): servers and clerks over the simulated
-//! network, client activities, and the 23 scenarios of 6.824's kvraft tests,
-//! generic over any [`kvraft::KvClerk`] (and the server it talks to). Every
+//! network, client activities, the 23 scenarios of 6.824's kvraft tests and
+//! raftlab's own (`extra_3`), generic over any [`kvraft::KvClerk`] (and the
+//! server it talks to). Every
 //! scenario's history is recorded with virtual call and return times and checked
 //! for linearizability.
 
 pub mod clients;
 pub mod config;
+pub mod extra_3;
 pub mod generic;
 pub mod linearizability;
 pub mod part_3a;
@@ -18,19 +20,23 @@ use crate::registry::{Part, Scenario};
 
 macro_rules! scenario {
     ($module:ident :: $name:ident, $part:ident, $points:expr, $title:expr) => {
+        scenario!($module::$name, $part, $points, $title, Mit6824)
+    };
+    ($module:ident :: $name:ident, $part:ident, $points:expr, $title:expr, $suite:ident) => {
         Scenario {
             name: stringify!($name),
             part: Part::$part,
             points: $points,
             title: $title,
-            suite: jobwire::Suite::Mit6824,
+            suite: jobwire::Suite::$suite,
             run: $module::$name::<C>,
             rebuild: crate::crash_check::rebuild_kv::<C::Server, kvraft::KvOps>,
         }
     };
 }
 
-/// The 23 kvraft scenarios, run against clerk `C` and its server.
+/// The kvraft scenarios, run against clerk `C` and its server: 6.824's 23,
+/// each part's followed by raftlab's own.
 pub fn scenarios<C: KvClerk>() -> Vec<Scenario> {
     vec![
         scenario!(part_3a::basic_3a, A3, 5, "Test: one client (3A)"),
@@ -108,6 +114,13 @@ pub fn scenarios<C: KvClerk>() -> Vec<Scenario> {
             "Test: unreliable net, restarts, partitions, random keys, many clients (3A)"
         ),
         scenario!(
+            extra_3::duplicated_requests_3a,
+            A3,
+            5,
+            "raftlab (3A): requests arrive twice, servers restart under load",
+            Raftlab
+        ),
+        scenario!(
             part_3b::snapshot_rpc_3b,
             B3,
             5,
@@ -160,6 +173,13 @@ pub fn scenarios<C: KvClerk>() -> Vec<Scenario> {
             B3,
             10,
             "Test: unreliable net, restarts, partitions, snapshots, random keys, many clients (3B)"
+        ),
+        scenario!(
+            extra_3::duplicated_requests_snapshots_3b,
+            B3,
+            5,
+            "raftlab (3B): requests arrive twice, servers restart under load, snapshots",
+            Raftlab
         ),
     ]
 }

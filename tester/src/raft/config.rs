@@ -25,6 +25,10 @@ pub enum Net {
     Reliable,
     /// Drops and delays as 6.824's unreliable network.
     Unreliable,
+    /// Unreliable, with replies held back (long reordering) from the start
+    /// and one request in ten delivered again up to 2.2 s late: the stale and
+    /// repeated messages a real network makes (raftlab's own scenarios only).
+    Hostile,
 }
 
 /// A Raft cluster under test.
@@ -63,6 +67,10 @@ impl<R: Raft> Config<R> {
     fn make(&mut self, net: Net) -> Check<()> {
         self.h.sim.set_reliable(net == Net::Reliable);
         self.h.sim.set_long_delays(true);
+        if net == Net::Hostile {
+            self.h.sim.set_long_reordering(true);
+            self.h.sim.set_duplicating(true);
+        }
         let n = self.n;
         for i in 0..n {
             self.h
@@ -186,6 +194,26 @@ impl<R: Raft> Config<R> {
     /// Makes the network unreliable or reliable.
     pub fn set_unreliable(&mut self, unreliable: bool) {
         self.h.sim.set_reliable(!unreliable);
+    }
+
+    /// Makes the network as `net` makes it (a hostile network heals to a
+    /// reliable one).
+    pub fn set_net(&mut self, net: Net) {
+        self.h.sim.set_reliable(net == Net::Reliable);
+        self.h.sim.set_long_reordering(net == Net::Hostile);
+        self.h.sim.set_duplicating(net == Net::Hostile);
+    }
+
+    /// The premises of a network that misbehaves: what it lost, held back
+    /// and duplicated.
+    pub fn premise_net(&mut self, net: Net) {
+        if net != Net::Reliable {
+            self.h.premise_unreliable();
+        }
+        if net == Net::Hostile {
+            self.h.premise_reordered();
+            self.h.premise_duplicated();
+        }
     }
 
     /// Switches long reordering of replies on or off.

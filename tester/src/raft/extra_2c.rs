@@ -258,3 +258,31 @@ fn expect_index<R: Raft>(
     }
     Ok(())
 }
+
+/// Churn (as `unreliable_churn_2c`: three clients keep offering commands while
+/// servers are cut off, crashed and restarted at random) on a hostile network:
+/// besides losing messages, it holds replies back up to 2.2 s and delivers one
+/// request in ten a second time, up to 2.2 s late, also to a server restarted
+/// since. Every value a client saw committed must be in the final log. Rule:
+/// a request or reply of an earlier term, or one that arrives twice, changes
+/// nothing it should not: receivers refuse older terms and keep entries that
+/// already match (AppendEntries receiver 1 and 3), and senders ignore replies
+/// to requests of an earlier term (the Students' Guide, "term confusion").
+///
+/// Premises: those of `unreliable_churn_2c`, and the network held replies back
+/// and duplicated requests.
+pub fn hostile_churn_2c<R: Raft>(spec: &RunSpec) -> Report {
+    crate::raft::part_2c::churn::<R>(spec, Net::Hostile)
+}
+
+/// Figure 8 (as `figure8_unreliable_2c`: leaders cut off right after
+/// accepting an entry, a thousand times) on a hostile network from the start:
+/// replies held back, requests delivered twice and late. Rule: as
+/// [`hostile_churn_2c`], and a leader commits only entries of its own term by
+/// counting replicas (§5.4.2).
+///
+/// Premises: those of `figure8_unreliable_2c`, and the network duplicated
+/// requests.
+pub fn hostile_figure8_2c<R: Raft>(spec: &RunSpec) -> Report {
+    crate::raft::part_2c::figure8_on::<R>(spec, Net::Hostile)
+}

@@ -233,3 +233,22 @@ fn echo<R: Raft>(cfg: &mut Config<R>, copies: &[usize], answer: bool) -> Check<(
     }
     Ok(())
 }
+
+/// Thirty rounds of snapshots with a crashed victim (as
+/// `snapshot_install_uncrash_2d`) on a hostile network: replies held back,
+/// and one request in ten delivered a second time up to 2.2 s late, so old
+/// InstallSnapshots and AppendEntries arrive after newer ones, also at a
+/// server restarted since. Rule: a snapshot older than what the receiver has
+/// committed is refused, one that covers only part of its log keeps the
+/// entries after it (Figure 13, InstallSnapshot receiver 6), and an
+/// AppendEntries of entries the log already holds truncates nothing.
+///
+/// Premises: those of `snapshot_install_uncrash_2d`, and the network held
+/// replies back and duplicated requests.
+pub fn hostile_snapshots_2d<R: Raft>(spec: &RunSpec) -> Report {
+    crate::raft::part_2d::snap_common::<R>(
+        spec,
+        crate::raft::part_2d::Victim::Crashed,
+        Net::Hostile,
+    )
+}

@@ -200,6 +200,20 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             Raftlab
         ),
         scenario!(
+            extra_2c::hostile_churn_2c,
+            C2,
+            5,
+            "raftlab (2C): churn on a network that delays and duplicates",
+            Raftlab
+        ),
+        scenario!(
+            extra_2c::hostile_figure8_2c,
+            C2,
+            5,
+            "raftlab (2C): Figure 8 on a network that delays and duplicates",
+            Raftlab
+        ),
+        scenario!(
             part_2d::snapshot_basic_2d,
             D2,
             5,
@@ -253,6 +267,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             D2,
             5,
             "raftlab (2D): a late snapshot keeps the entries after it",
+            Raftlab
+        ),
+        scenario!(
+            extra_2d::hostile_snapshots_2d,
+            D2,
+            5,
+            "raftlab (2D): snapshots and crashes on a network that delays and duplicates",
             Raftlab
         ),
     ]

@@ -222,7 +222,12 @@ pub fn unreliable_agree_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
 /// Premises: the network lost requests and replies, long reordering held
 /// replies back, and leaders were cut off right after accepting an entry.
 pub fn figure8_unreliable_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
-    Config::<R>::run(spec, 5, Net::Unreliable, false, |cfg| {
+    figure8_on::<R>(spec, Net::Unreliable)
+}
+
+/// The body of [`figure8_unreliable_2c`] on network `net`.
+pub(crate) fn figure8_on<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
+    Config::<R>::run(spec, 5, net, false, |cfg| {
         let n = cfg.n;
         let x = cfg.rand(10_000);
         cfg.one(cmd(x), 1, true)?;
@@ -261,8 +266,10 @@ pub fn figure8_unreliable_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
                 cfg.connect(i);
             }
         }
-        cfg.h.premise_unreliable();
-        cfg.h.premise_reordered();
+        cfg.premise_net(net);
+        if net != Net::Hostile {
+            cfg.h.premise_reordered();
+        }
         cfg.h.premise(
             "leaders were cut off right after accepting an entry",
             leaders_cut > 0,
@@ -283,7 +290,7 @@ pub fn figure8_unreliable_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
 /// hit only servers that had saved nothing) on about 1.5% of seeds: if no
 /// restart has found persisted state by the end, and no server that is down
 /// has any, a server with persisted state is crashed before all are restarted.
-fn churn<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
+pub(crate) fn churn<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
     Config::<R>::run(spec, 5, net, false, |cfg| {
         let n = cfg.n;
         let stop = Rc::new(Cell::new(false));
@@ -330,10 +337,8 @@ fn churn<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
             }
         }
         cfg.sleep(ELECTION_TIMEOUT)?;
-        if net == Net::Unreliable {
-            cfg.h.premise_unreliable();
-        }
-        cfg.set_unreliable(false);
+        cfg.premise_net(net);
+        cfg.set_net(Net::Reliable);
         for i in 0..n {
             if !cfg.is_up(i) {
                 cfg.start1(i)?;

@@ -14,9 +14,12 @@ pub const MAX_LOG_SIZE: usize = 2000;
 
 /// How a victim is taken away in [`snap_common`].
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Victim {
+pub(crate) enum Victim {
+    /// No victim: every server stays.
     Kept,
+    /// The victim is cut off, then reconnected.
     Disconnected,
+    /// The victim is crashed, then restarted.
     Crashed,
 }
 
@@ -28,7 +31,7 @@ enum Victim {
 /// Premises: every server persisted a snapshot; with a victim, lagging servers
 /// installed snapshots (`ApplyMsg::Snapshot`); with crashes, restarts found a
 /// snapshot; on an unreliable network, requests and replies were lost.
-fn snap_common<R: raft::Raft>(spec: &RunSpec, victim_fate: Victim, net: Net) -> Report {
+pub(crate) fn snap_common<R: raft::Raft>(spec: &RunSpec, victim_fate: Victim, net: Net) -> Report {
     Config::<R>::run(spec, 3, net, true, |cfg| {
         let n = cfg.n;
         one_random(cfg, n)?;
@@ -100,9 +103,7 @@ fn snap_common<R: raft::Raft>(spec: &RunSpec, victim_fate: Victim, net: Net) -> 
         if victim_fate == Victim::Crashed {
             cfg.h.premise_restarts_with_snapshot(1);
         }
-        if net == Net::Unreliable {
-            cfg.h.premise_unreliable();
-        }
+        cfg.premise_net(net);
         Ok(())
     })
 }

@@ -491,6 +491,7 @@ fn marks_and_notes(run: &Run<'_>, model: &mut Model, texts: &mut Texts) {
                         format!("long reordering {}", on_off(*on))
                     }
                     NetChange::LongDelays { on } => format!("long delays {}", on_off(*on)),
+                    NetChange::Duplicating { on } => format!("duplication {}", on_off(*on)),
                 };
                 let id = texts.id(&format!("network: {text}"));
                 model
@@ -502,6 +503,7 @@ fn marks_and_notes(run: &Run<'_>, model: &mut Model, texts: &mut Texts) {
                 caller,
                 server,
                 reply,
+                by_network,
                 ..
             } => {
                 // On the lane of the server that receives the copy.
@@ -509,6 +511,11 @@ fn marks_and_notes(run: &Run<'_>, model: &mut Model, texts: &mut Texts) {
                     (
                         *caller,
                         format!("echo: the reply of #{of} from {server}, again"),
+                    )
+                } else if *by_network {
+                    (
+                        *server,
+                        format!("duplicate: the request #{of} from {caller}, again"),
                     )
                 } else {
                     (
