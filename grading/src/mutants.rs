@@ -6,8 +6,10 @@
 //! reference, on the selected jobs that run the code it changes (a kvraft
 //! mutant on 3A and 3B, a Raft mutant everywhere: a job that never reaches
 //! the changed code cannot catch it, and counting it would only dilute the
-//! share). The table says which jobs caught it, the first failure and its
-//! message, and what its jobs cost beside the reference's on the same jobs.
+//! share). The table says which jobs caught it, on how many of the seeds
+//! some job caught it (what one run of the suite with that seed shows), the
+//! first failure and its message, and what its jobs cost beside the
+//! reference's on the same jobs.
 //!
 //! A mutant marked `expect = "pass"` is a correct variant (the reference
 //! written another ordinary way): it must pass every job, and its wall time
@@ -311,6 +313,9 @@ pub struct Outcome {
     /// The seeds with a failed job, in order (a run of the first k seeds
     /// catches the mutant if the first of these is at most k).
     pub failed_seeds: Vec<u64>,
+    /// The seeds its jobs ran (a seed with a failed job catches it: what one
+    /// run of the whole suite with that seed would show).
+    pub seeds_run: usize,
     /// The first failed job (scenario order, then seed): test, seed, reason.
     pub first_failure: Option<(String, u64, String)>,
     /// The jobs' wall time, summed.
@@ -355,6 +360,11 @@ impl Outcome {
                 .collect::<BTreeSet<u64>>()
                 .into_iter()
                 .collect(),
+            seeds_run: results
+                .iter()
+                .map(|r| r.seed)
+                .collect::<BTreeSet<u64>>()
+                .len(),
             first_failure: failed
                 .first()
                 .map(|r| (r.test.clone(), r.seed, r.reason.clone())),
@@ -501,8 +511,8 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
 /// The table `grading mutants` prints.
 fn table(reference: &Outcome, outcomes: &[Outcome]) -> String {
     let mut out = format!(
-        "{:<40} {:<7} {:>13} {:>7} {:>9} {:>6}  first failure\n",
-        "mutant", "verdict", "failed/jobs", "share", "wall", "× ref"
+        "{:<40} {:<7} {:>13} {:>7} {:>7} {:>9} {:>6}  first failure\n",
+        "mutant", "verdict", "failed/jobs", "share", "seeds", "wall", "× ref"
     );
     let row = |o: &Outcome| -> String {
         let verdict = match (o.expect, o.met) {
@@ -515,11 +525,12 @@ fn table(reference: &Outcome, outcomes: &[Outcome]) -> String {
         };
         let ratio = o.wall_ms as f64 / o.reference_wall_ms.max(1) as f64;
         let mut line = format!(
-            "{:<40} {:<7} {:>13} {:>6.1}% {:>7.1} s {:>5.1}×",
+            "{:<40} {:<7} {:>13} {:>6.1}% {:>7} {:>7.1} s {:>5.1}×",
             o.name,
             verdict,
             format!("{}/{}", o.failed, o.jobs),
             100.0 * o.share(),
+            format!("{}/{}", o.failed_seeds.len(), o.seeds_run),
             o.wall_ms as f64 / 1000.0,
             ratio
         );
