@@ -106,6 +106,15 @@
 //!   while you store entries after it that your leader counted on you to
 //!   commit; keep the entries following the snapshot's last included one when
 //!   that entry matches (Figure 13, InstallSnapshot step 6).
+//! - `hostile_churn_2c`, `hostile_figure8_2c`, `hostile_snapshots_2d`: the
+//!   churn of `unreliable_churn_2c`, the Figure 8 runs of
+//!   `figure8_unreliable_2c` and the crashed snapshot victims of
+//!   `snapshot_install_uncrash_2d`, on a network that also holds replies back
+//!   up to 2.2 s from the start and delivers one request in ten a second time,
+//!   up to 2.2 s late (also to a server restarted since). Refuse requests of
+//!   older terms, keep entries that already match, ignore replies to requests
+//!   of an earlier term, and refuse a snapshot that is not past your
+//!   `commit_index`.
 //!
 //! ## Determinism: one seed, one run
 //!
