@@ -158,9 +158,13 @@ pub fn generic_test<C: KvClerk>(spec: &RunSpec, g: Generic) -> Report {
 }
 
 /// For `length`: every 300-800 ms, shuts down a random server, and starts it
-/// again and reconnects it 0-500 ms later.
+/// again and reconnects it 0-500 ms later; once, past the middle, all of them
+/// at once (so that no server remembers the requests whose copies are still
+/// on their way but what it persisted).
 fn rolling_restarts<C: KvClerk>(cfg: &mut KvConfig<C>, n: usize, length: Duration) -> Check<()> {
     let end = cfg.h.sim.now() + length;
+    let middle = cfg.h.sim.now() + length / 2;
+    let mut whole = false;
     loop {
         let gap = Duration::from_millis(cfg.h.sim.tester_rng().random_range(300..=800));
         let down = Duration::from_millis(cfg.h.sim.tester_rng().random_range(0..=500));
@@ -168,12 +172,21 @@ fn rolling_restarts<C: KvClerk>(cfg: &mut KvConfig<C>, n: usize, length: Duratio
             break;
         }
         cfg.sleep(gap)?;
-        let i = cfg.h.sim.tester_rng().random_range(0..n);
-        cfg.shutdown_server(i);
+        let victims: Vec<usize> = if !whole && cfg.h.sim.now() >= middle {
+            whole = true;
+            (0..n).collect()
+        } else {
+            vec![cfg.h.sim.tester_rng().random_range(0..n)]
+        };
+        for &i in &victims {
+            cfg.shutdown_server(i);
+        }
         cfg.sleep(down)?;
-        cfg.start_server(i)?;
         let all = cfg.all();
-        cfg.connect(i, &all);
+        for &i in &victims {
+            cfg.start_server(i)?;
+            cfg.connect(i, &all);
+        }
     }
     let rest = end.saturating_since(cfg.h.sim.now());
     cfg.sleep(rest)
