@@ -200,8 +200,13 @@ impl<R: Raft> Config<R> {
     /// reliable one).
     pub fn set_net(&mut self, net: Net) {
         self.h.sim.set_reliable(net == Net::Reliable);
-        self.h.sim.set_long_reordering(net == Net::Hostile);
-        self.h.sim.set_duplicating(net == Net::Hostile);
+        let hostile = net == Net::Hostile;
+        if self.h.sim.net().is_long_reordering() != hostile {
+            self.h.sim.set_long_reordering(hostile);
+        }
+        if self.h.sim.net().is_duplicating() != hostile {
+            self.h.sim.set_duplicating(hostile);
+        }
     }
 
     /// The premises of a network that misbehaves: what it lost, held back
