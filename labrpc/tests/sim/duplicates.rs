@@ -13,9 +13,7 @@ fn one_request_in_ten_arrives_twice_and_is_answered_once() {
     let mut sim = world(40, 2);
     sim.set_duplicating(true);
     assert!(sim.net().is_duplicating());
-    for i in 0..1000 {
-        call(&mut sim, 1, 0, Req::Add(i, 1));
-    }
+    adds(&mut sim, 1000);
     sim.run_for(Duration::from_secs(5)).unwrap();
     let copies = sim.net().faults().requests_duplicated;
     assert!((60..=140).contains(&copies), "{copies} of 1000 duplicated");
@@ -28,9 +26,7 @@ fn duplicates_arrive_late_and_reach_a_restarted_server() {
     let mut sim = world(41, 2);
     sim.set_recording(true);
     sim.set_duplicating(true);
-    for i in 0..300 {
-        call(&mut sim, 1, 0, Req::Add(i, 1));
-    }
+    adds(&mut sim, 300);
     sim.run_for(Duration::from_millis(50)).unwrap();
     let first_life = handled(&sim, 0);
     assert_eq!(returns(&sim).len(), 300);
@@ -64,9 +60,7 @@ fn duplicates_arrive_late_and_reach_a_restarted_server() {
 fn a_duplicate_does_not_cross_a_partition() {
     let mut sim = world(42, 2);
     sim.set_duplicating(true);
-    for i in 0..300 {
-        call(&mut sim, 1, 0, Req::Add(i, 1));
-    }
+    adds(&mut sim, 300);
     sim.run_for(Duration::from_millis(50)).unwrap();
     let before = handled(&sim, 0);
     let arrived = sim.net().faults().requests_duplicated;
@@ -86,10 +80,15 @@ fn switched_off_the_network_duplicates_nothing() {
     let mut sim = world(43, 2);
     sim.set_duplicating(true);
     sim.set_duplicating(false);
-    for i in 0..300 {
-        call(&mut sim, 1, 0, Req::Add(i, 1));
-    }
+    adds(&mut sim, 300);
     sim.run_for(Duration::from_secs(3)).unwrap();
     assert_eq!(sim.net().faults().requests_duplicated, 0);
     assert_eq!(handled(&sim, 0), 300);
+}
+
+/// Has node 1 call node 0 `n` times now.
+fn adds(sim: &mut World, n: u64) {
+    for i in 0..n {
+        call(sim, 1, 0, Req::Add(i, 1));
+    }
 }
