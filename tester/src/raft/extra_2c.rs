@@ -284,5 +284,22 @@ pub fn hostile_churn_2c<R: Raft>(spec: &RunSpec) -> Report {
 /// Premises: those of `figure8_unreliable_2c`, and the network duplicated
 /// requests.
 pub fn hostile_figure8_2c<R: Raft>(spec: &RunSpec) -> Report {
-    crate::raft::part_2c::figure8_on::<R>(spec, Net::Hostile)
+    crate::raft::part_2c::figure8_on::<R>(spec, Net::Hostile, false)
+}
+
+/// Figure 8 (as `figure8_unreliable_2c`: leaders cut off right after
+/// accepting an entry, a thousand times, on an unreliable network) in a storm
+/// of stale calls (see [`crate::raft::storm`]): every 20 ms up to three kept
+/// calls whose caller has since moved to a later term, and whose server has
+/// reached the request's term, are delivered again (answered), and one such
+/// answered call's reply reaches its caller again.
+/// Rule: requests of older terms are refused and change nothing; replies to
+/// requests of an earlier term are ignored, so neither old votes nor old
+/// acknowledgements count (`match_index` and commitment come only from
+/// replies of the current term).
+///
+/// Premises: those of `figure8_unreliable_2c`, and stale requests and
+/// replies were delivered again.
+pub fn stale_storm_figure8_2c<R: Raft>(spec: &RunSpec) -> Report {
+    crate::raft::part_2c::figure8_on::<R>(spec, Net::Unreliable, true)
 }

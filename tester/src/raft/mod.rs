@@ -13,6 +13,7 @@ pub mod part_2a;
 pub mod part_2b;
 pub mod part_2c;
 pub mod part_2d;
+pub mod storm;
 pub mod tasks;
 
 use raft::Raft;
@@ -211,6 +212,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             C2,
             5,
             "raftlab (2C): Figure 8 on a network that delays and duplicates",
+            Raftlab
+        ),
+        scenario!(
+            extra_2c::stale_storm_figure8_2c,
+            C2,
+            5,
+            "raftlab (2C): Figure 8 in a storm of stale calls",
             Raftlab
         ),
         scenario!(

@@ -222,13 +222,16 @@ pub fn unreliable_agree_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
 /// Premises: the network lost requests and replies, long reordering held
 /// replies back, and leaders were cut off right after accepting an entry.
 pub fn figure8_unreliable_2c<R: raft::Raft>(spec: &RunSpec) -> Report {
-    figure8_on::<R>(spec, Net::Unreliable)
+    figure8_on::<R>(spec, Net::Unreliable, false)
 }
 
-/// The body of [`figure8_unreliable_2c`] on network `net`.
-pub(crate) fn figure8_on<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
+/// The body of [`figure8_unreliable_2c`] on network `net`, with a storm of
+/// stale calls while leaders are cut off if `storm` (see
+/// [`crate::raft::storm`]).
+pub(crate) fn figure8_on<R: raft::Raft>(spec: &RunSpec, net: Net, storm: bool) -> Report {
     Config::<R>::run(spec, 5, net, false, |cfg| {
         let n = cfg.n;
+        let storm = storm.then(|| cfg.start_storm());
         let x = cfg.rand(10_000);
         cfg.one(cmd(x), 1, true)?;
         let mut up = n;
@@ -261,6 +264,9 @@ pub(crate) fn figure8_on<R: raft::Raft>(spec: &RunSpec, net: Net) -> Report {
             }
         }
 
+        if let Some(storm) = &storm {
+            cfg.stop_storm(storm);
+        }
         for i in 0..n {
             if !cfg.is_connected(i) {
                 cfg.connect(i);
