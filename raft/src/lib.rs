@@ -115,6 +115,11 @@
 //!   older terms, keep entries that already match, ignore replies to requests
 //!   of an earlier term, and refuse a snapshot that is not past your
 //!   `commit_index`.
+//! - `stale_storm_figure8_2c`: the Figure 8 runs of `figure8_unreliable_2c`
+//!   while, every 20 ms, calls of terms their callers have left are delivered
+//!   again: requests to their servers (answered) and replies to their callers.
+//!   Requests of older terms must change nothing, and replies to requests of an
+//!   earlier term must be ignored: no old vote or acknowledgement counts.
 //!
 //! ## Determinism: one seed, one run
 //!
