@@ -196,16 +196,12 @@ impl<R: Raft> Config<R> {
         self.h.sim.set_reliable(!unreliable);
     }
 
-    /// Makes the network as `net` makes it (a hostile network heals to a
-    /// reliable one).
-    pub fn set_net(&mut self, net: Net) {
-        self.h.sim.set_reliable(net == Net::Reliable);
-        let hostile = net == Net::Hostile;
-        if self.h.sim.net().is_long_reordering() != hostile {
-            self.h.sim.set_long_reordering(hostile);
-        }
-        if self.h.sim.net().is_duplicating() != hostile {
-            self.h.sim.set_duplicating(hostile);
+    /// Heals the network: reliable, and no long reordering; a hostile
+    /// network keeps duplicating.
+    pub fn heal_net(&mut self) {
+        self.h.sim.set_reliable(true);
+        if self.h.sim.net().is_long_reordering() {
+            self.h.sim.set_long_reordering(false);
         }
     }
 
