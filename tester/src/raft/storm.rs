@@ -88,8 +88,8 @@ fn tick<R: Raft>(sim: &mut RaftSim<R>, storm: Rc<RefCell<Storm>>) -> Result<(), 
         let s = &mut *s;
         s.by_caller.resize(n, Vec::new());
         let kept = sim.copies();
-        for i in s.bound.len()..kept.len() {
-            let caller = kept[i].caller();
+        for (i, copy) in kept.iter().enumerate().skip(s.bound.len()) {
+            let caller = copy.caller();
             let bound = terms[caller].unwrap_or(u64::MAX);
             s.bound.push(bound);
             s.by_caller[caller].push(i);
