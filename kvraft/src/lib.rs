@@ -39,14 +39,20 @@
 //! linearizable. A history that is not gets an HTML page showing the longest
 //! linearizable prefix and the operation that could not be placed.
 //!
-//! After 6.824's tests, each part runs one of raftlab's own (titles beginning
-//! "raftlab"): `duplicated_requests_3a` and `duplicated_requests_snapshots_3b`.
-//! There the network delivers one request in ten a second time, up to 2.2 s
-//! late, also to a server that has restarted since, while servers are shut
-//! down and started again one at a time as the clients work (3B adds
-//! snapshots and an unreliable network). A write must take effect once however
-//! often its request arrives: detect duplicates in the applied operations, by
-//! client id and sequence number, and keep the table in your snapshot.
+//! After 6.824's tests, each part runs two of raftlab's own (titles beginning
+//! "raftlab"). In `duplicated_requests_3a` and `duplicated_requests_snapshots_3b`
+//! the network delivers one request in ten a second time, up to 2.2 s late,
+//! also to a server that has restarted since, while servers are shut down and
+//! started again one at a time as the clients work (3B adds snapshots and an
+//! unreliable network). A write must take effect once however often its
+//! request arrives: detect duplicates in the applied operations, by client id
+//! and sequence number, and keep the table in your snapshot
+//! (`retried_write_after_snapshot_restart_3b` delivers a write again after
+//! every server has restarted from a snapshot that covers it). In
+//! `overwritten_request_answered_3a` a leader cut off alone takes a Put at an
+//! index where, when it rejoins, the new leader's entry replaces it: answer
+//! every request you take, and when another command is applied at the index
+//! `start` gave you, tell the clerk to try another server.
 
 mod clerk;
 mod context;

@@ -1,12 +1,13 @@
 //! The kvraft tester (parts 3A and 3B): servers and clerks over the simulated
 //! network, client activities, the 23 scenarios of 6.824's kvraft tests and
-//! raftlab's own (`extra_3`), generic over any [`kvraft::KvClerk`] (and the
+//! raftlab's own (`extra_3`, `constructed`), generic over any [`kvraft::KvClerk`] (and the
 //! server it talks to). Every
 //! scenario's history is recorded with virtual call and return times and checked
 //! for linearizability.
 
 pub mod clients;
 pub mod config;
+pub mod constructed;
 pub mod extra_3;
 pub mod generic;
 pub mod linearizability;
@@ -121,6 +122,13 @@ pub fn scenarios<C: KvClerk>() -> Vec<Scenario> {
             Raftlab
         ),
         scenario!(
+            constructed::overwritten_request_answered_3a,
+            A3,
+            5,
+            "raftlab (3A): a request whose index another leader took is answered",
+            Raftlab
+        ),
+        scenario!(
             part_3b::snapshot_rpc_3b,
             B3,
             5,
@@ -179,6 +187,13 @@ pub fn scenarios<C: KvClerk>() -> Vec<Scenario> {
             B3,
             5,
             "raftlab (3B): requests arrive twice, servers restart under load, snapshots",
+            Raftlab
+        ),
+        scenario!(
+            constructed::retried_write_after_snapshot_restart_3b,
+            B3,
+            5,
+            "raftlab (3B): a write delivered again after a restart from snapshots",
             Raftlab
         ),
     ]
