@@ -8,7 +8,7 @@ use crate::codec;
 use crate::context::Effect;
 use crate::error::SimError;
 use crate::node::{CallId, NodeId, ReplyTo};
-use crate::observer::Observer;
+use crate::observer::{CallSeen, Observer};
 use crate::payload::Payload;
 use crate::protocol::Protocol;
 use crate::sim::{Event, Flight, Sim};
@@ -260,11 +260,20 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         if rpcs > budgets.rpcs_per_sec || sent > budgets.bytes_per_sec {
             return Err(self.over_budget(&flight, bytes.len(), rpcs, sent));
         }
-        self.trace.mix(
-            kind::SEND,
-            self.now,
-            [call.0, from as u64, to as u64, trace::hash_bytes(&bytes)],
-        );
+        let hash = trace::hash_bytes(&bytes);
+        self.trace
+            .mix(kind::SEND, self.now, [call.0, from as u64, to as u64, hash]);
+        let topic = P::topic(&flight.request);
+        let seen = CallSeen {
+            from,
+            to,
+            call: call.number(),
+            hash,
+            topic,
+        };
+        if let Err(message) = self.observer.on_call(self.now, &seen) {
+            return Err(self.fail(message));
+        }
         self.echoes.sent(&flight, &bytes, self.now);
         let unreachable = if !self.net.is_enabled(from, to) {
             Some(DropReason::EndDisabled)
@@ -276,7 +285,6 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         // The record keeps the bytes: a copy if they travel on, else the bytes
         // themselves (most requests of an unreliable scenario go nowhere).
         let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-        let topic = P::topic(&flight.request);
         let (bytes, recorded) = match unreachable {
             Some(_) => (Vec::new(), bytes),
             None if self.trace.is_recording() => (bytes.clone(), bytes),
@@ -508,6 +516,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             None => None,
         };
         let ok = reply.is_some();
+        self.observer.on_return(self.now, caller, server, call, ok);
         self.trace.mix(
             kind::RETURN,
             self.now,

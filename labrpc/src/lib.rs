@@ -80,7 +80,7 @@ pub use echo::{EchoError, Kept};
 pub use error::SimError;
 pub use network::{Faults, Network};
 pub use node::{CallId, Node, NodeId, ReplyTo, TimerId};
-pub use observer::Observer;
+pub use observer::{CallSeen, Observer};
 pub use payload::Payload;
 pub use persister::Persister;
 pub use progress::{Handling, Progress, Snapshot};

@@ -8,10 +8,26 @@
 
 use std::any::Any;
 
-use crate::node::NodeId;
+use crate::node::{CallId, NodeId};
 use crate::protocol::Protocol;
 use crate::sim::Action;
 use crate::time::Time;
+
+/// A call as [`Observer::on_call`] sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallSeen {
+    /// The calling node.
+    pub from: NodeId,
+    /// The node called.
+    pub to: NodeId,
+    /// The call's number ([`CallId::number`], as [`Observer::on_return`]
+    /// names it).
+    pub call: u64,
+    /// A hash of the request's encoded bytes: equal requests hash equally.
+    pub hash: u64,
+    /// The protocol's name for the request's kind ([`Protocol::topic`]).
+    pub topic: Option<&'static str>,
+}
 
 /// Hooks the simulator calls as a run proceeds. An `Err` stops the run with
 /// [`SimError::CheckFailed`](crate::SimError::CheckFailed).
@@ -20,6 +36,26 @@ pub trait Observer<P: Protocol>: 'static {
     fn on_output(&mut self, now: Time, node: NodeId, output: P::Output) -> Result<(), String> {
         let _ = (now, node, output);
         Ok(())
+    }
+
+    /// A node has just made `call` (its own call: not a copy the network or
+    /// the tester delivers again). Checked before the call travels.
+    fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
+        let _ = (now, call);
+        Ok(())
+    }
+
+    /// Call `call` of `caller` to `server` has come back to the caller:
+    /// `answered` if with a reply, not as a failure.
+    fn on_return(
+        &mut self,
+        now: Time,
+        caller: NodeId,
+        server: NodeId,
+        call: CallId,
+        answered: bool,
+    ) {
+        let _ = (now, caller, server, call, answered);
     }
 
     /// A handler of `node` has just returned; `state` is the node (downcast it to

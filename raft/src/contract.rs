@@ -145,7 +145,9 @@ pub struct Persisted {
 ///
 /// ## Timing
 /// - The tester allows at most about 10 heartbeats per second per peer (fewer RPCs
-///   are better), so heartbeat every 100 ms or so.
+///   are better), so heartbeat every 100 ms or so. A server that sends a peer
+///   the same request again as soon as the last one was answered, more than 50
+///   times in a second, fails the test (a failed call may be retried as it is).
 /// - It expects a new leader within 5 seconds of a failure, so election timeouts
 ///   must be short enough to elect one in a few rounds, yet well above the paper's
 ///   150-300 ms because heartbeats are slower here: 300-600 ms, randomised with

@@ -48,6 +48,7 @@ pub mod live_log;
 pub mod premise;
 pub mod raft;
 pub mod registry;
+pub mod repeats;
 pub mod report;
 pub mod runner;
 pub mod seeds;

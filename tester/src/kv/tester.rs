@@ -9,8 +9,9 @@ use std::any::Any;
 
 use kvraft::node::{ClerkNode, Completed, KvProtocol, KvServerNode};
 use kvraft::{KvClerk, KvOps, Op, Ops};
-use labrpc::{Action, NodeId, Observer, Sim, SimRng, Time};
+use labrpc::{Action, CallId, CallSeen, NodeId, Observer, Sim, SimRng, Time};
 
+use crate::repeats::Repeats;
 use crate::status::Described;
 
 /// The simulated world of a kv scenario (or of another service on kvraft's
@@ -204,6 +205,8 @@ pub struct KvTester<C: KvClerk<O>, O: Recorded = KvOps> {
     clients: Clients<O>,
     /// Roles and terms last written to the trace.
     described: Described,
+    /// The heartbeat limit on the servers' Raft calls.
+    pub repeats: Repeats,
     _clerk: PhantomData<fn() -> C>,
 }
 
@@ -212,6 +215,7 @@ impl<C: KvClerk<O>, O: Recorded> Default for KvTester<C, O> {
         KvTester {
             clients: Clients::default(),
             described: Described::default(),
+            repeats: Repeats::default(),
             _clerk: PhantomData,
         }
     }
@@ -259,6 +263,22 @@ pub fn drive<C: KvClerk<O>, O: Recorded>(
 }
 
 impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester<C, O> {
+    fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
+        self.repeats.called(now, call)
+    }
+
+    fn on_return(
+        &mut self,
+        _now: Time,
+        caller: NodeId,
+        server: NodeId,
+        call: CallId,
+        answered: bool,
+    ) {
+        self.repeats
+            .returned(caller, server, call.number(), answered);
+    }
+
     fn on_output(
         &mut self,
         now: Time,

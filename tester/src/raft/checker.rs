@@ -1,16 +1,18 @@
 //! The Raft tester's own state and the checks it runs on every event: what each
 //! server applied (same command at the same index everywhere, in order), the 2D
 //! snapshot checks, and election safety (at most one leader per term) after every
-//! handler. It watches from the outside: only `state()` and applied messages.
+//! handler, and the heartbeat limit on every call ([`Repeats`]). It watches
+//! from the outside: only `state()`, applied messages and the calls' bytes.
 
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use labrpc::{Action, NodeId, Observer, Sim, Time};
+use labrpc::{Action, CallId, CallSeen, NodeId, Observer, Sim, Time};
 use raft::node::{RaftNode, RaftProtocol};
 use raft::{ApplyMsg, Raft};
 
+use crate::repeats::Repeats;
 use crate::status::Described;
 
 /// The simulated world of a Raft scenario.
@@ -155,6 +157,8 @@ pub struct Tester<R> {
     pending: Vec<(NodeId, u32, u64, Vec<u8>)>,
     /// Roles and terms last written to the trace.
     described: Described,
+    /// The heartbeat limit.
+    repeats: Repeats,
     _raft: PhantomData<fn() -> R>,
 }
 
@@ -178,6 +182,7 @@ impl<R: Raft> Tester<R> {
             terms: vec![(1, 0); n],
             pending: Vec::new(),
             described: Described::default(),
+            repeats: Repeats::new(n),
             _raft: PhantomData,
         }
     }
@@ -409,6 +414,22 @@ impl<R: Raft> Tester<R> {
 }
 
 impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
+    fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
+        self.repeats.called(now, call)
+    }
+
+    fn on_return(
+        &mut self,
+        _now: Time,
+        caller: NodeId,
+        server: NodeId,
+        call: CallId,
+        answered: bool,
+    ) {
+        self.repeats
+            .returned(caller, server, call.number(), answered);
+    }
+
     fn on_output(&mut self, _now: Time, node: NodeId, output: ApplyMsg) -> Result<(), String> {
         self.on_apply(node, output)
     }

@@ -97,16 +97,20 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
 
     fn make(&mut self, unreliable: bool) -> Check<()> {
         for i in 0..CTRLERS {
-            self.h
+            let node = self
+                .h
                 .sim
                 .add_node(move |ctx| CtrlerNode::<C::Server, CC>::create(ctx, i, CTRLERS))?;
+            self.h.sim.observer_mut().repeats.watch(node, 0);
         }
-        for g in self.groups.clone() {
+        for (k, g) in self.groups.clone().into_iter().enumerate() {
             for i in 0..self.n {
                 let (spec, dir) = (g.clone(), Arc::clone(&self.directory));
-                self.h.sim.add_node(move |ctx| {
+                let node = self.h.sim.add_node(move |ctx| {
                     GroupServerNode::<C::Server, CC>::create(ctx, &spec, i, Arc::clone(&dir))
                 })?;
+                // Each group is a Raft group of its own (the controllers are 0).
+                self.h.sim.observer_mut().repeats.watch(node, k + 1);
             }
         }
         self.mck = self

@@ -6,12 +6,13 @@ use std::any::Any;
 use std::marker::PhantomData;
 
 use kvraft::{KvClerk, KvOps, Op};
-use labrpc::{Action, NodeId, Observer, Sim, Time};
+use labrpc::{Action, CallId, CallSeen, NodeId, Observer, Sim, Time};
 use shardctrler::{Config, CtrlerOps};
 use shardkv::ShardKvClerk;
 use shardkv::node::{CtrlerNode, GroupServerNode, ShardClerkNode, ShardOutput, ShardProtocol};
 
 use crate::kv::tester::{Clients, Driver};
+use crate::repeats::Repeats;
 use crate::status::Described;
 
 /// The protocol of a 4B world with clerks `C` and controller clerks `CC`.
@@ -26,6 +27,8 @@ pub struct ShardTester<C, CC> {
     /// What the tester's controller clerk completed last, not yet taken.
     pub ctrl_done: Option<Option<Config>>,
     described: Described,
+    /// The heartbeat limit on the servers' Raft calls, group by group.
+    pub repeats: Repeats,
     _clerks: PhantomData<fn() -> (C, CC)>,
 }
 
@@ -35,6 +38,7 @@ impl<C, CC> Default for ShardTester<C, CC> {
             clients: Clients::default(),
             ctrl_done: None,
             described: Described::default(),
+            repeats: Repeats::default(),
             _clerks: PhantomData,
         }
     }
@@ -85,6 +89,22 @@ pub fn drive<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
 }
 
 impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for ShardTester<C, CC> {
+    fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
+        self.repeats.called(now, call)
+    }
+
+    fn on_return(
+        &mut self,
+        _now: Time,
+        caller: NodeId,
+        server: NodeId,
+        call: CallId,
+        answered: bool,
+    ) {
+        self.repeats
+            .returned(caller, server, call.number(), answered);
+    }
+
     fn on_output(&mut self, now: Time, node: NodeId, output: ShardOutput) -> Result<(), String> {
         match output {
             ShardOutput::Kv(done) => self.clients.completed(now, node, done.value),
