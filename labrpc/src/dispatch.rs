@@ -439,6 +439,10 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     fn send_reply(&mut self, flight: Flight<P>, reply: P::Reply, at: Time) {
         let bytes = codec::encode(&reply);
         let (call, to) = (flight.call, flight.from);
+        if !flight.mute {
+            self.observer
+                .on_reply(self.now, flight.to, to, call.number());
+        }
         self.trace.mix(
             kind::REPLY,
             self.now,

@@ -45,6 +45,13 @@ pub trait Observer<P: Protocol>: 'static {
         Ok(())
     }
 
+    /// `server` has just sent its reply to call number `call` of `caller`
+    /// (after the handler that made it, unless the reply was deferred; not
+    /// for a copy whose reply the network loses).
+    fn on_reply(&mut self, now: Time, server: NodeId, caller: NodeId, call: u64) {
+        let _ = (now, server, caller, call);
+    }
+
     /// Call `call` of `caller` to `server` has come back to the caller:
     /// `answered` if with a reply, not as a failure.
     fn on_return(

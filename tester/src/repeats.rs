@@ -33,47 +33,17 @@ struct Pair {
     count: u32,
 }
 
-/// The calls among the nodes watched: a scenario's servers, in Raft groups
-/// (clerks, and calls from one group to another, are not checked).
+/// The calls of each server to each peer (the caller decides which calls
+/// are between servers of one Raft group).
 #[derive(Clone, Debug, Default)]
 pub struct Repeats {
-    /// Each node's Raft group, if it is watched, by id.
-    group: Vec<Option<usize>>,
     pairs: BTreeMap<(NodeId, NodeId), Pair>,
 }
 
 impl Repeats {
-    /// Watches the calls among nodes `0..servers`, one Raft group.
-    pub fn new(servers: usize) -> Repeats {
-        let mut r = Repeats::default();
-        for i in 0..servers {
-            r.watch(i, 0);
-        }
-        r
-    }
-
-    /// Watches the calls of server `node` to the other servers of Raft group
-    /// `group`.
-    pub fn watch(&mut self, node: NodeId, group: usize) {
-        if self.group.len() <= node {
-            self.group.resize(node + 1, None);
-        }
-        self.group[node] = Some(group);
-    }
-
-    fn pair(&mut self, from: NodeId, to: NodeId) -> Option<&mut Pair> {
-        let group = |i: NodeId| self.group.get(i).copied().flatten();
-        match (group(from), group(to)) {
-            (Some(a), Some(b)) if a == b => Some(self.pairs.entry((from, to)).or_default()),
-            _ => None,
-        }
-    }
-
     /// A server made `call`: fails if it is one repeat too many.
     pub fn called(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
-        let Some(pair) = self.pair(call.from, call.to) else {
-            return Ok(());
-        };
+        let pair = self.pairs.entry((call.from, call.to)).or_default();
         let second = now.as_micros() / 1_000_000;
         if pair.second != second {
             pair.second = second;
@@ -105,7 +75,7 @@ impl Repeats {
     /// Call number `call` from `caller` to `server` came back, `answered` or
     /// not.
     pub fn returned(&mut self, caller: NodeId, server: NodeId, call: u64, answered: bool) {
-        if let Some(pair) = self.pair(caller, server)
+        if let Some(pair) = self.pairs.get_mut(&(caller, server))
             && pair.call == Some(call)
         {
             pair.answered = answered;
@@ -140,7 +110,7 @@ mod tests {
 
     #[test]
     fn a_heartbeat_every_millisecond_fails_naming_both_servers() {
-        let mut r = Repeats::new(3);
+        let mut r = Repeats::default();
         let err = send(&mut r, 0, 100, 7, true).unwrap_err();
         assert!(
             err.contains("server 0 sent server 1 the same append request 51 times"),
@@ -150,7 +120,7 @@ mod tests {
 
     #[test]
     fn fifty_repeats_a_second_pass_and_the_count_starts_again_each_second() {
-        let mut r = Repeats::new(3);
+        let mut r = Repeats::default();
         // 51 calls: the first is new, 50 repeat it; in the next second all
         // 50 repeat it.
         send(&mut r, 0, 51, 7, true).unwrap();
@@ -160,18 +130,10 @@ mod tests {
 
     #[test]
     fn failed_calls_and_changed_requests_are_not_repeats() {
-        let mut r = Repeats::new(3);
+        let mut r = Repeats::default();
         send(&mut r, 0, 500, 7, false).unwrap();
         for k in 0..500 {
             send(&mut r, 500 + k, 1, k, true).unwrap();
         }
-    }
-
-    #[test]
-    fn calls_of_other_nodes_and_between_groups_are_not_checked() {
-        let mut r = Repeats::new(1);
-        send(&mut r, 0, 500, 7, true).unwrap();
-        r.watch(1, 1);
-        send(&mut r, 0, 500, 7, true).unwrap();
     }
 }

@@ -55,7 +55,7 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
             self.h.sim.add_node(move |ctx| {
                 KvServerNode::<C::Server, O>::create(ctx, i, n, max_raft_state)
             })?;
-            self.h.sim.observer_mut().repeats.watch(i, 0);
+            self.h.sim.observer_mut().calls.watch(i, 0);
         }
         Ok(())
     }

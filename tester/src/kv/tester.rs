@@ -11,7 +11,8 @@ use kvraft::node::{ClerkNode, Completed, KvProtocol, KvServerNode};
 use kvraft::{KvClerk, KvOps, Op, Ops};
 use labrpc::{Action, CallId, CallSeen, NodeId, Observer, Sim, SimRng, Time};
 
-use crate::repeats::Repeats;
+use crate::crash_check::catching;
+use crate::peer_calls::PeerCalls;
 use crate::status::Described;
 
 /// The simulated world of a kv scenario (or of another service on kvraft's
@@ -205,8 +206,8 @@ pub struct KvTester<C: KvClerk<O>, O: Recorded = KvOps> {
     clients: Clients<O>,
     /// Roles and terms last written to the trace.
     described: Described,
-    /// The heartbeat limit on the servers' Raft calls.
-    pub repeats: Repeats,
+    /// The checks on the servers' Raft calls.
+    pub calls: PeerCalls,
     _clerk: PhantomData<fn() -> C>,
 }
 
@@ -215,7 +216,7 @@ impl<C: KvClerk<O>, O: Recorded> Default for KvTester<C, O> {
         KvTester {
             clients: Clients::default(),
             described: Described::default(),
-            repeats: Repeats::default(),
+            calls: PeerCalls::default(),
             _clerk: PhantomData,
         }
     }
@@ -264,7 +265,11 @@ pub fn drive<C: KvClerk<O>, O: Recorded>(
 
 impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester<C, O> {
     fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
-        self.repeats.called(now, call)
+        self.calls.called(now, call)
+    }
+
+    fn on_reply(&mut self, _now: Time, server: NodeId, caller: NodeId, call: u64) {
+        self.calls.replied(server, caller, call);
     }
 
     fn on_return(
@@ -275,8 +280,16 @@ impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester
         call: CallId,
         answered: bool,
     ) {
-        self.repeats
-            .returned(caller, server, call.number(), answered);
+        self.calls.returned(caller, server, call, answered);
+    }
+
+    fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
+        let Some(server) = state.downcast_ref::<KvServerNode<C::Server, O>>() else {
+            return Ok(());
+        };
+        let (term, _) = catching("state()", || raft::Raft::state(server.raft()))
+            .map_err(|e| format!("server {node}'s {e}"))?;
+        self.calls.handled(node, term)
     }
 
     fn on_output(

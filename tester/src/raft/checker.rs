@@ -1,8 +1,8 @@
 //! The Raft tester's own state and the checks it runs on every event: what each
 //! server applied (same command at the same index everywhere, in order), the 2D
 //! snapshot checks, and election safety (at most one leader per term) after every
-//! handler, and the heartbeat limit on every call ([`Repeats`]). It watches
-//! from the outside: only `state()`, applied messages and the calls' bytes.
+//! handler, and the checks on every call between servers ([`PeerCalls`]). It
+//! watches from the outside: only `state()`, applied messages and the calls.
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -12,7 +12,7 @@ use labrpc::{Action, CallId, CallSeen, NodeId, Observer, Sim, Time};
 use raft::node::{RaftNode, RaftProtocol};
 use raft::{ApplyMsg, Raft};
 
-use crate::repeats::Repeats;
+use crate::peer_calls::PeerCalls;
 use crate::status::Described;
 
 /// The simulated world of a Raft scenario.
@@ -157,8 +157,8 @@ pub struct Tester<R> {
     pending: Vec<(NodeId, u32, u64, Vec<u8>)>,
     /// Roles and terms last written to the trace.
     described: Described,
-    /// The heartbeat limit.
-    repeats: Repeats,
+    /// The checks on the calls between servers.
+    calls: PeerCalls,
     _raft: PhantomData<fn() -> R>,
 }
 
@@ -182,7 +182,7 @@ impl<R: Raft> Tester<R> {
             terms: vec![(1, 0); n],
             pending: Vec::new(),
             described: Described::default(),
-            repeats: Repeats::new(n),
+            calls: PeerCalls::new(n),
             _raft: PhantomData,
         }
     }
@@ -415,7 +415,11 @@ impl<R: Raft> Tester<R> {
 
 impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
     fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
-        self.repeats.called(now, call)
+        self.calls.called(now, call)
+    }
+
+    fn on_reply(&mut self, _now: Time, server: NodeId, caller: NodeId, call: u64) {
+        self.calls.replied(server, caller, call);
     }
 
     fn on_return(
@@ -426,8 +430,7 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
         call: CallId,
         answered: bool,
     ) {
-        self.repeats
-            .returned(caller, server, call.number(), answered);
+        self.calls.returned(caller, server, call, answered);
     }
 
     fn on_output(&mut self, _now: Time, node: NodeId, output: ApplyMsg) -> Result<(), String> {
@@ -437,6 +440,7 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
     fn after_handler(&mut self, now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
         let raft = state.downcast_ref::<RaftNode<R>>().expect("a Raft server");
         let (term, leader) = state_of(raft).map_err(|e| format!("server {node}'s {e}"))?;
+        self.calls.handled(node, term)?;
         if let Some((entry_term, index)) = self.applied_term[node].take()
             && term < entry_term
         {

@@ -101,7 +101,7 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
                 .h
                 .sim
                 .add_node(move |ctx| CtrlerNode::<C::Server, CC>::create(ctx, i, CTRLERS))?;
-            self.h.sim.observer_mut().repeats.watch(node, 0);
+            self.h.sim.observer_mut().calls.watch(node, 0);
         }
         for (k, g) in self.groups.clone().into_iter().enumerate() {
             for i in 0..self.n {
@@ -110,7 +110,7 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
                     GroupServerNode::<C::Server, CC>::create(ctx, &spec, i, Arc::clone(&dir))
                 })?;
                 // Each group is a Raft group of its own (the controllers are 0).
-                self.h.sim.observer_mut().repeats.watch(node, k + 1);
+                self.h.sim.observer_mut().calls.watch(node, k + 1);
             }
         }
         self.mck = self

@@ -11,8 +11,9 @@ use shardctrler::{Config, CtrlerOps};
 use shardkv::ShardKvClerk;
 use shardkv::node::{CtrlerNode, GroupServerNode, ShardClerkNode, ShardOutput, ShardProtocol};
 
+use crate::crash_check::catching;
 use crate::kv::tester::{Clients, Driver};
-use crate::repeats::Repeats;
+use crate::peer_calls::PeerCalls;
 use crate::status::Described;
 
 /// The protocol of a 4B world with clerks `C` and controller clerks `CC`.
@@ -27,8 +28,8 @@ pub struct ShardTester<C, CC> {
     /// What the tester's controller clerk completed last, not yet taken.
     pub ctrl_done: Option<Option<Config>>,
     described: Described,
-    /// The heartbeat limit on the servers' Raft calls, group by group.
-    pub repeats: Repeats,
+    /// The checks on the servers' Raft calls, group by group.
+    pub calls: PeerCalls,
     _clerks: PhantomData<fn() -> (C, CC)>,
 }
 
@@ -38,7 +39,7 @@ impl<C, CC> Default for ShardTester<C, CC> {
             clients: Clients::default(),
             ctrl_done: None,
             described: Described::default(),
-            repeats: Repeats::default(),
+            calls: PeerCalls::default(),
             _clerks: PhantomData,
         }
     }
@@ -90,7 +91,11 @@ pub fn drive<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
 
 impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for ShardTester<C, CC> {
     fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
-        self.repeats.called(now, call)
+        self.calls.called(now, call)
+    }
+
+    fn on_reply(&mut self, _now: Time, server: NodeId, caller: NodeId, call: u64) {
+        self.calls.replied(server, caller, call);
     }
 
     fn on_return(
@@ -101,8 +106,19 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for Sh
         call: CallId,
         answered: bool,
     ) {
-        self.repeats
-            .returned(caller, server, call.number(), answered);
+        self.calls.returned(caller, server, call, answered);
+    }
+
+    fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
+        let state = if let Some(server) = state.downcast_ref::<GroupServerNode<C::Server, CC>>() {
+            catching("state()", || raft::Raft::state(server.raft()))
+        } else if let Some(ctrler) = state.downcast_ref::<CtrlerNode<C::Server, CC>>() {
+            catching("state()", || raft::Raft::state(ctrler.inner().raft()))
+        } else {
+            return Ok(());
+        };
+        let (term, _) = state.map_err(|e| format!("server {node}'s {e}"))?;
+        self.calls.handled(node, term)
     }
 
     fn on_output(&mut self, now: Time, node: NodeId, output: ShardOutput) -> Result<(), String> {

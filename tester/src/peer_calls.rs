@@ -1,0 +1,87 @@
+//! [`PeerCalls`]: the checks on the calls between the servers of one Raft
+//! group, which every tester (Raft, kvraft, the controller, shardkv) runs on
+//! every call: the heartbeat limit ([`Repeats`]) and the term rule on replies
+//! ([`ReplyTerms`]). It knows which nodes are servers of which group: a
+//! clerk's calls, and a shardkv server's calls to another group or to the
+//! controller, are not Raft's and are not checked.
+
+use labrpc::{CallId, CallSeen, NodeId, Time};
+
+use crate::repeats::Repeats;
+use crate::reply_terms::ReplyTerms;
+
+/// The calls between servers of one group, and what the tester checks of them.
+#[derive(Clone, Debug, Default)]
+pub struct PeerCalls {
+    /// Each node's Raft group, if it is a server, by id.
+    group: Vec<Option<usize>>,
+    repeats: Repeats,
+    terms: ReplyTerms,
+    /// The kind of each call between servers not yet back, by call number.
+    topics: std::collections::BTreeMap<u64, Option<&'static str>>,
+}
+
+impl PeerCalls {
+    /// Watches the calls among nodes `0..servers`, one Raft group.
+    pub fn new(servers: usize) -> PeerCalls {
+        let mut calls = PeerCalls::default();
+        for i in 0..servers {
+            calls.watch(i, 0);
+        }
+        calls
+    }
+
+    /// Watches the calls of server `node` to the other servers of Raft group
+    /// `group`.
+    pub fn watch(&mut self, node: NodeId, group: usize) {
+        if self.group.len() <= node {
+            self.group.resize(node + 1, None);
+        }
+        self.group[node] = Some(group);
+    }
+
+    fn peers(&self, from: NodeId, to: NodeId) -> bool {
+        let group = |i: NodeId| self.group.get(i).copied().flatten();
+        matches!((group(from), group(to)), (Some(a), Some(b)) if a == b)
+    }
+
+    /// A node made `call` ([`labrpc::Observer::on_call`]).
+    pub fn called(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
+        if !self.peers(call.from, call.to) {
+            return Ok(());
+        }
+        self.topics.insert(call.call, call.topic);
+        self.repeats.called(now, call)
+    }
+
+    /// A node answered a call ([`labrpc::Observer::on_reply`]).
+    pub fn replied(&mut self, server: NodeId, caller: NodeId, call: u64) {
+        if self.peers(caller, server) {
+            self.terms.replied(server, call);
+        }
+    }
+
+    /// A call came back ([`labrpc::Observer::on_return`]).
+    /// (A copy the tester delivered again is answered too, and checked: its
+    /// reply is as much a reply.)
+    pub fn returned(&mut self, caller: NodeId, server: NodeId, call: CallId, answered: bool) {
+        if !self.peers(caller, server) {
+            return;
+        }
+        let topic = match self.topics.remove(&call.number()) {
+            Some(topic) => {
+                self.repeats
+                    .returned(caller, server, call.number(), answered);
+                topic
+            }
+            None => None,
+        };
+        self.terms.returned(caller, call.number(), answered, topic);
+    }
+
+    /// Server `node` finished a handler in `term`
+    /// ([`labrpc::Observer::after_handler`]).
+    pub fn handled(&mut self, node: NodeId, term: u64) -> Result<(), String> {
+        self.terms.handled(node, term)
+    }
+}
