@@ -29,6 +29,19 @@
 //! `use crate::prelude::*;` (already at the top of `peer/mod.rs`) brings it and
 //! the rest of what you need into scope.
 //!
+//! ## What every test checks
+//!
+//! Besides its own checks, every test watches your servers after every event
+//! and fails at the first break of a rule of Figure 2 it can see from outside:
+//! two leaders in one term; a term that goes down; servers applying different
+//! commands at one index, or out of order; a leader giving one index of its
+//! term to two commands; a server that handles a reply its peer sent in a
+//! higher term and keeps its own term (record the reply's term first, then
+//! drop the reply if it is stale); a server that sends a peer the same request
+//! again as soon as the last one was answered, more than 50 times in a second
+//! (heartbeat about every 100 ms). The failure names the rule, the servers,
+//! the term and the index.
+//!
 //! ## Persisting (2C): a crash loses everything else
 //!
 //! A crash drops your `Peer` and everything it owns; the restarted server is built
