@@ -85,3 +85,29 @@ impl PeerCalls {
         self.terms.handled(node, term)
     }
 }
+
+/// The [`labrpc::Observer`] hooks that hand a tester's calls to its
+/// `calls: PeerCalls` field, expanded inside each tester's `impl Observer`.
+macro_rules! peer_call_hooks {
+    () => {
+        fn on_call(&mut self, now: labrpc::Time, call: &labrpc::CallSeen) -> Result<(), String> {
+            self.calls.called(now, call)
+        }
+
+        fn on_reply(&mut self, _now: labrpc::Time, server: NodeId, caller: NodeId, call: u64) {
+            self.calls.replied(server, caller, call);
+        }
+
+        fn on_return(
+            &mut self,
+            _now: labrpc::Time,
+            caller: NodeId,
+            server: NodeId,
+            call: labrpc::CallId,
+            answered: bool,
+        ) {
+            self.calls.returned(caller, server, call, answered);
+        }
+    };
+}
+pub(crate) use peer_call_hooks;

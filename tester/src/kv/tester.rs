@@ -9,7 +9,7 @@ use std::any::Any;
 
 use kvraft::node::{ClerkNode, Completed, KvProtocol, KvServerNode};
 use kvraft::{KvClerk, KvOps, Op, Ops};
-use labrpc::{Action, CallId, CallSeen, NodeId, Observer, Sim, SimRng, Time};
+use labrpc::{Action, NodeId, Observer, Sim, SimRng, Time};
 
 use crate::crash_check::catching;
 use crate::peer_calls::PeerCalls;
@@ -264,24 +264,7 @@ pub fn drive<C: KvClerk<O>, O: Recorded>(
 }
 
 impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester<C, O> {
-    fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
-        self.calls.called(now, call)
-    }
-
-    fn on_reply(&mut self, _now: Time, server: NodeId, caller: NodeId, call: u64) {
-        self.calls.replied(server, caller, call);
-    }
-
-    fn on_return(
-        &mut self,
-        _now: Time,
-        caller: NodeId,
-        server: NodeId,
-        call: CallId,
-        answered: bool,
-    ) {
-        self.calls.returned(caller, server, call, answered);
-    }
+    crate::peer_calls::peer_call_hooks!();
 
     fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
         let Some(server) = state.downcast_ref::<KvServerNode<C::Server, O>>() else {

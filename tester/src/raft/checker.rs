@@ -8,7 +8,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use labrpc::{Action, CallId, CallSeen, NodeId, Observer, Sim, Time};
+use labrpc::{Action, NodeId, Observer, Sim, Time};
 use raft::node::{RaftNode, RaftProtocol};
 use raft::{ApplyMsg, Raft};
 
@@ -414,24 +414,7 @@ impl<R: Raft> Tester<R> {
 }
 
 impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
-    fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
-        self.calls.called(now, call)
-    }
-
-    fn on_reply(&mut self, _now: Time, server: NodeId, caller: NodeId, call: u64) {
-        self.calls.replied(server, caller, call);
-    }
-
-    fn on_return(
-        &mut self,
-        _now: Time,
-        caller: NodeId,
-        server: NodeId,
-        call: CallId,
-        answered: bool,
-    ) {
-        self.calls.returned(caller, server, call, answered);
-    }
+    crate::peer_calls::peer_call_hooks!();
 
     fn on_output(&mut self, _now: Time, node: NodeId, output: ApplyMsg) -> Result<(), String> {
         self.on_apply(node, output)

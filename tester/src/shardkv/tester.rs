@@ -6,7 +6,7 @@ use std::any::Any;
 use std::marker::PhantomData;
 
 use kvraft::{KvClerk, KvOps, Op};
-use labrpc::{Action, CallId, CallSeen, NodeId, Observer, Sim, Time};
+use labrpc::{Action, NodeId, Observer, Sim, Time};
 use shardctrler::{Config, CtrlerOps};
 use shardkv::ShardKvClerk;
 use shardkv::node::{CtrlerNode, GroupServerNode, ShardClerkNode, ShardOutput, ShardProtocol};
@@ -90,24 +90,7 @@ pub fn drive<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
 }
 
 impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for ShardTester<C, CC> {
-    fn on_call(&mut self, now: Time, call: &CallSeen) -> Result<(), String> {
-        self.calls.called(now, call)
-    }
-
-    fn on_reply(&mut self, _now: Time, server: NodeId, caller: NodeId, call: u64) {
-        self.calls.replied(server, caller, call);
-    }
-
-    fn on_return(
-        &mut self,
-        _now: Time,
-        caller: NodeId,
-        server: NodeId,
-        call: CallId,
-        answered: bool,
-    ) {
-        self.calls.returned(caller, server, call, answered);
-    }
+    crate::peer_calls::peer_call_hooks!();
 
     fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
         let state = if let Some(server) = state.downcast_ref::<GroupServerNode<C::Server, CC>>() {
