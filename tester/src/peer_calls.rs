@@ -5,6 +5,8 @@
 //! clerk's calls, and a shardkv server's calls to another group or to the
 //! controller, are not Raft's and are not checked.
 
+use std::collections::BTreeMap;
+
 use labrpc::{CallId, CallSeen, NodeId, Time};
 
 use crate::repeats::Repeats;
@@ -18,7 +20,7 @@ pub struct PeerCalls {
     repeats: Repeats,
     terms: ReplyTerms,
     /// The kind of each call between servers not yet back, by call number.
-    topics: std::collections::BTreeMap<u64, Option<&'static str>>,
+    topics: BTreeMap<u64, Option<&'static str>>,
 }
 
 impl PeerCalls {
@@ -61,22 +63,17 @@ impl PeerCalls {
         }
     }
 
-    /// A call came back ([`labrpc::Observer::on_return`]).
-    /// (A copy the tester delivered again is answered too, and checked: its
-    /// reply is as much a reply.)
+    /// A call came back ([`labrpc::Observer::on_return`]). A copy the tester
+    /// delivered again is checked too: its reply is as much a reply (it is no
+    /// repeat: [`Repeats`] knows only the calls servers made).
     pub fn returned(&mut self, caller: NodeId, server: NodeId, call: CallId, answered: bool) {
         if !self.peers(caller, server) {
             return;
         }
-        let topic = match self.topics.remove(&call.number()) {
-            Some(topic) => {
-                self.repeats
-                    .returned(caller, server, call.number(), answered);
-                topic
-            }
-            None => None,
-        };
-        self.terms.returned(caller, call.number(), answered, topic);
+        let call = call.number();
+        self.repeats.returned(caller, server, call, answered);
+        let topic = self.topics.remove(&call).flatten();
+        self.terms.returned(caller, call, answered, topic);
     }
 
     /// Server `node` finished a handler in `term`

@@ -25,7 +25,7 @@ struct Pair {
     hash: u64,
     /// The number of the last call.
     call: Option<u64>,
-    /// Whether the last call was answered.
+    /// Whether the last call was answered (never before the first call).
     answered: bool,
     /// The virtual second `count` is for.
     second: u64,
@@ -49,7 +49,7 @@ impl Repeats {
             pair.second = second;
             pair.count = 0;
         }
-        if pair.call.is_some() && pair.answered && pair.hash == call.hash {
+        if pair.answered && pair.hash == call.hash {
             pair.count += 1;
             if pair.count > MAX_REPEATS {
                 let what = call

@@ -125,12 +125,7 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
 
     /// The first server whose Raft claims to lead, if any.
     pub fn leader(&self) -> Option<NodeId> {
-        (0..self.n).find(|&i| {
-            self.h
-                .sim
-                .node::<KvServerNode<C::Server, O>>(i)
-                .is_some_and(|s| raft::Raft::state(s.raft()).1)
-        })
+        (0..self.n).find(|&i| leads(&self.h.sim, i))
     }
 
     // ----- clerks -----
@@ -311,6 +306,12 @@ impl<C: KvClerk> KvConfig<C> {
         }
         Ok(())
     }
+}
+
+/// Whether server `i` is up and its Raft claims to lead.
+pub fn leads<C: KvClerk<O>, O: Recorded>(sim: &KvSim<C, O>, i: NodeId) -> bool {
+    sim.node::<KvServerNode<C::Server, O>>(i)
+        .is_some_and(|s| raft::Raft::state(s.raft()).1)
 }
 
 /// Connects server `i` with the servers in `to`, both ways.

@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
-use kvraft::node::KvServerNode;
 use kvraft::{KvClerk, Op};
 use labrpc::NodeId;
 
-use crate::kv::config::KvConfig;
+use crate::kv::config::{KvConfig, leads};
+use crate::kv::generic::check_sizes;
 use crate::kv::part_3b::MAX_RAFT_STATE;
 use crate::registry::RunSpec;
 use crate::report::{Check, Report};
@@ -26,14 +26,6 @@ const REACH_WITHIN: Duration = Duration::from_millis(600);
 const ONE_WAY_FOR: Duration = Duration::from_millis(300);
 
 impl<C: KvClerk> KvConfig<C> {
-    /// Whether server `i` is up and its Raft claims to lead.
-    fn leads(&self, i: NodeId) -> bool {
-        self.h
-            .sim
-            .node::<KvServerNode<C::Server, kvraft::KvOps>>(i)
-            .is_some_and(|s| raft::Raft::state(s.raft()).1)
-    }
-
     /// Runs until `clerk`'s operation has finished, for at most `limit`:
     /// whether it finished.
     fn finishes_within(&mut self, clerk: NodeId, limit: Duration) -> Check<bool> {
@@ -53,10 +45,10 @@ impl<C: KvClerk> KvConfig<C> {
 /// others can reach L (not yet L them): the new leader's AppendEntries
 /// replaces L's entry at that index with its own. 300 ms later everyone is
 /// connected. The clerk must get its answer (a refusal, then success
-/// elsewhere) within 5 s, and the Put must take effect once. Rule: a server answers every request
-/// it takes; when a different command is applied at the index `start`
-/// returned, leadership was lost and the clerk must be told to try another
-/// server (the Lab 3A hints).
+/// elsewhere) within 5 s, and the Put must have taken effect. Rule: a server
+/// answers every request it takes; when a different command is applied at
+/// the index `start` returned, leadership was lost and the clerk must be told
+/// to try another server (the Lab 3A hints).
 pub fn overwritten_request_answered_3a<C: KvClerk>(spec: &RunSpec) -> Report {
     KvConfig::<C>::run(spec, 3, false, None, |cfg| {
         let all = cfg.all();
@@ -73,7 +65,7 @@ pub fn overwritten_request_answered_3a<C: KvClerk>(spec: &RunSpec) -> Report {
         for j in 0..3 {
             cfg.put(majority, "b", &j.to_string(), true)?;
         }
-        if !cfg.leads(old) {
+        if !leads(&cfg.h.sim, old) {
             cfg.note(format!(
                 "server {old}, cut off, no longer claims to lead: its clerk will be refused at once"
             ));
@@ -148,8 +140,9 @@ pub fn retried_write_after_snapshot_restart_3b<C: KvClerk>(spec: &RunSpec) -> Re
         cfg.h.sim.keep_copies(a, true);
         cfg.append(a, "k", "a", true)?;
         cfg.h.sim.keep_copies(a, false);
-        let kept: Vec<usize> = (0..cfg.h.sim.copies().len())
-            .filter(|&c| cfg.h.sim.copies()[c].server() == s)
+        let kept: Vec<usize> = (cfg.h.sim.copies().iter().enumerate())
+            .filter(|(_, c)| c.caller() == a && c.server() == s)
+            .map(|(i, _)| i)
             .collect();
         cfg.h.premise(
             "the append's request to the leader was kept",
@@ -161,15 +154,7 @@ pub fn retried_write_after_snapshot_restart_3b<C: KvClerk>(spec: &RunSpec) -> Re
             cfg.put(b, &format!("f{j}"), &filler, false)?;
         }
         // A log that still held A's append would hold the 100 puts after it.
-        for i in 0..cfg.n {
-            let size = cfg.h.sim.persister(i).state_size();
-            if size > 8 * MAX_RAFT_STATE {
-                return Err(cfg.failure(format!(
-                    "logs were not trimmed: server {i} persisted {size} bytes of Raft state \
-                     > 8*{MAX_RAFT_STATE}"
-                )));
-            }
-        }
+        check_sizes(cfg, Some(MAX_RAFT_STATE))?;
         let with = cfg.h.servers_with_snapshot(cfg.n);
         cfg.h.premise(
             "every server persisted a snapshot before the restart",
@@ -188,10 +173,7 @@ pub fn retried_write_after_snapshot_restart_3b<C: KvClerk>(spec: &RunSpec) -> Re
             cfg.start_server(i)?;
         }
         cfg.connect(s, &[behind]);
-        let elected = cfg.h.run_until_or(ANSWER_WITHIN, |sim| {
-            sim.node::<KvServerNode<C::Server, kvraft::KvOps>>(s)
-                .is_some_and(|node| raft::Raft::state(node.raft()).1)
-        })?;
+        let elected = cfg.h.run_until_or(ANSWER_WITHIN, |sim| leads(sim, s))?;
         if !elected {
             return Err(cfg.failure(format!(
                 "after a restart of all servers, with only servers {s} and {behind} connected, \
