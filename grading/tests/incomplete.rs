@@ -114,7 +114,7 @@ fn must_fail(variant: &str) -> Vec<&'static str> {
             "snapshot_unreliable_recover_concurrent_partition_3b",
             "snapshot_unreliable_recover_concurrent_partition_linearizable_3b",
             "hostile_snapshots_2d",
-            "duplicated_requests_snapshots_3b",
+                "duplicated_requests_snapshots_3b",
             "retried_write_after_snapshot_restart_3b",
         ],
         other => panic!("no expectations for {other}"),
@@ -252,5 +252,5 @@ fn a_submission_without_shardkv_fails_4b_as_not_implemented() {
         copy_dir(&root().join(d), &dir.join(d));
     }
     assert!(!dir.join("shardkv").exists());
-    fails_as_not_implemented(&dir, "lab4a", "4b", 10, "4B", 100.0);
+    fails_as_not_implemented(&dir, "lab4a", "4b", 11, "4B", 110.0);
 }

@@ -57,6 +57,11 @@ impl Kept {
     pub fn call(&self) -> CallId {
         self.call
     }
+
+    /// The request's encoded bytes.
+    pub fn request(&self) -> &[u8] {
+        &self.request
+    }
 }
 
 /// Why a kept copy could not be delivered again.

@@ -102,9 +102,17 @@
 //! - `deposed_by_replies_2a`: a leader, cut off while the others moved on to
 //!   later terms, hears of them only in the replies to its heartbeats; it must
 //!   step down.
+//! - `stale_storm_elections_2a`: leaders are cut off one after another while
+//!   calls of terms their callers have left are delivered again every 20 ms
+//!   (requests to their servers, replies to their callers); refuse old
+//!   requests without restarting your election timer, and count no vote of an
+//!   earlier election.
 //! - `stale_append_replies_echoed_2b`: a leader's AppendEntries replies from
 //!   its earlier term reach it again when it leads once more; set `match_index`
 //!   only from replies to requests of your current term.
+//! - `stale_storm_backup_2b`: the conflicting logs of `backup_2b` in the same
+//!   storm of stale calls; move `match_index` and `next_index` only on
+//!   replies to requests of your current term.
 //! - `vote_survives_restart_2c`, `candidate_vote_survives_restart_2c`: a server
 //!   votes (for another candidate, or for itself), crashes, restarts and is
 //!   asked by another candidate of the same term; persist `voted_for`.

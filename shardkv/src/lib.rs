@@ -26,6 +26,14 @@
 //! must stay within 8 × `max_raft_state` (and no snapshot may be saved
 //! without it); `unreliable3_4b`'s history must be linearizable.
 //!
+//! After them comes one of raftlab's own, `idle_group_restart_4b`: a group
+//! that has logged a shard hand-off after its last snapshot is restarted
+//! whole, with no client to serve, and must still apply what it had
+//! committed and follow the next configuration. Raft tells a new leader
+//! what is committed only once it commits an entry of its own term (§5.4.2),
+//! so when your server becomes leader with nothing else to start, start a
+//! no-op.
+//!
 //! The two challenges are their own part, "4B-challenge": deleting the
 //! shards a group gave away (`challenge1_delete_4b` bounds what the servers
 //! persist in all), and serving the shards a reconfiguration does not

@@ -1,5 +1,5 @@
-//! raftlab's own 2A scenarios: elections where stale messages arrive again and
-//! a term is learnt only from replies. Each puts the servers exactly where one
+//! raftlab's own 2A scenarios: elections where stale messages arrive again
+//! (a few, or a storm) and a term is learnt only from replies. Each puts the servers exactly where one
 //! rule of Figure 2 decides whether a leader is elected, with the simulator's
 //! echoes and one-way ends (which 6.824's tester does not have).
 
@@ -10,7 +10,7 @@ use raft::Raft;
 
 use crate::raft::config::{Config, Net};
 use crate::registry::RunSpec;
-use crate::report::{Check, Report};
+use crate::report::{Check, Failure, Report};
 
 /// How often the stale messages are delivered again.
 const ECHO_EVERY: Duration = Duration::from_millis(50);
@@ -292,6 +292,52 @@ pub fn deposed_by_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
 
 /// Elects a leader and cuts every other server off: the leader and the
 /// others.
+/// Leaders cut off one after another in a storm of stale calls: each time,
+/// the rest must elect one new leader within 5 s.
+///
+/// Five servers on a reliable network. Once the first leader is elected a
+/// storm of stale calls begins (see [`crate::raft::storm`]): every 20 ms up
+/// to three kept calls whose caller has since moved on to a later term are
+/// delivered again to servers in that term or later, and one answered call's
+/// reply reaches its caller again. Eight times: the leader and one other server
+/// are cut off, the three left must elect one leader, and both rejoin (one
+/// leader again). Every round adds the calls of a deposed leader and of an
+/// election to the storm. Rule: a request of an older term is refused and
+/// does not restart the election timer; a reply to a request of an earlier
+/// term is ignored, so an earlier election's votes do not count in this one
+/// (Figure 2, Rules for Servers; §5.2; the Students' Guide, term confusion).
+///
+/// Premises: stale requests and replies were delivered again.
+pub fn stale_storm_elections_2a<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
+        const ROUNDS: usize = 8;
+        let n = cfg.n;
+        let mut leader = cfg.check_one_leader()?;
+        let storm = cfg.start_storm();
+        for round in 1..=ROUNDS {
+            let other = (leader + 1 + cfg.rand(n as u64 - 1) as usize) % n;
+            cfg.disconnect(leader);
+            cfg.disconnect(other);
+            cfg.check_one_leader().map_err(|f| in_storm(f, round))?;
+            cfg.connect(leader);
+            cfg.connect(other);
+            leader = cfg.check_one_leader().map_err(|f| in_storm(f, round))?;
+        }
+        cfg.stop_storm(&storm);
+        Ok(())
+    })
+}
+
+/// A failure of `check_one_leader` in round `round` of a storm, with the
+/// rules a storm tests.
+fn in_storm(mut failure: Failure, round: usize) -> Failure {
+    failure.message = format!(
+        "{} (round {round}, in a storm of stale calls: {TIMER_RULE}; and a reply to a request          of an earlier term is ignored, so no vote of an earlier election counts (§5.2; the          Students' Guide, term confusion))",
+        failure.message
+    );
+    failure
+}
+
 fn lead_alone<R: Raft>(cfg: &mut Config<R>) -> Check<(NodeId, Vec<NodeId>)> {
     let leader = cfg.check_one_leader()?;
     let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != leader).collect();

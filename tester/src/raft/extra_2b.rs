@@ -1,5 +1,5 @@
 //! raftlab's own 2B scenarios: replication where replies of an earlier term
-//! arrive again.
+//! arrive again (a few, or a storm).
 
 use std::time::Duration;
 
@@ -131,4 +131,21 @@ pub fn stale_append_replies_echoed_2b<R: Raft>(spec: &RunSpec) -> Report {
         cfg.one(cmd(401), n, true)?;
         Ok(())
     })
+}
+
+/// Backing up over long runs of conflicting entries (as `backup_2b`: two
+/// cut-off leaders each take 50 entries that cannot commit, and the others
+/// overwrite them) in a storm of stale calls (see [`crate::raft::storm`]):
+/// every 20 ms up to three kept calls whose caller has since moved on to a
+/// later term reach their servers again, and one answered call's reply
+/// reaches its caller again, often a leader of a later term whose follower's
+/// log has changed since it acknowledged. Rule: a reply to a request of an
+/// earlier term is ignored (`match_index` and `next_index` move only on
+/// replies of the current term), and a request of an older term is refused
+/// and changes nothing (Figure 2; the Students' Guide, term confusion).
+///
+/// Premises: those of `backup_2b`, and stale requests and replies were
+/// delivered again.
+pub fn stale_storm_backup_2b<R: Raft>(spec: &RunSpec) -> Report {
+    crate::raft::part_2b::backup::<R>(spec, true)
 }

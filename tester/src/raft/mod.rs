@@ -94,6 +94,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             "raftlab (2A): a leader hears higher terms only in replies",
             Raftlab
         ),
+        scenario!(
+            extra_2a::stale_storm_elections_2a,
+            A2,
+            5,
+            "raftlab (2A): leaders cut off one after another in a storm of stale calls",
+            Raftlab
+        ),
         scenario!(part_2b::basic_agree_2b, B2, 5, "Test (2B): basic agreement"),
         scenario!(part_2b::rpc_bytes_2b, B2, 5, "Test (2B): RPC byte count"),
         scenario!(
@@ -149,6 +156,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             B2,
             5,
             "raftlab (2B): a leader's acknowledgements of an earlier term arrive again",
+            Raftlab
+        ),
+        scenario!(
+            extra_2b::stale_storm_backup_2b,
+            B2,
+            5,
+            "raftlab (2B): backing up over conflicting logs in a storm of stale calls",
             Raftlab
         ),
         scenario!(part_2c::persist1_2c, C2, 5, "Test (2C): basic persistence"),

@@ -292,10 +292,17 @@ pub fn rejoin_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
 /// Premise: both cut-off leaders accepted their 50 entries that cannot commit,
 /// so the logs really do conflict over long runs.
 pub fn backup_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
+    backup::<R>(spec, false)
+}
+
+/// [`backup_2b`]; with `storm`, in a storm of stale calls (see
+/// [`crate::raft::storm`]) from the first agreement to the last.
+pub(crate) fn backup<R: raft::Raft>(spec: &RunSpec, storm: bool) -> Report {
     Config::<R>::run(spec, 5, Net::Reliable, false, |cfg| {
         let n = cfg.n;
         let x = cfg.rng().random();
         cfg.one(cmd(x), n, true)?;
+        let storm = storm.then(|| cfg.start_storm());
 
         // The leader and one follower are partitioned off, and take 50 entries
         // that cannot commit.
@@ -359,6 +366,9 @@ pub fn backup_2b<R: raft::Raft>(spec: &RunSpec) -> Report {
         }
         let x = cfg.rng().random();
         cfg.one(cmd(x), n, true)?;
+        if let Some(storm) = &storm {
+            cfg.stop_storm(storm);
+        }
         Ok(())
     })
 }

@@ -1,6 +1,8 @@
 //! A storm of stale calls: the tester keeps a copy of every call and, every
 //! 20 ms, delivers up to three of them again whose caller has since moved on
-//! to a later term and whose server has reached the request's term: the
+//! to a later term and whose server has reached the request's term (picked
+//! among distinct requests, so that a heartbeat sent a hundred times is no
+//! likelier than a RequestVote sent once): the
 //! request to its server (whose reply goes back to the caller); and one reply
 //! of such a call that was answered, to its caller again. Each
 //! such reply reaches its caller in a later term than its request's, where
@@ -9,6 +11,8 @@
 //! storm keeps making them while a 6.824 workload runs.
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -31,9 +35,11 @@ pub struct Storm {
     /// For each kept copy, a term its request's is at most: its caller's at
     /// the first tick after it was sent (`u64::MAX` if the caller was down).
     bound: Vec<u64>,
-    /// The kept copies of each caller's calls, oldest first (their bounds
-    /// never decrease: a term never does, across restarts too).
+    /// The kept copies of each caller's distinct calls, oldest first (their
+    /// bounds never decrease: a term never does, across restarts too).
     by_caller: Vec<Vec<usize>>,
+    /// Each distinct call's caller, server and request hash.
+    distinct: BTreeSet<(usize, usize, u64)>,
     /// Requests delivered again.
     pub requests: u64,
     /// Replies delivered again.
@@ -92,7 +98,13 @@ fn tick<R: Raft>(sim: &mut RaftSim<R>, storm: Rc<RefCell<Storm>>) -> Result<(), 
             let caller = copy.caller();
             let bound = terms[caller].unwrap_or(u64::MAX);
             s.bound.push(bound);
-            s.by_caller[caller].push(i);
+            // A request sent again as it was (a heartbeat, say) is one
+            // stale call, not many: the storm picks among distinct ones.
+            let mut hasher = DefaultHasher::new();
+            copy.request().hash(&mut hasher);
+            if s.distinct.insert((caller, copy.server(), hasher.finish())) {
+                s.by_caller[caller].push(i);
+            }
         }
         (0..n)
             .map(|c| match terms[c] {

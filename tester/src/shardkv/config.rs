@@ -226,6 +226,13 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
         Ok(())
     }
 
+    /// What server `i` of group `gi` has persisted: its Raft state's size
+    /// and its snapshot.
+    pub fn persisted(&self, gi: usize, i: usize) -> (usize, Vec<u8>) {
+        let p = self.h.sim.persister(self.node(gi, i));
+        (p.state_size(), p.read_snapshot())
+    }
+
     /// Every group server's node.
     fn servers(&self) -> Vec<NodeId> {
         (0..GROUPS)
@@ -306,6 +313,24 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
     /// Hands `op` to `clerk` without waiting for it.
     pub fn start_op(&mut self, clerk: NodeId, op: Op, record: bool) -> Check<()> {
         Ok(issue(&mut self.h.sim, clerk, op, record)?)
+    }
+
+    /// Runs `op` through `clerk` for at most `limit`: its outcome, or `None`
+    /// if it has not finished by then (it goes on).
+    pub fn op_within(
+        &mut self,
+        clerk: NodeId,
+        op: Op,
+        limit: std::time::Duration,
+    ) -> Check<Option<Operation>> {
+        self.start_op(clerk, op, false)?;
+        if !self
+            .h
+            .run_until_or(limit, |sim| sim.observer().has_finished(clerk))?
+        {
+            return Ok(None);
+        }
+        Ok(self.h.sim.observer_mut().take_finished(clerk))
     }
 
     /// Runs `op` through `clerk` and waits for it.

@@ -1,9 +1,11 @@
 //! The Lab 4B tester: 6.824's shardkv scenarios and its two challenges
 //! over a world of controllers, replica groups and clerks, generic over any
-//! shardkv clerk (and the server it talks to) and controller clerk.
+//! shardkv clerk (and the server it talks to) and controller clerk, and
+//! raftlab's own (`constructed`).
 
 pub mod challenges;
 pub mod config;
+pub mod constructed;
 pub mod part_4b;
 pub mod tester;
 pub mod workers;
@@ -88,6 +90,15 @@ pub fn scenarios<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>() -> Vec<Scenario> {
             part_4b::unreliable3_4b::<C, CC>,
             "Test: unreliable 3...",
         ),
+        Scenario {
+            suite: jobwire::Suite::Raftlab,
+            ..scenario(
+                "idle_group_restart_4b",
+                B4,
+                constructed::idle_group_restart_4b::<C, CC>,
+                "raftlab (4B): a group restarted with nothing to serve applies what it committed",
+            )
+        },
         scenario(
             "challenge1_delete_4b",
             C4,
