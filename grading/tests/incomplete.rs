@@ -114,7 +114,7 @@ fn must_fail(variant: &str) -> Vec<&'static str> {
             "snapshot_unreliable_recover_concurrent_partition_3b",
             "snapshot_unreliable_recover_concurrent_partition_linearizable_3b",
             "hostile_snapshots_2d",
-                "duplicated_requests_snapshots_3b",
+            "duplicated_requests_snapshots_3b",
             "retried_write_after_snapshot_restart_3b",
         ],
         other => panic!("no expectations for {other}"),

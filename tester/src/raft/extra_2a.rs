@@ -332,7 +332,9 @@ pub fn stale_storm_elections_2a<R: Raft>(spec: &RunSpec) -> Report {
 /// rules a storm tests.
 fn in_storm(mut failure: Failure, round: usize) -> Failure {
     failure.message = format!(
-        "{} (round {round}, in a storm of stale calls: {TIMER_RULE}; and a reply to a request          of an earlier term is ignored, so no vote of an earlier election counts (§5.2; the          Students' Guide, term confusion))",
+        "{} (round {round}, in a storm of stale calls: {TIMER_RULE}; and a reply to a request \
+         of an earlier term is ignored, so no vote of an earlier election counts (§5.2; the \
+         Students' Guide, term confusion))",
         failure.message
     );
     failure

@@ -1,6 +1,7 @@
 //! A storm of stale calls: the tester keeps a copy of every call and, every
 //! 20 ms, delivers up to three of them again whose caller has since moved on
-//! to a later term and whose server has reached the request's term (picked
+//! to a later term, whose server has reached the request's term and can be
+//! reached from the caller now (picked
 //! among distinct requests, so that a heartbeat sent a hundred times is no
 //! likelier than a RequestVote sent once): the
 //! request to its server (whose reply goes back to the caller); and one reply
@@ -118,14 +119,21 @@ fn tick<R: Raft>(sim: &mut RaftSim<R>, storm: Rc<RefCell<Storm>>) -> Result<(), 
     };
     // Only requests no newer than their server's term: a request of a term
     // its server has not reached would be news to it, not stale (a cut-off
-    // candidate's, say, which would depose a healthy leader).
+    // candidate's, say, which would depose a healthy leader). And only
+    // between servers that can reach each other now: a late message crosses
+    // no partition (a cut-off candidate's high term would come back in its
+    // replies and depose a healthy leader).
     let all: Vec<usize> = {
         let s = storm.borrow();
         let kept = sim.copies();
         stale
             .into_iter()
             .flatten()
-            .filter(|&i| terms[kept[i].server()].is_some_and(|t| t >= s.bound[i]))
+            .filter(|&i| {
+                let (caller, server) = (kept[i].caller(), kept[i].server());
+                terms[server].is_some_and(|t| t >= s.bound[i])
+                    && sim.net().is_enabled(caller, server)
+            })
             .collect()
     };
     let answered: Vec<usize> = all
