@@ -1,5 +1,6 @@
 //! raftlab's own 2A scenarios: elections where stale messages arrive again
-//! (a few, or a storm) and a term is learnt only from replies. Each puts the servers exactly where one
+//! (a few, or a storm) and a term is learnt only from replies. Each puts the
+//! servers exactly where one
 //! rule of Figure 2 decides whether a leader is elected, with the simulator's
 //! echoes and one-way ends (which 6.824's tester does not have).
 
@@ -298,8 +299,8 @@ pub fn deposed_by_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
 /// Five servers on a reliable network. Once the first leader is elected a
 /// storm of stale calls begins (see [`crate::raft::storm`]): every 20 ms up
 /// to three kept calls whose caller has since moved on to a later term are
-/// delivered again to servers in that term or later, and one answered call's
-/// reply reaches its caller again. Eight times: the leader and one other server
+/// delivered again to servers in that term or later that the caller can
+/// reach now, and one answered call's reply reaches its caller again. Eight times: the leader and one other server
 /// are cut off, the three left must elect one leader, and both rejoin (one
 /// leader again). Every round adds the calls of a deposed leader and of an
 /// election to the storm. Rule: a request of an older term is refused and
