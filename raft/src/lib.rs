@@ -113,6 +113,11 @@
 //! - `stale_storm_backup_2b`: the conflicting logs of `backup_2b` in the same
 //!   storm of stale calls; move `match_index` and `next_index` only on
 //!   replies to requests of your current term.
+//! - `far_behind_unreliable_2b`: a follower 1,000 entries behind is the only
+//!   server a new leader can commit with, on an unreliable network; when a
+//!   follower refuses an AppendEntries, skip everything its reply shows it
+//!   cannot match (the length of its log, or its whole conflicting term), not
+//!   one entry per round trip.
 //! - `vote_survives_restart_2c`, `candidate_vote_survives_restart_2c`: a server
 //!   votes (for another candidate, or for itself), crashes, restarts and is
 //!   asked by another candidate of the same term; persist `voted_for`.

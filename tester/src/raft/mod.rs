@@ -165,6 +165,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             "raftlab (2B): backing up over conflicting logs in a storm of stale calls",
             Raftlab
         ),
+        scenario!(
+            extra_2b::far_behind_unreliable_2b,
+            B2,
+            5,
+            "raftlab (2B): a follower 1,000 entries behind catches up on an unreliable network",
+            Raftlab
+        ),
         scenario!(part_2c::persist1_2c, C2, 5, "Test (2C): basic persistence"),
         scenario!(part_2c::persist2_2c, C2, 5, "Test (2C): more persistence"),
         scenario!(
