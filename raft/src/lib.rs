@@ -107,6 +107,8 @@
 //!   (requests to their servers, replies to their callers); refuse old
 //!   requests without restarting your election timer, and count no vote of an
 //!   earlier election.
+//! - `stale_storm_many_elections_2a`: `many_elections_2a` (seven servers,
+//!   three cut off at random, nine times) in the same storm.
 //! - `stale_append_replies_echoed_2b`: a leader's AppendEntries replies from
 //!   its earlier term reach it again when it leads once more; set `match_index`
 //!   only from replies to requests of your current term.

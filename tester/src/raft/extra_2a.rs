@@ -10,19 +10,14 @@ use labrpc::NodeId;
 use raft::Raft;
 
 use crate::raft::config::{Config, Net};
+use crate::raft::storm::{TIMER_RULE, in_storm};
 use crate::registry::RunSpec;
-use crate::report::{Check, Failure, Report};
+use crate::report::{Check, Report};
 
 /// How often the stale messages are delivered again.
 const ECHO_EVERY: Duration = Duration::from_millis(50);
 /// How long the servers have to elect a leader through them.
 const ELECT_WITHIN: Duration = Duration::from_secs(5);
-
-/// What servers refuse as stale must not restart their election timers.
-const TIMER_RULE: &str = "a follower restarts its election timer only on AppendEntries from \
-     the current leader, on granting a vote, or on standing for election; a request of an \
-     older term is refused and changes nothing (Figure 2, Rules for Servers, Followers, and \
-     AppendEntries and RequestVote receiver 1; the Students' Guide)";
 
 /// The calls of a deposed leader, delivered again and again, must not keep
 /// the others from electing a new leader.
@@ -329,18 +324,6 @@ pub fn stale_storm_elections_2a<R: Raft>(spec: &RunSpec) -> Report {
     })
 }
 
-/// A failure of `check_one_leader` in round `round` of a storm, with the
-/// rules a storm tests.
-fn in_storm(mut failure: Failure, round: usize) -> Failure {
-    failure.message = format!(
-        "{} (round {round}, in a storm of stale calls: {TIMER_RULE}; and a reply to a request \
-         of an earlier term is ignored, so no vote of an earlier election counts (§5.2; the \
-         Students' Guide, term confusion))",
-        failure.message
-    );
-    failure
-}
-
 fn lead_alone<R: Raft>(cfg: &mut Config<R>) -> Check<(NodeId, Vec<NodeId>)> {
     let leader = cfg.check_one_leader()?;
     let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != leader).collect();
@@ -452,4 +435,21 @@ fn echo_until_elected<R: Raft>(
          delivered to them again every 50 ms: {TIMER_RULE}",
         listed.join(", ")
     )))
+}
+
+/// Seven servers losing three at random, nine times (as `many_elections_2a`),
+/// in a storm of stale calls (see [`crate::raft::storm`]) from the first
+/// leader on: every 20 ms up to three kept calls whose caller has since moved
+/// on to a later term reach their servers again, and one answered call's
+/// reply reaches its caller again. After each cut a leader must emerge within
+/// `check_one_leader`'s limit. Rule: a request of an older term is refused
+/// and changes nothing (the election timer is restarted only on AppendEntries
+/// from the current leader, on granting a vote, or on standing for
+/// election), and a vote of an earlier election does not count (Figure 2;
+/// the Students' Guide).
+///
+/// Premises: those of `many_elections_2a`, and stale requests and replies
+/// were delivered again.
+pub fn stale_storm_many_elections_2a<R: Raft>(spec: &RunSpec) -> Report {
+    crate::raft::part_2a::many_elections::<R>(spec, true)
 }

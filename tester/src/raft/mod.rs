@@ -101,6 +101,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             "raftlab (2A): leaders cut off one after another in a storm of stale calls",
             Raftlab
         ),
+        scenario!(
+            extra_2a::stale_storm_many_elections_2a,
+            A2,
+            5,
+            "raftlab (2A): seven servers losing three at random in a storm of stale calls",
+            Raftlab
+        ),
         scenario!(part_2b::basic_agree_2b, B2, 5, "Test (2B): basic agreement"),
         scenario!(part_2b::rpc_bytes_2b, B2, 5, "Test (2B): RPC byte count"),
         scenario!(

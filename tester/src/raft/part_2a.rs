@@ -3,6 +3,7 @@
 use labrpc::rand::RngExt;
 
 use crate::raft::config::{Config, ELECTION_TIMEOUT, Net};
+use crate::raft::storm::in_storm;
 use crate::registry::RunSpec;
 use crate::report::Report;
 
@@ -74,9 +75,16 @@ pub fn reelection_2a<R: raft::Raft>(spec: &RunSpec) -> Report {
 /// round on about 1.6% of seeds: if no round has cut the leader off by the
 /// last one, the last round cuts it off (in place of its first random pick).
 pub fn many_elections_2a<R: raft::Raft>(spec: &RunSpec) -> Report {
+    many_elections::<R>(spec, false)
+}
+
+/// [`many_elections_2a`]; with `storm`, in a storm of stale calls (see
+/// [`crate::raft::storm`]) from the first leader on.
+pub(crate) fn many_elections<R: raft::Raft>(spec: &RunSpec, storm: bool) -> Report {
     Config::<R>::run(spec, 7, Net::Reliable, false, |cfg| {
         let n = cfg.n;
         let mut leader = cfg.check_one_leader()?;
+        let storm = storm.then(|| cfg.start_storm());
         let mut leader_cut = 0;
         const ROUNDS: usize = 9;
         for round in 0..ROUNDS {
@@ -90,12 +98,18 @@ pub fn many_elections_2a<R: raft::Raft>(spec: &RunSpec) -> Report {
             for &i in &cut {
                 cfg.disconnect(i);
             }
-            leader = cfg.check_one_leader()?;
+            leader = match (cfg.check_one_leader(), &storm) {
+                (Err(failure), Some(_)) => return Err(in_storm(failure, round + 1)),
+                (result, _) => result?,
+            };
             for &i in &cut {
                 cfg.connect(i);
             }
         }
         cfg.check_one_leader()?;
+        if let Some(storm) = &storm {
+            cfg.stop_storm(storm);
+        }
         cfg.h.premise(
             "a round cut the leader off",
             leader_cut > 0,

@@ -23,11 +23,30 @@ use raft::node::RaftNode;
 
 use crate::raft::checker::{RaftSim, state_of};
 use crate::raft::config::Config;
+use crate::report::Failure;
 
 /// How often the storm delivers stale calls again.
 const EVERY: Duration = Duration::from_millis(20);
 /// How many it delivers each time, at most.
 const PER_TICK: usize = 3;
+
+/// What servers refuse as stale must not restart their election timers.
+pub(crate) const TIMER_RULE: &str = "a follower restarts its election timer only on AppendEntries from \
+     the current leader, on granting a vote, or on standing for election; a request of an \
+     older term is refused and changes nothing (Figure 2, Rules for Servers, Followers, and \
+     AppendEntries and RequestVote receiver 1; the Students' Guide)";
+
+/// A failure of `check_one_leader` in round `round` of a storm, with the
+/// rules a storm tests.
+pub(crate) fn in_storm(mut failure: Failure, round: usize) -> Failure {
+    failure.message = format!(
+        "{} (round {round}, in a storm of stale calls: {TIMER_RULE}; and a reply to a request \
+         of an earlier term is ignored, so no vote of an earlier election counts (§5.2; the \
+         Students' Guide, term confusion))",
+        failure.message
+    );
+    failure
+}
 
 /// What a storm has done, and whether it should stop.
 #[derive(Default)]
