@@ -10,6 +10,9 @@
 //! Figure 2 has it ignored; each request is one a real network could deliver
 //! late. Where the echo scenarios of `extra_2a` build one such moment, a
 //! storm keeps making them while a 6.824 workload runs.
+//!
+//! It also holds the wording of the rules a storm tests, which failures in a
+//! storm (and the echo scenarios) add to their messages.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
