@@ -51,6 +51,16 @@ impl Failure {
             time: None,
         }
     }
+
+    /// A failed check with `context` (the situation and the rule it tests)
+    /// added in parentheses; other failures (a panic, a livelock, ...) as
+    /// they are, since the rule did not decide them.
+    pub fn in_context(mut self, context: impl std::fmt::Display) -> Failure {
+        if self.kind == FailureKind::Check {
+            self.message = format!("{} ({context})", self.message);
+        }
+        self
+    }
 }
 
 impl From<SimError> for Failure {

@@ -1,8 +1,8 @@
 //! raftlab's own 2A scenarios: elections where stale messages arrive again
 //! (a few, or a storm) and a term is learnt only from replies. Each puts the
-//! servers exactly where one
-//! rule of Figure 2 decides whether a leader is elected, with the simulator's
-//! echoes and one-way ends (which 6.824's tester does not have).
+//! servers exactly where one rule of Figure 2 decides whether a leader is
+//! elected, with the simulator's echoes and one-way ends (which 6.824's
+//! tester does not have).
 
 use std::time::Duration;
 
@@ -286,8 +286,6 @@ pub fn deposed_by_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
     })
 }
 
-/// Elects a leader and cuts every other server off: the leader and the
-/// others.
 /// Leaders cut off one after another in a storm of stale calls: each time,
 /// the rest must elect one new leader within 5 s.
 ///
@@ -295,9 +293,9 @@ pub fn deposed_by_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
 /// storm of stale calls begins (see [`crate::raft::storm`]): every 20 ms up
 /// to three kept calls whose caller has since moved on to a later term are
 /// delivered again to servers in that term or later that the caller can
-/// reach now, and one answered call's reply reaches its caller again. Eight times: the leader and one other server
-/// are cut off, the three left must elect one leader, and both rejoin (one
-/// leader again). Every round adds the calls of a deposed leader and of an
+/// reach now, and one answered call's reply reaches its caller again. Eight
+/// times: the leader and one other server are cut off, the three left must
+/// elect one leader, and both rejoin (one leader again). Every round adds the calls of a deposed leader and of an
 /// election to the storm. Rule: a request of an older term is refused and
 /// does not restart the election timer; a reply to a request of an earlier
 /// term is ignored, so an earlier election's votes do not count in this one
@@ -324,6 +322,8 @@ pub fn stale_storm_elections_2a<R: Raft>(spec: &RunSpec) -> Report {
     })
 }
 
+/// Elects a leader and cuts every other server off: the leader and the
+/// others.
 fn lead_alone<R: Raft>(cfg: &mut Config<R>) -> Check<(NodeId, Vec<NodeId>)> {
     let leader = cfg.check_one_leader()?;
     let others: Vec<NodeId> = (0..cfg.n).filter(|&i| i != leader).collect();

@@ -10,7 +10,7 @@ use raft::Raft;
 use crate::raft::checker::cmd;
 use crate::raft::config::{Config, Net};
 use crate::registry::RunSpec;
-use crate::report::{Failure, FailureKind, Report};
+use crate::report::{Failure, Report};
 
 /// Replies to a leader's AppendEntries of an earlier term, delivered to it
 /// again when it leads once more, must not count towards a commit.
@@ -202,19 +202,14 @@ pub fn far_behind_unreliable_2b<R: Raft>(spec: &RunSpec) -> Report {
     })
 }
 
-/// A failure of [`far_behind_unreliable_2b`]'s agreement with the follower
-/// far behind, with the rule it tests.
-fn far_behind(mut failure: Failure, f: NodeId, last: u64) -> Failure {
-    if failure.kind == FailureKind::Check {
-        failure.message = format!(
-            "{} (server {f} rejoined lacking indexes 2-{last}, the only server the new \
-             leader could commit with, on an unreliable network: a leader whose AppendEntries \
-             is refused must skip everything the follower's reply shows it cannot match, the \
-             length of the follower's log or the whole conflicting term, not back next_index \
-             up by one entry per round trip (§5.3, end; the 6.824 lab's fast log \
-             backtracking))",
-            failure.message
-        );
-    }
-    failure
+/// A failed check of [`far_behind_unreliable_2b`]'s agreement with the
+/// follower far behind, with the rule it tests.
+fn far_behind(failure: Failure, f: NodeId, last: u64) -> Failure {
+    failure.in_context(format_args!(
+        "server {f} rejoined lacking indexes 2-{last}, the only server the new leader could \
+         commit with, on an unreliable network: a leader whose AppendEntries is refused must \
+         skip everything the follower's reply shows it cannot match, the length of the \
+         follower's log or the whole conflicting term, not back next_index up by one entry \
+         per round trip (§5.3, end; the 6.824 lab's fast log backtracking)"
+    ))
 }

@@ -1,11 +1,10 @@
 //! A storm of stale calls: the tester keeps a copy of every call and, every
 //! 20 ms, delivers up to three of them again whose caller has since moved on
 //! to a later term, whose server has reached the request's term and can be
-//! reached from the caller now (picked
-//! among distinct requests, so that a heartbeat sent a hundred times is no
-//! likelier than a RequestVote sent once): the
-//! request to its server (whose reply goes back to the caller); and one reply
-//! of such a call that was answered, to its caller again. Each
+//! reached from the caller now (picked among distinct requests, so that a
+//! heartbeat sent a hundred times is no likelier than a RequestVote sent
+//! once): the request to its server (whose reply goes back to the caller);
+//! and one reply of such a call that was answered, to its caller again. Each
 //! such reply reaches its caller in a later term than its request's, where
 //! Figure 2 has it ignored; each request is one a real network could deliver
 //! late. Where the echo scenarios of `extra_2a` build one such moment, a
@@ -39,16 +38,14 @@ pub(crate) const TIMER_RULE: &str = "a follower restarts its election timer only
      older term is refused and changes nothing (Figure 2, Rules for Servers, Followers, and \
      AppendEntries and RequestVote receiver 1; the Students' Guide)";
 
-/// A failure of `check_one_leader` in round `round` of a storm, with the
-/// rules a storm tests.
-pub(crate) fn in_storm(mut failure: Failure, round: usize) -> Failure {
-    failure.message = format!(
-        "{} (round {round}, in a storm of stale calls: {TIMER_RULE}; and a reply to a request \
-         of an earlier term is ignored, so no vote of an earlier election counts (§5.2; the \
-         Students' Guide, term confusion))",
-        failure.message
-    );
-    failure
+/// A failed check of `check_one_leader` in round `round` of a storm, with
+/// the rules a storm tests.
+pub(crate) fn in_storm(failure: Failure, round: usize) -> Failure {
+    failure.in_context(format_args!(
+        "round {round}, in a storm of stale calls: {TIMER_RULE}; and a reply to a request of an \
+         earlier term is ignored, so no vote of an earlier election counts (§5.2; the \
+         Students' Guide, term confusion)"
+    ))
 }
 
 /// What a storm has done, and whether it should stop.
