@@ -263,7 +263,8 @@ fn grade_one(
     args: &ClassArgs,
     interrupted: &std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<Option<(JsonReport, Option<String>)>, String> {
-    let harness = match submission::build(root, dir) {
+    let options = submission::BuildOptions::new(&args.select.build, false)?;
+    let harness = match submission::build(root, dir, &options) {
         Ok(harness) => harness,
         Err(e @ submission::SubmissionError::Grader(_)) => {
             return Err(format!("cannot grade {}: {e}", dir.display()));

@@ -82,23 +82,11 @@ pub enum Command {
         #[command(flatten)]
         reports: ReportArgs,
     },
-    /// (internal) Confine this process (landlock, seccomp, limits) and run a
-    /// command in it: how a submission's build runs.
+    /// (internal) How a submission's build runs: in a new PID namespace,
+    /// confined (landlock, seccomp, limits), the command with the given
+    /// environment only.
     #[command(hide = true)]
-    SandboxExec {
-        /// Paths the command may read.
-        #[arg(long)]
-        read: Vec<PathBuf>,
-        /// Paths the command may read and write.
-        #[arg(long)]
-        write: Vec<PathBuf>,
-        /// The command's temporary directory (one of the writable paths).
-        #[arg(long)]
-        tmp: PathBuf,
-        /// The command and its arguments.
-        #[arg(last = true, required = true)]
-        command: Vec<std::ffi::OsString>,
-    },
+    SandboxExec(crate::build_sandbox::ExecArgs),
 }
 
 /// `grading run`.
@@ -223,6 +211,35 @@ pub struct JobSelection {
     /// Memory budget per job, in MiB (what the job's allocations may hold).
     #[arg(long, default_value_t = 4096)]
     pub memory_mb: u64,
+    /// A submission's build limits.
+    #[command(flatten)]
+    pub build: BuildLimits,
+}
+
+/// What a submission's build may use: past either limit, every process of
+/// it is killed and the submission scores nothing, with the reason.
+#[derive(Args, Debug, Clone)]
+pub struct BuildLimits {
+    /// Wall-clock limit of a submission's build, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub build_timeout: u64,
+    /// Memory limit of a submission's build (all its processes together), in MiB.
+    #[arg(long, default_value_t = 8192)]
+    pub build_memory_mb: u64,
+    /// How long a submission's build may sit idle (its processes using less
+    /// than a sixtieth of a CPU: blocked), in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub build_idle: u64,
+}
+
+impl Default for BuildLimits {
+    fn default() -> Self {
+        BuildLimits {
+            build_timeout: 600,
+            build_memory_mb: 8192,
+            build_idle: 60,
+        }
+    }
 }
 
 impl JobSelection {

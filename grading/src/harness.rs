@@ -1,12 +1,17 @@
 //! A harness binary, seen from the trusted side: building it for a tree with
 //! cargo (the same build `cargo test --release` makes, so a student's test and
-//! replay share it) and asking it for its scenarios. The grader links no
+//! replay share it; a submission's confined and bounded) and asking it for its
+//! scenarios. The grader links no
 //! student code; everything it knows of a tree's scenarios comes from here.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use jobwire::{HARNESS_MODE, Listing};
+
+use crate::bounded::{self, Bounds, Overrun};
+use crate::build_sandbox::{self, Jail};
 
 /// The test target that is the harness (the `tester` package's).
 const TARGET: &str = "scenarios";
@@ -30,6 +35,34 @@ pub enum BuildError {
         /// What cargo printed.
         diagnostics: String,
     },
+    /// The build ran past its wall-clock limit and was killed.
+    #[error(
+        "the build ran past {} s of wall-clock time and was killed (every process of it)",
+        .0.as_secs()
+    )]
+    TooLong(Duration),
+    /// The build sat idle (its processes hardly using CPU time) past its limit
+    /// and was killed: blocked, as a compiler that reads its own pipe is.
+    #[error(
+        "the build stalled: its processes used less than a sixtieth of a CPU for {} s (a compiler blocked reading a pipe, such as its own output through /proc/self/fd?); every process of it was killed",
+        .0.as_secs()
+    )]
+    Stalled(Duration),
+    /// The build held more memory than its limit and was killed.
+    #[error(
+        "the build used more than {} MiB of memory ({} MiB seen) and was killed (every process of it)",
+        .limit >> 20,
+        .seen >> 20
+    )]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+        /// The most it was seen to hold, in bytes.
+        seen: u64,
+    },
+    /// A complete sandbox was required and this machine cannot give one.
+    #[error("{0}")]
+    IncompleteSandbox(String),
     /// Cargo succeeded without naming the harness executable.
     #[error("cargo built no harness executable (tester's `scenarios` test)")]
     NoExecutable,
@@ -41,56 +74,87 @@ impl From<BuildError> for String {
     }
 }
 
-/// Builds the harness of the workspace at `root` (release profile) into
-/// `target_dir` (None: the workspace's own), with cargo's messages on stderr
-/// and the compiler's diagnostics rendered. `sandbox` prefixes the command
-/// (the grader's `sandbox-exec`, for a submission).
-pub fn build(
-    root: &Path,
-    target_dir: Option<&Path>,
-    sandbox: Option<Vec<std::ffi::OsString>>,
-    quiet: bool,
-) -> Result<Harness, BuildError> {
+/// What cargo is asked: the harness, as a student's plain `cargo test
+/// --release` builds it (the whole workspace, so that the same features are
+/// unified, the same artifacts reused, and an edit compiled once for the test
+/// and the replay).
+const CARGO_ARGS: [&str; 8] = [
+    "test",
+    "--release",
+    "--no-run",
+    "--message-format=json-render-diagnostics",
+    "--workspace",
+    "--test",
+    TARGET,
+    "--quiet",
+];
+
+/// Most bytes kept of a confined build's stdout and of its stderr.
+const MAX_BUILD_OUTPUT: usize = 16 << 20;
+
+/// Builds the harness of the workspace at `root` (release profile, in its
+/// own target directory), with cargo's messages on stderr and the
+/// compiler's diagnostics rendered: this tree's own build, trusted.
+pub fn build(root: &Path) -> Result<Harness, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = match &sandbox {
-        Some(prefix) => {
-            let mut c = Command::new(&prefix[0]);
-            c.args(&prefix[1..]).arg(&cargo);
-            c
-        }
-        None => Command::new(&cargo),
-    };
-    command
+    let out = Command::new(&cargo)
         .current_dir(root)
-        .args([
-            "test",
-            "--release",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-        ])
-        // The whole workspace, as a student's plain `cargo test` selects it:
-        // the same features are unified, so the same artifacts are reused
-        // and an edit is compiled once for the test and the replay.
-        .args(["--workspace", "--test", TARGET])
+        .args(&CARGO_ARGS[..CARGO_ARGS.len() - 1])
         .stdout(Stdio::piped())
-        .stderr(if quiet {
-            Stdio::piped()
-        } else {
-            Stdio::inherit()
-        });
-    if quiet {
-        command.arg("--quiet");
-    }
-    if let Some(dir) = target_dir {
-        command.env("CARGO_TARGET_DIR", dir);
-    }
-    let out = command.output().map_err(BuildError::Cargo)?;
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(BuildError::Cargo)?;
     if !out.status.success() {
         return Err(BuildError::DoesNotBuild {
             diagnostics: String::from_utf8_lossy(&out.stderr).into_owned(),
         });
     }
     executable(&String::from_utf8_lossy(&out.stdout))
+        .map(|exe| Harness { exe })
+        .ok_or(BuildError::NoExecutable)
+}
+
+/// Builds the harness of the tree in `jail` confined there and within
+/// `bounds` (a submission's build): cargo and every compiler it starts are
+/// killed together at either bound.
+pub fn build_confined(jail: &Jail, bounds: &Bounds) -> Result<Harness, BuildError> {
+    let command = jail.command(&CARGO_ARGS, bounds);
+    let ended = bounded::run(command, bounds, MAX_BUILD_OUTPUT).map_err(BuildError::Cargo)?;
+    let stderr = String::from_utf8_lossy(&ended.stderr).into_owned();
+    eprintln!(
+        "the build took {:.1} s of wall-clock time, at most {} MiB of memory",
+        ended.elapsed.as_secs_f64(),
+        ended.peak_memory >> 20
+    );
+    match ended.overrun {
+        Some(Overrun::Wall) => return Err(BuildError::TooLong(bounds.wall)),
+        Some(Overrun::Idle) => return Err(BuildError::Stalled(bounds.idle)),
+        Some(Overrun::Memory) => {
+            return Err(BuildError::TooLarge {
+                limit: bounds.memory,
+                seen: ended.peak_memory,
+            });
+        }
+        None => {}
+    }
+    let status = ended.status.expect("a group that ran past no bound ended");
+    if status.code() == Some(build_sandbox::INCOMPLETE_SANDBOX) {
+        return Err(BuildError::IncompleteSandbox(stderr));
+    }
+    if !status.success() {
+        if stderr.contains("memory allocation of") {
+            // A single process hit its data limit before the group's total
+            // was read.
+            return Err(BuildError::TooLarge {
+                limit: bounds.memory,
+                seen: ended.peak_memory.max(bounds.memory),
+            });
+        }
+        return Err(BuildError::DoesNotBuild {
+            diagnostics: stderr,
+        });
+    }
+    executable(&String::from_utf8_lossy(&ended.stdout))
         .map(|exe| Harness { exe })
         .ok_or(BuildError::NoExecutable)
 }

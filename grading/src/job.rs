@@ -16,6 +16,7 @@ use jobwire::{JobMessage, Key, MAX_RESULT_BYTES, Status, child};
 use serde::{Deserialize, Serialize};
 
 use crate::harness::Harness;
+use crate::untrusted;
 
 /// Most bytes kept of a job's stderr (its stdout is read and dropped); the
 /// rest is read and dropped, with a note.
@@ -138,7 +139,8 @@ impl JobResult {
             part: job.part.to_string(),
             seed: job.seed,
             outcome,
-            reason,
+            // What a job says comes from a submission's process.
+            reason: untrusted::clean(&reason, untrusted::REASON),
             wall_ms: 0,
             virtual_ms: 0,
             rpcs: 0,
@@ -324,7 +326,7 @@ fn accept(
     result.rpcs = run.rpcs;
     result.peak_rpcs_per_sec = run.peak_rpcs_per_sec;
     result.peak_bytes_per_sec = run.peak_bytes_per_sec;
-    result.warnings = run.warnings;
+    result.warnings = untrusted::clean_all(&run.warnings, untrusted::LINE, untrusted::WARNINGS);
     result.bytes = run.bytes;
     result.trace_digest = run.trace_digest;
     result.commands = run.commands;
@@ -338,6 +340,7 @@ fn accept(
         result.restarts_checked = message.restarts.len();
     }
     if let Some(note) = message.note {
+        let note = untrusted::clean(&note, untrusted::LINE);
         result.reason.push_str(&format!(" ({note})"));
     }
     if let Some(dir) = &options.artifacts {
@@ -351,6 +354,14 @@ fn accept(
             ),
         ] {
             let Some(html) = html else { continue };
+            if html.len() > untrusted::FILE {
+                result.reason.push_str(&format!(
+                    " (no {sub}: its {} bytes are over the limit of {} bytes a job may write; replay it to see it)",
+                    html.len(),
+                    untrusted::FILE
+                ));
+                continue;
+            }
             match write_atomically(&dir.join(sub), &name, &html) {
                 Ok(path) => *slot = Some(path.display().to_string()),
                 Err(e) => result.reason.push_str(&format!(" (no {sub}: {e})")),

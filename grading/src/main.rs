@@ -8,6 +8,8 @@
 //! runaway allocation, `process::exit` or forged output fails that job with its
 //! reason and never the grader. See `--help` and the README's security model.
 
+mod bounded;
+mod build_sandbox;
 mod class;
 mod cli;
 mod handout;
@@ -19,6 +21,7 @@ mod pool;
 mod reports;
 mod score;
 mod submission;
+mod untrusted;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -51,12 +54,7 @@ fn main() -> ExitCode {
         Some(Command::Mutants(args)) => {
             tree_harness().and_then(|tree| mutants::run(&root(), tree, &args))
         }
-        Some(Command::SandboxExec {
-            read,
-            write,
-            tmp,
-            command,
-        }) => submission::sandbox_exec(read, write, &tmp, &command),
+        Some(Command::SandboxExec(args)) => build_sandbox::exec(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -78,14 +76,17 @@ fn root() -> PathBuf {
 
 /// The harness of this tree, built as `cargo test --release` builds it.
 fn tree_harness() -> Result<Harness, String> {
-    Ok(harness::build(&root(), None, None, false)?)
+    Ok(harness::build(&root())?)
 }
 
 /// The harness to run: this tree's, or a submission's (built against the handout).
 fn harness_for(submission: Option<&Path>) -> Result<Harness, String> {
     match submission {
         None => tree_harness(),
-        Some(dir) => Ok(submission::build(&root(), dir)?),
+        Some(dir) => {
+            let options = submission::BuildOptions::new(&cli::BuildLimits::default(), false)?;
+            Ok(submission::build(&root(), dir, &options)?)
+        }
     }
 }
 
@@ -214,7 +215,8 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
         None => tree,
         Some(dir) => {
             eprintln!("building the submission in {} ...", dir.display());
-            match submission::build(&root(), dir) {
+            let options = submission::BuildOptions::new(&args.select.build, args.require_sandbox)?;
+            match submission::build(&root(), dir, &options) {
                 Ok(harness) => {
                     eprintln!("harness: {}", harness.exe.display());
                     harness

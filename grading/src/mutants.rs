@@ -404,6 +404,7 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
     let listing = tree.listing()?;
     let jobs = plan::jobs(&args.select, args.seeds, None, &listing)?;
     let workers = args.select.workers();
+    let build = submission::BuildOptions::new(&args.select.build, false)?;
     let interrupted = pool::interrupted_on_ctrl_c();
     let options = |submission: Option<PathBuf>| JobOptions {
         timeout: Duration::from_secs(args.select.timeout),
@@ -460,7 +461,7 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
             outcomes.len() + 1,
             mutants.len()
         );
-        let outcome = match submission::build(root, &dir) {
+        let outcome = match submission::build(root, &dir, &build) {
             Ok(harness) => {
                 let results = pool::run(
                     &harness,

@@ -33,6 +33,8 @@ fn submission() -> &'static Path {
 /// What grading the broken submission with `fault` printed and reported.
 struct Graded {
     exit: Option<i32>,
+    /// What reached the grader's terminal: its stdout and stderr, raw.
+    console: Vec<u8>,
     stderr: String,
     report: Value,
     gradescope: Value,
@@ -41,10 +43,7 @@ struct Graded {
 
 /// The first seed of `fault`'s range (see the fixture's `FAULTS`).
 fn seed_of(fault: &str) -> u64 {
-    let faults = [
-        "none", "panic", "loop", "alloc", "exit", "abort", "overflow",
-    ];
-    let k = faults
+    let k = hostile::FAULTS
         .iter()
         .position(|f| *f == fault)
         .expect("a known fault");
@@ -86,6 +85,7 @@ fn grade(fault: &str, tests: &[&str], limits: &[&str]) -> Graded {
     );
     Graded {
         exit: out.status.code(),
+        console: [out.stdout.as_slice(), out.stderr.as_slice()].concat(),
         stderr,
         report: serde_json::from_str(&read("report.json")).unwrap(),
         gradescope: serde_json::from_str(&read("results.json")).unwrap(),
@@ -272,4 +272,66 @@ fn max_timelines_caps_the_timelines_per_scenario() {
         .filter(|j| j.get("timeline").is_some())
         .collect();
     assert_eq!(with.len(), 1, "{}", g.report);
+}
+
+#[test]
+fn escape_sequences_in_a_panic_never_reach_the_console() {
+    let g = grade("escape", &["initial_election_2a"], &[]);
+    all_failed(&g, 1, "panicked", "\\u{1b}]52;c;cHduZWQ=\\u{7}");
+    for forbidden in [0x1b_u8, 0x07, b'\r'] {
+        assert!(
+            !g.console.contains(&forbidden),
+            "byte {forbidden:#x} reached the console: {}",
+            String::from_utf8_lossy(&g.console)
+        );
+    }
+    // A one-byte CSI (U+009B) and a right-to-left override do not either.
+    let console = String::from_utf8_lossy(&g.console);
+    assert!(!console.contains('\u{9b}') && !console.contains('\u{202e}'));
+    assert!(console.contains("\\u{9b}1;1H"), "{console}");
+}
+
+#[test]
+fn huge_panic_messages_make_small_reports() {
+    let g = grade(
+        "huge",
+        &["initial_election_2a"],
+        &["--seeds", "20", "--max-timelines", "2"],
+    );
+    all_failed(&g, 20, "panicked", "[… cut: ");
+    let out_dir = root().join("target/broken-graded");
+    let mut total = 0;
+    for entry in std::fs::read_dir(&out_dir).unwrap().flatten() {
+        if !entry.file_name().to_string_lossy().starts_with("huge-") {
+            continue;
+        }
+        for file in walk(&entry.path()) {
+            let size = std::fs::metadata(&file).unwrap().len();
+            assert!(size < 1 << 20, "{} is {size} bytes", file.display());
+            total += size;
+        }
+    }
+    assert!(
+        total < 2 << 20,
+        "the reports and timelines add up to {total} bytes"
+    );
+    assert!(
+        g.console.len() < 256 << 10,
+        "the console received {} bytes",
+        g.console.len()
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

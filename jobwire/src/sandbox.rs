@@ -32,6 +32,10 @@ pub struct Policy {
     pub write: Vec<PathBuf>,
     /// Address-space limit in bytes (None: unchanged).
     pub address_space: Option<u64>,
+    /// Limit in bytes on each process's data (heap and private writable
+    /// mappings; None: unchanged): a build's backstop between the grader's
+    /// readings of its memory.
+    pub data: Option<u64>,
     /// CPU-time limit in seconds (None: unchanged). The process gets SIGXCPU
     /// at this limit and SIGKILL five seconds later.
     pub cpu_seconds: Option<u64>,
@@ -75,6 +79,9 @@ fn limits(policy: &Policy) -> Result<(), String> {
     if let Some(bytes) = policy.address_space {
         set(Resource::AS, bytes, bytes)?;
     }
+    if let Some(bytes) = policy.data {
+        set(Resource::DATA, bytes, bytes)?;
+    }
     if let Some(secs) = policy.cpu_seconds {
         set(Resource::CPU, secs, secs.saturating_add(5))?;
     }
@@ -104,6 +111,13 @@ fn landlock(policy: &Policy) -> Result<RulesetStatus, String> {
         .map_err(|e| e.to_string())?;
     for (paths, access) in [(&policy.read, read), (&policy.write, all)] {
         for path in paths {
+            // A file takes only the rights that apply to files (asking for a
+            // directory's would leave the domain "partly enforced").
+            let access = if path.is_dir() {
+                access
+            } else {
+                access & AccessFs::from_file(abi)
+            };
             let fd = PathFd::new(path).map_err(|e| format!("{}: {e}", path.display()))?;
             ruleset = ruleset
                 .add_rule(PathBeneath::new(fd, access))

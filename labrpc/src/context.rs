@@ -185,7 +185,13 @@ impl<P: Protocol> Context<'_, P> {
     /// formatted only then.
     pub fn log(&mut self, line: fmt::Arguments<'_>) {
         if self.recording {
-            self.effects.push(Effect::Log(line.to_string()));
+            let line = line.to_string();
+            let line = if line.len() > crate::sim::MAX_TEXT {
+                crate::sim::bounded_text(&line)
+            } else {
+                line
+            };
+            self.effects.push(Effect::Log(line));
         }
     }
 

@@ -65,6 +65,13 @@ pub trait Observer<P: Protocol>: 'static {
         let _ = (now, caller, server, call, answered);
     }
 
+    /// Node `node` is starting a new incarnation (its first, or a restart):
+    /// its constructor runs next. What the observer kept of its last life is
+    /// the past.
+    fn on_start(&mut self, now: Time, node: NodeId) {
+        let _ = (now, node);
+    }
+
     /// A handler of `node` has just returned; `state` is the node (downcast it to
     /// its concrete type to inspect it).
     fn after_handler(&mut self, now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {

@@ -428,6 +428,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             .mix(kind::START, self.now, [id as u64, u64::from(inc), 0, 0]);
         self.trace
             .record(self.now, Some((id, inc)), || TraceEvent::Start);
+        self.observer.on_start(self.now, id);
         self.with_context(
             id,
             || "its constructor".to_string(),
@@ -703,13 +704,31 @@ fn wrong_type<N>(id: NodeId) -> ! {
     panic!("labrpc: node {id} is not a {}", std::any::type_name::<N>())
 }
 
-/// The text of a panic payload (as `catch_unwind` hands it over).
+/// Most bytes of a panic's message, or of one log line, a run keeps: what a
+/// node says is the node's to say, but not without bound.
+pub const MAX_TEXT: usize = 16 << 10;
+
+/// The text of a panic payload (as `catch_unwind` hands it over), cut at
+/// [`MAX_TEXT`] bytes.
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
+        bounded_text(s)
     } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
+        bounded_text(s)
     } else {
         "a panic with a non-string payload".to_string()
     }
+}
+
+/// `text`, cut at [`MAX_TEXT`] bytes (at a character's start) with a marker
+/// saying how much was cut.
+pub fn bounded_text(text: &str) -> String {
+    if text.len() <= MAX_TEXT {
+        return text.to_string();
+    }
+    let mut end = MAX_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{} [… cut: {} more bytes]", &text[..end], text.len() - end)
 }

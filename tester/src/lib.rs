@@ -44,6 +44,7 @@ pub mod crash_check;
 pub mod determinism;
 pub mod harness;
 pub mod kv;
+pub mod leader_quorum;
 pub mod live_log;
 pub mod peer_calls;
 pub mod premise;

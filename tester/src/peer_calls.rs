@@ -1,7 +1,7 @@
 //! [`PeerCalls`]: the checks on the calls between the servers of one Raft
 //! group, which every tester (Raft, kvraft, the controller, shardkv) runs on
-//! every call: the heartbeat limit ([`Repeats`]) and the term rule on replies
-//! ([`ReplyTerms`]). It knows which nodes are servers of which group: a
+//! every call: the heartbeat limit ([`Repeats`]), the term rule on replies
+//! ([`ReplyTerms`]) and a leader's quorum ([`LeaderQuorum`]). It knows which nodes are servers of which group: a
 //! clerk's calls, and a shardkv server's calls to another group or to the
 //! controller, are not Raft's and are not checked.
 
@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use labrpc::{CallId, CallSeen, NodeId, Time};
 
+use crate::leader_quorum::LeaderQuorum;
 use crate::repeats::Repeats;
 use crate::reply_terms::ReplyTerms;
 
@@ -19,6 +20,7 @@ pub struct PeerCalls {
     group: Vec<Option<usize>>,
     repeats: Repeats,
     terms: ReplyTerms,
+    quorum: LeaderQuorum,
     /// The kind of each call between servers not yet back, by call number.
     topics: BTreeMap<u64, Option<&'static str>>,
 }
@@ -73,13 +75,25 @@ impl PeerCalls {
         let call = call.number();
         self.repeats.returned(caller, server, call, answered);
         let topic = self.topics.remove(&call).flatten();
-        self.terms.returned(caller, call, answered, topic);
+        if let Some((server, term)) = self.terms.returned(caller, call, answered, topic) {
+            self.quorum.answered(caller, server, term);
+        }
     }
 
-    /// Server `node` finished a handler in `term`
-    /// ([`labrpc::Observer::after_handler`]).
-    pub fn handled(&mut self, node: NodeId, term: u64) -> Result<(), String> {
-        self.terms.handled(node, term)
+    /// Node `node` starts a new life ([`labrpc::Observer::on_start`]).
+    pub fn started(&mut self, node: NodeId) {
+        self.quorum.started(node);
+    }
+
+    /// Server `node` finished a handler in `term`, saying it leads if
+    /// `leader` ([`labrpc::Observer::after_handler`]).
+    pub fn handled(&mut self, node: NodeId, term: u64, leader: bool) -> Result<(), String> {
+        self.terms.handled(node, term)?;
+        let Some(group) = self.group.get(node).copied().flatten() else {
+            return Ok(());
+        };
+        let servers = self.group.iter().filter(|g| **g == Some(group)).count();
+        self.quorum.handled(node, term, leader, servers)
     }
 }
 
@@ -104,6 +118,10 @@ macro_rules! peer_call_hooks {
             answered: bool,
         ) {
             self.calls.returned(caller, server, call, answered);
+        }
+
+        fn on_start(&mut self, _now: labrpc::Time, node: NodeId) {
+            self.calls.started(node);
         }
     };
 }

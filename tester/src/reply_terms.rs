@@ -58,17 +58,16 @@ impl ReplyTerms {
     }
 
     /// Call number `call` of `caller` came back, `answered` or not; its
-    /// kind is `topic`.
+    /// kind is `topic`. Returns the replier and its term right after it
+    /// answered, if it did and the tester knew its term.
     pub fn returned(
         &mut self,
         caller: NodeId,
         call: u64,
         answered: bool,
         topic: Option<&'static str>,
-    ) {
-        let Some(answer) = self.answers.remove(&call) else {
-            return;
-        };
+    ) -> Option<(NodeId, u64)> {
+        let answer = self.answers.remove(&call)?;
         let behind = self
             .known
             .get(caller)
@@ -83,6 +82,7 @@ impl ReplyTerms {
                 topic,
             });
         }
+        answered.then_some((answer.server, answer.term))
     }
 
     /// Server `node` finished a handler in `term`: fails if it was handling

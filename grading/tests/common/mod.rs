@@ -44,13 +44,18 @@ pub fn reference_submission(name: &str) -> PathBuf {
 /// `grading/tests/fixtures/<fixture>.rs` added to raft/src/peer as a module
 /// and `call` (such as `hostile::inject()`) made first thing in `handle_request`.
 pub fn with_fixture(name: &str, fixture: &str, call: &str) -> PathBuf {
+    let code = std::fs::read_to_string(root().join(format!("grading/tests/fixtures/{fixture}.rs")))
+        .unwrap();
+    with_module(name, fixture, &code, call)
+}
+
+/// A submission under `target/NAME`: the reference, with `code` added to
+/// raft/src/peer as module `module` and `call` made first thing in
+/// `handle_request`.
+pub fn with_module(name: &str, module: &str, code: &str, call: &str) -> PathBuf {
     let dir = reference_submission(name);
     let peer = dir.join("raft/src/peer");
-    std::fs::copy(
-        root().join(format!("grading/tests/fixtures/{fixture}.rs")),
-        peer.join(format!("{fixture}.rs")),
-    )
-    .unwrap();
+    std::fs::write(peer.join(format!("{module}.rs")), code).unwrap();
     let text = std::fs::read_to_string(peer.join("mod.rs")).unwrap();
     let anchor = "    fn handle_request(";
     let at = text
@@ -58,7 +63,7 @@ pub fn with_fixture(name: &str, fixture: &str, call: &str) -> PathBuf {
         .expect("the reference's mod.rs defines handle_request");
     let body = at + text[at..].find("{\n").expect("handle_request has a body") + 2;
     let patched = format!(
-        "{}        {call};\n{}\nmod {fixture};\n",
+        "{}        {call};\n{}\nmod {module};\n",
         &text[..body],
         &text[body..]
     );

@@ -270,9 +270,9 @@ impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester
         let Some(server) = state.downcast_ref::<KvServerNode<C::Server, O>>() else {
             return Ok(());
         };
-        let (term, _) = catching("state()", || raft::Raft::state(server.raft()))
+        let (term, leader) = catching("state()", || raft::Raft::state(server.raft()))
             .map_err(|e| format!("server {node}'s {e}"))?;
-        self.calls.handled(node, term)
+        self.calls.handled(node, term, leader)
     }
 
     fn on_output(

@@ -423,7 +423,7 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
     fn after_handler(&mut self, now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
         let raft = state.downcast_ref::<RaftNode<R>>().expect("a Raft server");
         let (term, leader) = state_of(raft).map_err(|e| format!("server {node}'s {e}"))?;
-        self.calls.handled(node, term)?;
+        self.calls.handled(node, term, leader)?;
         if let Some((entry_term, index)) = self.applied_term[node].take()
             && term < entry_term
         {

@@ -247,6 +247,7 @@ pub(super) fn confine_job(memory_mb: u64, cpu_seconds: u64) -> jobwire::SandboxR
         // Room for the budget plus the runtime's reservations; the budget
         // (armed by the caller) is what counts.
         address_space: (memory_mb > 0).then(|| (memory_mb * 2 + 1024) << 20),
+        data: None,
         cpu_seconds: (cpu_seconds > 0).then_some(cpu_seconds),
         file_size: Some(0),
         single_process: true,

@@ -100,8 +100,8 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for Sh
         } else {
             return Ok(());
         };
-        let (term, _) = state.map_err(|e| format!("server {node}'s {e}"))?;
-        self.calls.handled(node, term)
+        let (term, leader) = state.map_err(|e| format!("server {node}'s {e}"))?;
+        self.calls.handled(node, term, leader)
     }
 
     fn on_output(&mut self, now: Time, node: NodeId, output: ShardOutput) -> Result<(), String> {
