@@ -6,11 +6,11 @@
 //! at any of them, and its output kept within a cap. A submission's build runs this way: cargo and every rustc it
 //! starts share the group the grader made for them.
 
-use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use jobwire::child::read_capped;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
@@ -71,8 +71,8 @@ pub fn run(mut command: Command, bounds: &Bounds, max_output: usize) -> std::io:
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
     std::thread::scope(|scope| {
-        let out = scope.spawn(move || read_capped(stdout, max_output));
-        let err = scope.spawn(move || read_capped(stderr, max_output));
+        let out = scope.spawn(move || read_capped(stdout, max_output).0);
+        let err = scope.spawn(move || read_capped(stderr, max_output).0);
         let mut peak_memory = 0;
         let mut overrun = None;
         // A group at work uses at least a sixtieth of a CPU (a second of CPU
@@ -117,22 +117,6 @@ pub fn run(mut command: Command, bounds: &Bounds, max_output: usize) -> std::io:
             elapsed: start.elapsed(),
         })
     })
-}
-
-/// Reads `from` to its end, keeping at most `cap` bytes.
-fn read_capped(mut from: impl Read, cap: usize) -> Vec<u8> {
-    let mut kept = Vec::new();
-    let mut buf = vec![0u8; 64 << 10];
-    loop {
-        match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                let room = cap.saturating_sub(kept.len());
-                kept.extend_from_slice(&buf[..n.min(room)]);
-            }
-        }
-    }
-    kept
 }
 
 /// What a process group holds and has done.

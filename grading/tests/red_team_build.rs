@@ -350,3 +350,42 @@ fn a_class_of_attackers_leaves_the_honest_student_her_marks() {
         "{report}"
     );
 }
+
+/// A grader whose binary is replaced on disk while it grades (another
+/// `cargo run -p grading` rebuilding it) finishes its grade: it re-executes
+/// its own image, never its path.
+#[test]
+fn a_grader_rebuilt_on_disk_mid_grade_finishes_its_grade() {
+    let copy = root().join("target/red-team-grader-copy");
+    let _ = std::fs::remove_dir_all(&copy);
+    std::fs::create_dir_all(&copy).unwrap();
+    let exe = copy.join("grading");
+    std::fs::copy(env!("CARGO_BIN_EXE_grading"), &exe).unwrap();
+    // A submission built for the first time: the build must run.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = with_code("red-team-rebuilt-grader", &format!("// {stamp}"));
+    let out_dir = copy.join("graded");
+    let grader = Command::new(&exe)
+        .arg("--submission")
+        .arg(&dir)
+        .args(["--test", "initial_election_2a", "--seeds", "1", "--json"])
+        .arg(out_dir.join("report.json"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The binary goes, and something else takes its name.
+    std::fs::remove_file(&exe).unwrap();
+    std::fs::write(&exe, b"#!/bin/sh\nexit 99\n").unwrap();
+    let out = grader.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("the build took"), "no build ran: {stderr}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["score"], report["max_score"], "{report}");
+}

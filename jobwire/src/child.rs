@@ -149,7 +149,7 @@ pub fn run(
 }
 
 /// Reads `from` to its end, keeping at most `cap` bytes; whether it was cut.
-fn read_capped(mut from: impl Read, cap: usize) -> (Vec<u8>, bool) {
+pub fn read_capped(mut from: impl Read, cap: usize) -> (Vec<u8>, bool) {
     let mut kept = Vec::new();
     let mut cut = false;
     let mut buf = vec![0u8; 64 << 10];

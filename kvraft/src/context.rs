@@ -119,7 +119,9 @@ impl<S: KvServer<O>, O: Ops> ClerkContext<'_, '_, S, O> {
     }
 
     /// Reports the current operation done: `value` is what a `Get` read (use ""
-    /// for `Put` and `Append`). Call it exactly once per operation.
+    /// for `Put` and `Append`). Call it exactly once per operation, when a
+    /// server's reply has told you the result: the tests fail a clerk that
+    /// completes an operation without any server's reply since it was given.
     pub fn complete(&mut self, value: O::Value) {
         self.ctx.emit(Completed { value });
     }

@@ -709,7 +709,7 @@ fn wrong_type<N>(id: NodeId) -> ! {
 pub const MAX_TEXT: usize = 16 << 10;
 
 /// The text of a panic payload (as `catch_unwind` hands it over), cut at
-/// [`MAX_TEXT`] bytes.
+/// 16 KiB.
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         bounded_text(s)
@@ -720,8 +720,8 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// `text`, cut at [`MAX_TEXT`] bytes (at a character's start) with a marker
-/// saying how much was cut.
+/// `text`, cut at 16 KiB (at a character's start) with a marker saying how
+/// much was cut.
 pub fn bounded_text(text: &str) -> String {
     if text.len() <= MAX_TEXT {
         return text.to_string();

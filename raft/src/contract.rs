@@ -188,7 +188,9 @@ pub trait Raft: Sized + 'static {
         command: Vec<u8>,
     ) -> Option<(u64, u64)>;
 
-    /// `(current_term, is_leader)`.
+    /// `(current_term, is_leader)`. The tests check it against the network:
+    /// a server that says it leads a term must have heard, in that term, from
+    /// a majority (the votes that elected it).
     fn state(&self) -> (u64, bool);
 
     /// Your role, for the run's timeline and log only (the tests never check it).

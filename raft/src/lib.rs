@@ -37,7 +37,9 @@
 //! commands at one index, or out of order; a leader giving one index of its
 //! term to two commands; a server that handles a reply its peer sent in a
 //! higher term and keeps its own term (record the reply's term first, then
-//! drop the reply if it is stale); a server that sends a peer the same request
+//! drop the reply if it is stale); a server that says it leads a term
+//! (`state()`) without having heard, in that term, from enough peers to make a
+//! majority (the votes that elected it); a server that sends a peer the same request
 //! again as soon as the last one was answered, more than 50 times in a second
 //! (heartbeat about every 100 ms). The failure names the rule, the servers,
 //! the term and the index.

@@ -44,6 +44,11 @@ impl PeerCalls {
         self.group[node] = Some(group);
     }
 
+    /// Whether `node` is a server of some Raft group.
+    pub fn is_server(&self, node: NodeId) -> bool {
+        self.group.get(node).copied().flatten().is_some()
+    }
+
     fn peers(&self, from: NodeId, to: NodeId) -> bool {
         let group = |i: NodeId| self.group.get(i).copied().flatten();
         matches!((group(from), group(to)), (Some(a), Some(b)) if a == b)
@@ -98,9 +103,20 @@ impl PeerCalls {
 }
 
 /// The [`labrpc::Observer`] hooks that hand a tester's calls to its
-/// `calls: PeerCalls` field, expanded inside each tester's `impl Observer`.
+/// `calls: PeerCalls` field, expanded inside each tester's `impl Observer`;
+/// `peer_call_hooks!(clients)` also tells its `clients: Clients` field of each
+/// reply a server's answer brought a clerk.
 macro_rules! peer_call_hooks {
     () => {
+        $crate::peer_calls::peer_call_hooks!(@hooks |_tester: &mut Self, _caller: NodeId, _server: NodeId, _answered: bool| {});
+    };
+    (clients) => {
+        $crate::peer_calls::peer_call_hooks!(@hooks |tester: &mut Self, caller: NodeId, server: NodeId, answered: bool| {
+            let from_server = tester.calls.is_server(server);
+            tester.clients.returned(caller, answered && from_server);
+        });
+    };
+    (@hooks $returned:expr) => {
         fn on_call(&mut self, now: labrpc::Time, call: &labrpc::CallSeen) -> Result<(), String> {
             self.calls.called(now, call)
         }
@@ -118,6 +134,7 @@ macro_rules! peer_call_hooks {
             answered: bool,
         ) {
             self.calls.returned(caller, server, call, answered);
+            ($returned)(self, caller, server, answered);
         }
 
         fn on_start(&mut self, _now: labrpc::Time, node: NodeId) {

@@ -74,6 +74,10 @@ struct ClerkState<O: Ops> {
     client: usize,
     pending: Option<(O::Op, Time, bool)>,
     finished: Option<Operation<O>>,
+    /// Servers' replies it has had, in all.
+    replies: u64,
+    /// `replies` when it was handed its outstanding operation.
+    replies_at_hand: u64,
 }
 
 /// The clerks of a world as the tester sees them, whatever the world: each
@@ -110,6 +114,8 @@ impl<O: Recorded> Clients<O> {
                 client,
                 pending: None,
                 finished: None,
+                replies: 0,
+                replies_at_hand: 0,
             },
         );
     }
@@ -139,6 +145,15 @@ impl<O: Recorded> Clients<O> {
         );
         state.finished = None;
         state.pending = Some((op, now, record));
+        state.replies_at_hand = state.replies;
+    }
+
+    /// A call of node `caller` came back, with a server's reply if
+    /// `from_server` (a clerk's evidence that the service answered it).
+    pub fn returned(&mut self, caller: NodeId, from_server: bool) {
+        if let Some(state) = self.clerks.get_mut(&caller) {
+            state.replies += u64::from(from_server);
+        }
     }
 
     /// Clerk `node` reported its operation done with `value` at `now`.
@@ -153,6 +168,13 @@ impl<O: Recorded> Clients<O> {
                 "clerk {node} completed an operation it was not given (complete() must be called exactly once per operation)"
             ));
         };
+        if state.replies == state.replies_at_hand {
+            return Err(format!(
+                "clerk {node} completed {op:?} (handed to it at virtual time {call}) without a \
+                 reply from any server since: an operation's result is the service's, and \
+                 comes in a server's reply to the clerk's call, never from the clerk alone"
+            ));
+        }
         let value = O::recorded(&op, value);
         let done = Operation {
             client: state.client,
@@ -264,7 +286,7 @@ pub fn drive<C: KvClerk<O>, O: Recorded>(
 }
 
 impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester<C, O> {
-    crate::peer_calls::peer_call_hooks!();
+    crate::peer_calls::peer_call_hooks!(clients);
 
     fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
         let Some(server) = state.downcast_ref::<KvServerNode<C::Server, O>>() else {
@@ -305,5 +327,40 @@ impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get() -> Op {
+        Op::Get { key: "k".into() }
+    }
+
+    #[test]
+    fn a_clerk_completing_without_a_servers_reply_fails_naming_the_rule() {
+        let mut clients: Clients = Clients::default();
+        clients.add_clerk(7, 0);
+        clients.handing(7, get(), Time::ZERO, true);
+        // A reply that came before, and a failed call since, are no evidence.
+        clients.returned(7, false);
+        let err = clients.completed(Time::ZERO, 7, "v".into()).unwrap_err();
+        assert!(
+            err.contains("clerk 7 completed Get")
+                && err.contains("without a reply from any server"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_clerk_completing_on_a_servers_reply_passes() {
+        let mut clients: Clients = Clients::default();
+        clients.add_clerk(7, 0);
+        clients.returned(7, true);
+        clients.handing(7, get(), Time::ZERO, true);
+        clients.returned(7, true);
+        clients.completed(Time::ZERO, 7, "v".into()).unwrap();
+        assert_eq!(clients.history.len(), 1);
     }
 }

@@ -90,7 +90,7 @@ pub fn drive<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
 }
 
 impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for ShardTester<C, CC> {
-    crate::peer_calls::peer_call_hooks!();
+    crate::peer_calls::peer_call_hooks!(clients);
 
     fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
         let state = if let Some(server) = state.downcast_ref::<GroupServerNode<C::Server, CC>>() {
