@@ -12,6 +12,7 @@ use jobwire::{HARNESS_MODE, Listing};
 
 use crate::bounded::{self, Bounds, Overrun};
 use crate::build_sandbox::{self, Jail};
+use crate::untrusted;
 
 /// The test target that is the harness (the `tester` package's).
 const TARGET: &str = "scenarios";
@@ -59,6 +60,19 @@ pub enum BuildError {
         limit: u64,
         /// The most it was seen to hold, in bytes.
         seen: u64,
+    },
+    /// A compiler asked for more memory than the build's limit at once and
+    /// was refused (its per-process limit), ending the build.
+    #[error(
+        "the build used more than {} MiB of memory: a compiler was refused an allocation past the limit ({})",
+        .limit >> 20,
+        .what
+    )]
+    Refused {
+        /// The limit, in bytes.
+        limit: u64,
+        /// The compiler's words.
+        what: String,
     },
     /// A complete sandbox was required and this machine cannot give one.
     #[error("{0}")]
@@ -142,12 +156,12 @@ pub fn build_confined(jail: &Jail, bounds: &Bounds) -> Result<Harness, BuildErro
         return Err(BuildError::IncompleteSandbox(stderr));
     }
     if !status.success() {
-        if stderr.contains("memory allocation of") {
+        if let Some(line) = stderr.lines().find(|l| l.contains("memory allocation of")) {
             // A single process hit its data limit before the group's total
             // was read.
-            return Err(BuildError::TooLarge {
+            return Err(BuildError::Refused {
                 limit: bounds.memory,
-                seen: ended.peak_memory.max(bounds.memory),
+                what: untrusted::clean(line.trim(), untrusted::LINE),
             });
         }
         return Err(BuildError::DoesNotBuild {

@@ -239,6 +239,7 @@ pub fn build(root: &Path, dir: &Path, options: &BuildOptions) -> Result<Harness,
         Err(
             e @ (harness::BuildError::TooLong(_)
             | harness::BuildError::TooLarge { .. }
+            | harness::BuildError::Refused { .. }
             | harness::BuildError::Stalled(_)),
         ) => Err(SubmissionError::Bounds(e.to_string())),
         Err(other) => Err(grader(other)),
