@@ -316,6 +316,54 @@ fn a_class_of_attackers_leaves_the_honest_student_her_marks() {
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     }
 
+    // Trudy never stands for election either, and her `state()` tells the
+    // truth to its first caller after each handler (the checks) and lies to
+    // the rest (the scenario's polls).
+    let trudy = reference_submission("red-team-class/trudy");
+    for (file, from, to) in [
+        (
+            "raft/src/peer/mod.rs",
+            "pub struct Peer {\n",
+            "pub struct Peer {\n    asked: std::cell::Cell<u32>,\n",
+        ),
+        (
+            "raft/src/peer/mod.rs",
+            "        let mut peer = Peer {\n",
+            "        let mut peer = Peer {\n            asked: Default::default(),\n",
+        ),
+        (
+            "raft/src/peer/mod.rs",
+            "    ) -> Reply {\n",
+            "    ) -> Reply {\n        self.asked.set(0);\n",
+        ),
+        (
+            "raft/src/peer/mod.rs",
+            "        reply: Option<Reply>,\n    ) {\n",
+            "        reply: Option<Reply>,\n    ) {\n        self.asked.set(0);\n",
+        ),
+        (
+            "raft/src/peer/mod.rs",
+            "timer: Timer) {\n",
+            "timer: Timer) {\n        self.asked.set(0);\n",
+        ),
+        (
+            "raft/src/peer/mod.rs",
+            "(self.current_term, self.role == Role::Leader)",
+            "{ let asked = self.asked.get(); self.asked.set(asked + 1); \
+             if asked == 0 { (self.current_term, self.role == Role::Leader) } else { (1, self.me == 0) } }",
+        ),
+        (
+            "raft/src/peer/election.rs",
+            "self.start_election(ctx);",
+            "{}",
+        ),
+    ] {
+        let path = trudy.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "the reference changed: {from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+
     // The class is graded by a copy of the grader whose binary is replaced
     // on disk as soon as it runs (another `cargo run -p grading` rebuilding
     // it): it re-executes its own image for every build, never its path.
@@ -370,6 +418,15 @@ fn a_class_of_attackers_leaves_the_honest_student_her_marks() {
     let report = std::fs::read_to_string(out.join("students/mallory.json")).unwrap();
     assert!(
         report.contains("server 0 says it leads term 1") && report.contains("§5.2"),
+        "{report}"
+    );
+    let trudy = student(&table, "trudy");
+    assert_eq!(trudy["score"].as_f64(), Some(0.0), "{trudy:#}");
+    assert!(trudy["error"].is_null(), "trudy's Raft built: {trudy:#}");
+    let report = std::fs::read_to_string(out.join("students/trudy.json")).unwrap();
+    assert!(
+        report.contains("\"test\":\"initial_election_2a\"")
+            && report.contains("expected one leader, got none"),
         "{report}"
     );
 }

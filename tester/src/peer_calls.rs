@@ -23,6 +23,8 @@ pub struct PeerCalls {
     quorum: LeaderQuorum,
     /// The kind of each call between servers not yet back, by call number.
     topics: BTreeMap<u64, Option<&'static str>>,
+    /// Each server's `(term, is_leader)` after its last handler, by id.
+    seen: Vec<Option<(u64, bool)>>,
 }
 
 impl PeerCalls {
@@ -42,6 +44,15 @@ impl PeerCalls {
             self.group.resize(node + 1, None);
         }
         self.group[node] = Some(group);
+    }
+
+    /// Server `node`'s `(term, is_leader)` as its `state()` said right after
+    /// its last handler (None if it never ran one). The scenarios read this,
+    /// not `state()` again: between handlers an honest server's state does
+    /// not change, and a `state()` that answers each caller differently
+    /// cannot tell the checks one thing and the scenario another.
+    pub fn seen(&self, node: NodeId) -> Option<(u64, bool)> {
+        self.seen.get(node).copied().flatten()
     }
 
     /// Whether `node` is a server of some Raft group.
@@ -93,6 +104,10 @@ impl PeerCalls {
     /// Server `node` finished a handler in `term`, saying it leads if
     /// `leader` ([`labrpc::Observer::after_handler`]).
     pub fn handled(&mut self, node: NodeId, term: u64, leader: bool) -> Result<(), String> {
+        if self.seen.len() <= node {
+            self.seen.resize(node + 1, None);
+        }
+        self.seen[node] = Some((term, leader));
         self.terms.handled(node, term)?;
         let Some(group) = self.group.get(node).copied().flatten() else {
             return Ok(());

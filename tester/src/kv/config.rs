@@ -310,8 +310,12 @@ impl<C: KvClerk> KvConfig<C> {
 
 /// Whether server `i` is up and its Raft claims to lead.
 pub fn leads<C: KvClerk<O>, O: Recorded>(sim: &KvSim<C, O>, i: NodeId) -> bool {
-    sim.node::<KvServerNode<C::Server, O>>(i)
-        .is_some_and(|s| raft::Raft::state(s.raft()).1)
+    sim.is_alive(i)
+        && sim
+            .observer()
+            .calls
+            .seen(i)
+            .is_some_and(|(_, leader)| leader)
 }
 
 /// Connects server `i` with the servers in `to`, both ways.

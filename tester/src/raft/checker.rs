@@ -163,6 +163,12 @@ pub struct Tester<R> {
 }
 
 impl<R: Raft> Tester<R> {
+    /// Server `i`'s `(term, is_leader)` after its last handler (see
+    /// [`PeerCalls::seen`]).
+    pub fn seen(&self, i: NodeId) -> Option<(u64, bool)> {
+        self.calls.seen(i)
+    }
+
     /// The state for `n` servers, all connected.
     pub fn new(n: usize, snapshots: bool) -> Tester<R> {
         Tester {

@@ -126,16 +126,15 @@ impl<R: Raft> Config<R> {
         self.h.sim.observer().connected[i]
     }
 
-    /// Server `i`'s `(term, is_leader)`, or `None` if it is down.
+    /// Server `i`'s `(term, is_leader)` as its `state()` said after its last
+    /// handler, or `None` if it is down.
     pub fn state(&self, i: NodeId) -> Check<Option<(u64, bool)>> {
-        match self.h.sim.node::<RaftNode<R>>(i) {
-            None => Ok(None),
-            Some(node) => state_of(node).map(Some).map_err(|e| Failure {
-                kind: FailureKind::Panicked,
-                message: format!("server {i}'s {e}"),
-                time: Some(self.h.sim.now()),
-            }),
-        }
+        Ok(self
+            .h
+            .sim
+            .is_alive(i)
+            .then(|| self.h.sim.observer().seen(i))
+            .flatten())
     }
 
     /// Calls `start(command)` on server `i`: `None` if it is down or not the leader.

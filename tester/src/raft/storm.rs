@@ -21,9 +21,8 @@ use std::time::Duration;
 
 use labrpc::rand::RngExt;
 use raft::Raft;
-use raft::node::RaftNode;
 
-use crate::raft::checker::{RaftSim, state_of};
+use crate::raft::checker::RaftSim;
 use crate::raft::config::Config;
 use crate::report::Failure;
 
@@ -103,8 +102,9 @@ fn tick<R: Raft>(sim: &mut RaftSim<R>, storm: Rc<RefCell<Storm>>) -> Result<(), 
     let n = sim.node_count();
     let terms: Vec<Option<u64>> = (0..n)
         .map(|i| {
-            sim.node::<RaftNode<R>>(i)
-                .and_then(|node| state_of(node).ok())
+            sim.is_alive(i)
+                .then(|| sim.observer().seen(i))
+                .flatten()
                 .map(|(term, _)| term)
         })
         .collect();

@@ -227,8 +227,12 @@ impl Isolator {
             return;
         }
         let leader = (0..self.n).find(|&i| {
-            sim.node::<kvraft::node::KvServerNode<C::Server, CtrlerOps>>(i)
-                .is_some_and(|s| raft::Raft::state(s.raft()).1)
+            sim.is_alive(i)
+                && sim
+                    .observer()
+                    .calls
+                    .seen(i)
+                    .is_some_and(|(_, leader)| leader)
         });
         let (wait, isolated) = match leader {
             Some(l) if isolated.is_none() => {

@@ -197,8 +197,12 @@ pub fn multi_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
 
 /// Whether server `i` is up and its Raft claims to lead.
 fn leads<C: KvClerk<CtrlerOps>>(sim: &crate::kv::tester::KvSim<C, CtrlerOps>, i: usize) -> bool {
-    sim.node::<kvraft::node::KvServerNode<C::Server, CtrlerOps>>(i)
-        .is_some_and(|s| raft::Raft::state(s.raft()).1)
+    sim.is_alive(i)
+        && sim
+            .observer()
+            .calls
+            .seen(i)
+            .is_some_and(|(_, leader)| leader)
 }
 
 /// Fails unless `config` lists exactly these servers, in order, for each of
