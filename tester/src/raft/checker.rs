@@ -130,7 +130,8 @@ pub struct Tester<R> {
     /// The highest index any server applied.
     pub max_index: u64,
     /// Snapshots servers delivered with `ApplyMsg::Snapshot` (installed from a
-    /// leader's InstallSnapshot).
+    /// leader's InstallSnapshot) that took them past the last index they had
+    /// applied.
     pub snapshots_installed: u64,
     /// Whether this is a 2D scenario (snapshot checks, `snapshot` calls).
     snapshots: bool,
@@ -339,7 +340,8 @@ impl<R: Raft> Tester<R> {
     }
 
     /// Leader `i` answered `start(command)` with (`index`, `term`). Fails if
-    /// that index of that term was given to another command before.
+    /// its `state()` right after said otherwise (not leader, or another term),
+    /// or if that index of that term was given to another command before.
     pub fn started(
         &mut self,
         i: NodeId,
@@ -347,6 +349,20 @@ impl<R: Raft> Tester<R> {
         term: u64,
         command: Vec<u8>,
     ) -> Result<(), String> {
+        let seen = self.calls.seen(i);
+        if seen != Some((term, true)) {
+            let said = match seen {
+                Some((t, true)) => format!("leader of term {t}"),
+                Some((t, false)) => format!("not leader, in term {t}"),
+                None => "nothing".to_string(),
+            };
+            return Err(format!(
+                "server {i} answered start({}) with index {index} in term {term}, but its \
+                 state() right after said {said} (start returns the index and current term \
+                 only if this server is the leader, and None otherwise)",
+                show(&command)
+            ));
+        }
         let (j, other) = self
             .given
             .entry((term, index))
@@ -399,7 +415,12 @@ impl<R: Raft> Tester<R> {
             ApplyMsg::Snapshot {
                 index, snapshot, ..
             } => {
-                self.snapshots_installed += 1;
+                // Evidence of an install is a snapshot that brings a server
+                // state it had not applied: one it already has, delivered
+                // again, brings nothing.
+                if index > self.last_applied[i] {
+                    self.snapshots_installed += 1;
+                }
                 if self.snapshots && index < self.last_applied[i] {
                     return Err(format!(
                         "apply error: server {i} delivered a snapshot of index {index} after \
