@@ -184,6 +184,39 @@ fn executable(messages: &str) -> Option<PathBuf> {
 }
 
 impl Harness {
+    /// This harness copied into `dir` under a name made of its contents'
+    /// BLAKE3 hash (once: a copy already there is the same file), and that
+    /// copy. Copies untouched for a day go (a grader grading for longer than that
+    /// would lose its harness).
+    pub fn kept_in(&self, dir: &Path) -> Result<Harness, String> {
+        let bytes = std::fs::read(&self.exe)
+            .map_err(|e| format!("cannot read the harness {}: {e}", self.exe.display()))?;
+        let name = format!("scenarios-{}", &blake3::hash(&bytes).to_hex()[..32]);
+        let kept = dir.join(&name);
+        if !kept.is_file() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let day = std::time::Duration::from_secs(24 * 3600);
+            for old in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+                let old = old.map_err(|e| e.to_string())?.path();
+                let stale = std::fs::metadata(&old)
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+                if stale {
+                    let _ = std::fs::remove_file(old);
+                }
+            }
+            let partial = dir.join(format!("{name}.partial"));
+            std::fs::write(&partial, &bytes)
+                .and_then(|()| {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))
+                })
+                .and_then(|()| std::fs::rename(&partial, &kept))
+                .map_err(|e| format!("cannot keep the harness in {}: {e}", kept.display()))?;
+        }
+        Ok(Harness { exe: kept })
+    }
+
     /// The harness's scenarios.
     pub fn listing(&self) -> Result<Listing, String> {
         let out = Command::new(&self.exe)
@@ -212,6 +245,26 @@ impl Harness {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_harness_is_a_copy_named_by_its_contents() {
+        let dir = std::env::temp_dir().join(format!("raftlab-kept-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let built = dir.join("scenarios-built");
+        std::fs::write(&built, b"one").unwrap();
+        let harness = Harness { exe: built.clone() };
+        let kept = harness.kept_in(&dir.join("kept")).unwrap();
+        assert_ne!(kept.exe, built);
+        // Rebuilt in place: the kept copy is untouched, a new one is made.
+        std::fs::write(&built, b"two").unwrap();
+        assert_eq!(std::fs::read(&kept.exe).unwrap(), b"one");
+        let again = harness.kept_in(&dir.join("kept")).unwrap();
+        assert_ne!(again.exe, kept.exe);
+        assert_eq!(std::fs::read(&again.exe).unwrap(), b"two");
+        assert_eq!(harness.kept_in(&dir.join("kept")).unwrap().exe, again.exe);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn the_executable_is_found_among_cargo_messages() {
