@@ -55,6 +55,16 @@ impl PeerCalls {
         self.seen.get(node).copied().flatten()
     }
 
+    /// Records that server `node`'s `state()` said `(term, leader)`, as if
+    /// after a handler, without the checks (for the testers' unit tests).
+    #[cfg(test)]
+    pub fn said(&mut self, node: NodeId, term: u64, leader: bool) {
+        if self.seen.len() <= node {
+            self.seen.resize(node + 1, None);
+        }
+        self.seen[node] = Some((term, leader));
+    }
+
     /// Whether `node` is a server of some Raft group.
     pub fn is_server(&self, node: NodeId) -> bool {
         self.group.get(node).copied().flatten().is_some()

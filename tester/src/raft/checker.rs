@@ -522,8 +522,10 @@ mod tests {
     #[test]
     fn a_leader_that_gives_an_index_of_its_term_twice_is_named() {
         let mut tester = Tester::<raft::Peer>::new(3, false);
+        tester.calls.said(0, 2, true);
         tester.started(0, 4, 2, cmd(1)).unwrap();
         tester.started(0, 4, 2, cmd(1)).unwrap();
+        tester.calls.said(1, 3, true);
         tester.started(1, 4, 3, cmd(2)).unwrap();
         let e = tester.started(0, 4, 2, cmd(3)).unwrap_err();
         assert!(
@@ -531,6 +533,23 @@ mod tests {
                 && e.contains("Leader Append-Only"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_start_answered_by_a_server_that_does_not_say_it_leads_is_named() {
+        let mut tester = Tester::<raft::Peer>::new(3, false);
+        tester.calls.said(2, 5, false);
+        let e = tester.started(2, 7, 5, cmd(1)).unwrap_err();
+        assert!(
+            e.contains("server 2 answered start(1) with index 7 in term 5")
+                && e.contains("said not leader, in term 5"),
+            "{e}"
+        );
+        tester.calls.said(2, 6, true);
+        let e = tester.started(2, 7, 5, cmd(1)).unwrap_err();
+        assert!(e.contains("said leader of term 6"), "{e}");
+        tester.calls.said(2, 5, true);
+        tester.started(2, 7, 5, cmd(1)).unwrap();
     }
 
     #[test]
