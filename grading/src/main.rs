@@ -107,24 +107,54 @@ fn list() -> Result<bool, String> {
     Ok(true)
 }
 
-/// `grading run`: the harness of the tree (or submission) replays the run in
-/// the foreground; this process becomes it.
+/// `grading run`: the harness of the tree (or submission) replays the run.
+/// This tree's becomes this process (its log in colour on a terminal); a
+/// submission's prints (its log and failure, in a student's words) reach this
+/// terminal line by line with every escape sequence made visible.
 fn run(args: &RunArgs) -> Result<bool, String> {
     let harness = harness_for(args.submission.as_deref())?;
     let mut command = harness.command("run");
     command.args(args.replay.to_args());
-    if let Some(dir) = &args.submission {
-        command.arg("--replay").arg(job::replay_command(
-            &args.replay.test,
-            args.replay.seed,
-            Some(dir),
+    let Some(dir) = &args.submission else {
+        return Err(format!(
+            "cannot run the harness {}: {}",
+            harness.exe.display(),
+            command.exec()
         ));
+    };
+    command.arg("--replay").arg(job::replay_command(
+        &args.replay.test,
+        args.replay.seed,
+        Some(dir),
+    ));
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run the harness {}: {e}", harness.exe.display()))?;
+    let (out, err) = (child.stdout.take(), child.stderr.take());
+    std::thread::scope(|scope| {
+        scope.spawn(|| out.map(|o| relay(o, &mut std::io::stdout())));
+        scope.spawn(|| err.map(|e| relay(e, &mut std::io::stderr())));
+    });
+    let status = child
+        .wait()
+        .map_err(|e| format!("the harness {}: {e}", harness.exe.display()))?;
+    Ok(status.success())
+}
+
+/// Copies `from` to `to` line by line, each cleaned of escape sequences.
+fn relay(from: impl std::io::Read, to: &mut impl std::io::Write) {
+    use std::io::BufRead;
+    for line in std::io::BufReader::new(from)
+        .split(b'\n')
+        .map_while(Result::ok)
+    {
+        let line = untrusted::clean(&String::from_utf8_lossy(&line), untrusted::DIAGNOSTICS);
+        if writeln!(to, "{line}").is_err() {
+            break;
+        }
     }
-    Err(format!(
-        "cannot run the harness {}: {}",
-        harness.exe.display(),
-        command.exec()
-    ))
 }
 
 fn determinism(test: &str, seed: u64, submission: Option<&Path>) -> Result<bool, String> {

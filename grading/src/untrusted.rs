@@ -3,7 +3,8 @@
 //! files), made safe to keep and to print: every control character but the
 //! line break and the tab, and every character that reorders or hides text
 //! (Unicode's bidirectional controls), is written as an escape a reader can
-//! see (`\u{1b}`), so that no terminal receives an escape sequence from a
+//! see (`\u001b`, which is also JSON's escape for it, so a JSON line stays
+//! JSON), so that no terminal receives an escape sequence from a
 //! student; and the text is cut at a limit, with a marker saying how much
 //! was cut, so that no report grows with what a student prints.
 
@@ -26,7 +27,8 @@ pub fn clean(text: &str, cap: usize) -> String {
     for (at, c) in text.char_indices() {
         let escaped;
         let piece: &str = if needs_escape(c) {
-            escaped = c.escape_unicode().to_string();
+            // Every such character is in the Basic Multilingual Plane.
+            escaped = format!("\\u{:04x}", u32::from(c));
             &escaped
         } else {
             &text[at..at + c.len_utf8()]
@@ -82,8 +84,17 @@ mod tests {
         assert!(!clean.chars().any(needs_escape), "{clean}");
         assert_eq!(
             clean,
-            "ok\\u{1b}]0;pwned\\u{7}\\u{1b}]52;c;ZXZpbA==\\u{7}\\u{1b}[2J\\u{9b}31m\\u{d}\\u{202e}txt.exe\nnext\tline"
+            "ok\\u001b]0;pwned\\u0007\\u001b]52;c;ZXZpbA==\\u0007\\u001b[2J\\u009b31m\\u000d\\u202etxt.exe\nnext\tline"
         );
+    }
+
+    #[test]
+    fn a_cleaned_json_line_is_still_json() {
+        let line = serde_json::json!({ "reason": "a\u{9b}2J\u{202e}b\x1b[0m" }).to_string();
+        let clean = clean(&line, 1000);
+        assert!(!clean.chars().any(needs_escape), "{clean}");
+        let value: serde_json::Value = serde_json::from_str(&clean).unwrap();
+        assert_eq!(value["reason"], "a\u{9b}2J\u{202e}b\x1b[0m");
     }
 
     #[test]
