@@ -4,7 +4,7 @@
 //! [`crate::harness::BUDGETS`] stop only what no correct Raft needs).
 //!
 //! The thresholds stand several times above the reference's highest figure
-//! over many seeds of every scenario (the README gives them), so the
+//! over many seeds of every scenario (docs/simulator.md gives them), so the
 //! reference never sees one. How busy a server's stable storage is warns of
 //! nothing: under load every correct Raft that rewrites its state at each
 //! persist (as 6.824's do) keeps its storage busy most of the time; the cost

@@ -226,14 +226,7 @@ impl Isolator {
             self.stopped.set(true);
             return;
         }
-        let leader = (0..self.n).find(|&i| {
-            sim.is_alive(i)
-                && sim
-                    .observer()
-                    .calls
-                    .seen(i)
-                    .is_some_and(|(_, leader)| leader)
-        });
+        let leader = (0..self.n).find(|&i| crate::kv::config::leads(sim, i));
         let (wait, isolated) = match leader {
             Some(l) if isolated.is_none() => {
                 let others: Vec<usize> = all.iter().copied().filter(|&i| i != l).collect();

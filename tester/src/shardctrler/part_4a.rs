@@ -180,7 +180,7 @@ pub fn multi_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
         let before = cfg.query(ck, None)?;
         cfg.shutdown_server(leader);
         let waited = cfg.h.run_until_or(Duration::from_secs(5), |sim| {
-            (0..3).any(|i| i != leader && leads::<C>(sim, i))
+            (0..3).any(|i| i != leader && crate::kv::config::leads(sim, i))
         })?;
         if !waited {
             return Err(cfg.failure(format!(
@@ -193,16 +193,6 @@ pub fn multi_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
         cfg.premise_overlapped("operations of the side-by-side clerks overlapped in time");
         Ok(())
     })
-}
-
-/// Whether server `i` is up and its Raft claims to lead.
-fn leads<C: KvClerk<CtrlerOps>>(sim: &crate::kv::tester::KvSim<C, CtrlerOps>, i: usize) -> bool {
-    sim.is_alive(i)
-        && sim
-            .observer()
-            .calls
-            .seen(i)
-            .is_some_and(|(_, leader)| leader)
 }
 
 /// Fails unless `config` lists exactly these servers, in order, for each of
