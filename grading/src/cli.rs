@@ -254,7 +254,7 @@ impl JobSelection {
 #[derive(Args, Debug, Clone)]
 pub struct GradeArgs {
     /// Seeds per scenario (five catch most of the mutant catalogue's bugs
-    /// that twenty catch; see the README).
+    /// that twenty catch; see docs/grading.md).
     #[arg(long, default_value_t = 5)]
     pub seeds: u64,
     /// The jobs' selection and limits.

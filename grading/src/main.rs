@@ -6,7 +6,7 @@
 //! (scenario, seed) job in a sandboxed harness process, believing only a result
 //! sealed with the job's key, so a panic, abort, stack overflow, infinite loop,
 //! runaway allocation, `process::exit` or forged output fails that job with its
-//! reason and never the grader. See `--help` and the README's security model.
+//! reason and never the grader. See `--help` and docs/security.md.
 
 mod bounded;
 mod build_sandbox;
