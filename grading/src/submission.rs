@@ -97,6 +97,11 @@ impl From<SubmissionError> for String {
     }
 }
 
+/// A refusal before the build, whose message quotes the submission's files.
+fn rejected(message: String) -> SubmissionError {
+    SubmissionError::Rejected(untrusted::clean(&message, untrusted::DIAGNOSTICS))
+}
+
 /// I/O trouble of the grader's own.
 fn grader(e: impl std::fmt::Display) -> SubmissionError {
     SubmissionError::Grader(e.to_string())
@@ -187,29 +192,22 @@ pub fn build(root: &Path, dir: &Path, options: &BuildOptions) -> Result<Harness,
     let unchecked = match sourcecheck::check_tree(&work) {
         Ok(violations) if violations.is_empty() => None,
         Ok(violations) => {
-            return Err(SubmissionError::Rejected(untrusted::clean(
-                &format!(
-                    "the submission was rejected before it was built: {}",
-                    sourcecheck::report(&violations)
-                ),
-                untrusted::DIAGNOSTICS,
+            return Err(rejected(format!(
+                "the submission was rejected before it was built: {}",
+                sourcecheck::report(&violations)
             )));
         }
         Err(e @ sourcecheck::CheckError::NotRust { .. }) => Some(e),
         Err(e) => {
-            return Err(SubmissionError::Rejected(untrusted::clean(
-                &format!("the submission cannot be checked: {e}"),
-                untrusted::DIAGNOSTICS,
-            )));
+            return Err(rejected(format!("the submission cannot be checked: {e}")));
         }
     };
     let hash = tree_hash(&work).map_err(grader)?;
     let cached = bin.join(format!("harness-{hash}"));
     let checked = |harness: Harness| match &unchecked {
         None => Ok(harness),
-        Some(e) => Err(SubmissionError::Rejected(untrusted::clean(
-            &format!("the submission builds, but its files cannot be checked: {e}"),
-            untrusted::DIAGNOSTICS,
+        Some(e) => Err(rejected(format!(
+            "the submission builds, but its files cannot be checked: {e}"
         ))),
     };
     if cached.is_file() {
