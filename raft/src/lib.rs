@@ -117,17 +117,26 @@
 //! - `stale_storm_backup_2b`: the conflicting logs of `backup_2b` in the same
 //!   storm of stale calls; move `match_index` and `next_index` only on
 //!   replies to requests of your current term.
-//! - `far_behind_unreliable_2b`: a follower 1,000 entries behind is the only
-//!   server a new leader can commit with, on an unreliable network; when a
-//!   follower refuses an AppendEntries, skip everything its reply shows it
-//!   cannot match (the length of its log, or its whole conflicting term), not
-//!   one entry per round trip.
+//! - `late_shorter_append_2b`: AppendEntries of the current term sent before
+//!   the leader's last entry existed reach a follower late, after it
+//!   acknowledged that entry; delete entries only from the first that
+//!   conflicts with the request's (same index, different term), never ones
+//!   that match or that come after the request's.
+//! - `deposed_leader_stands_again_2b`: a leader is deposed by a higher term
+//!   from a server whose log is behind its own, so it is the only server that
+//!   can win; keep your election timer running when you step down, and stand
+//!   when it elapses.
 //! - `vote_survives_restart_2c`, `candidate_vote_survives_restart_2c`: a server
 //!   votes (for another candidate, or for itself), crashes, restarts and is
 //!   asked by another candidate of the same term; persist `voted_for`.
 //! - `figure8_exact_2c`: the sequence of the paper's Figure 8, step by step; a
 //!   leader commits an entry of an earlier term only by committing one of its
 //!   own term after it, never by counting the servers that store it.
+//! - `far_behind_unreliable_2c`: a follower 1,000 entries behind is the only
+//!   server a new leader can commit with, on an unreliable network; when a
+//!   follower refuses an AppendEntries, skip everything its reply shows it
+//!   cannot match (the length of its log, or its whole conflicting term), not
+//!   one entry per round trip (2C's fast backtracking).
 //! - `snapshot_older_than_commit_2d`: an InstallSnapshot arrives late, after
 //!   you have applied entries past it (your service has not snapshotted them);
 //!   refuse a snapshot whose last included index is not past your
@@ -136,6 +145,10 @@
 //!   while you store entries after it that your leader counted on you to
 //!   commit; keep the entries following the snapshot's last included one when
 //!   that entry matches (Figure 13, InstallSnapshot step 6).
+//! - `snapshot_one_past_commit_2d`: a follower whose log ends at its
+//!   `commit_index` rejoins a leader that has snapshotted the next entry;
+//!   install a snapshot whose last included index is past your
+//!   `commit_index`, one past it too.
 //! - `hostile_churn_2c`, `hostile_figure8_2c`, `hostile_snapshots_2d`: the
 //!   churn of `unreliable_churn_2c`, the Figure 8 runs of
 //!   `figure8_unreliable_2c` and the crashed snapshot victims of

@@ -1,6 +1,7 @@
 //! raftlab's own 2B scenarios: replication where replies of an earlier term
-//! arrive again (a few, or a storm), and a follower far behind on an
-//! unreliable network.
+//! arrive again (a few, or a storm), a late AppendEntries that carries less
+//! than the follower holds, and a deposed leader that alone can win the next
+//! election.
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use raft::Raft;
 use crate::raft::checker::cmd;
 use crate::raft::config::{Config, Net};
 use crate::registry::RunSpec;
-use crate::report::{Failure, Report};
+use crate::report::Report;
 
 /// Replies to a leader's AppendEntries of an earlier term, delivered to it
 /// again when it leads once more, must not count towards a commit.
@@ -151,65 +152,156 @@ pub fn stale_storm_backup_2b<R: Raft>(spec: &RunSpec) -> Report {
     crate::raft::part_2b::backup::<R>(spec, true)
 }
 
-/// How many committed entries the rejoining follower of
-/// [`far_behind_unreliable_2b`] lacks.
-const FAR_BEHIND: u64 = 1000;
-
-/// A follower far behind catches up in a few round trips, not one per entry.
+/// A late AppendEntries of the current term that carries fewer entries than
+/// the follower holds must not cut its log.
 ///
-/// Three servers agree on one entry. Follower F is cut off; leader L takes
-/// 1,000 commands and commits them with the third server, S. Then L is cut
-/// off, the network becomes unreliable (6.824's: each request delayed up to
-/// 26 ms, one request and one reply in ten lost), and F rejoins: S, the only
-/// server whose log is up to date, becomes leader, and can commit only with
-/// F, which lacks all 1,000 entries. A new command must commit within `one`'s
-/// 10 s. A leader that backs `next_index` up by one entry per rejected
-/// AppendEntries needs a thousand round trips for it; one that uses the
-/// follower's answer (the length of its log, or the first index of the
-/// conflicting term) needs one or two. Rule: after a rejection, skip
-/// everything the follower's reply shows it cannot match (§5.3, end; the
-/// 6.824 lab's fast log backtracking, which its tests time). Last, L rejoins
-/// and all three agree.
+/// Three servers agree on index 1. Follower Y is cut off; leader X commits
+/// index 2 and then index 3 with follower F alone, and X's calls to F are
+/// kept. X is cut off too, and the copies of its AppendEntries sent before
+/// index 3 existed (their entries end at 2 or before) reach F late, in X's
+/// term, which is still F's: they match F's log, and F must keep index 3,
+/// which it acknowledged and X committed counting on it. F and Y then reach
+/// each other: F, whose log is the longer, is elected and must put a new
+/// command at index 4; at index 3 it would overwrite a committed entry. Rule:
+/// if an existing entry conflicts with a new one (same index, different
+/// terms), delete it and all that follow it; entries that match, and those
+/// after the request's, stay (Figure 2, AppendEntries RPC, receiver
+/// implementation 3; the Students' Guide: the "if" is crucial).
 ///
-/// Premise: F had applied none of the 1,000 entries when it rejoined.
-pub fn far_behind_unreliable_2b<R: Raft>(spec: &RunSpec) -> Report {
+/// Premise: F acknowledged X's calls before index 3 existed.
+pub fn late_shorter_append_2b<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let n = cfg.n;
         cfg.one(cmd(1), n, true)?;
-        let l = cfg.check_one_leader()?;
-        let f = (l + 1) % n;
-        cfg.disconnect(f);
-        for k in 0..FAR_BEHIND {
-            cfg.start_as_leader(l, cmd(1000 + k))?;
-        }
-        let last = cfg.one(cmd(2), n - 1, true)?;
-        let (applied, _) = cfg.n_committed(2)?;
+        let x = cfg.check_one_leader()?;
+        let (f, y) = ((x + 1) % n, (x + 2) % n);
+
+        // X commits 2, then 3, with F alone; its calls to F are kept.
+        cfg.disconnect(y);
+        cfg.keep_copies(x, true);
+        let before_second = cfg.now();
+        let second = cfg.one(cmd(2), n - 1, true)?;
+        let before_third = cfg.now();
+        let third = cfg.one(cmd(3), n - 1, true)?;
+        cfg.keep_copies(x, false);
+        let late = {
+            let copies = cfg.copies(Some(x), f, before_second, before_third);
+            cfg.answered(&copies)
+        };
+        let (term_x, term_f, leads) = (cfg.term(x)?, cfg.term(f)?, cfg.is_leader(x)?);
         cfg.h.premise(
-            "the cut-off follower lacked the 1,000 committed entries",
-            last > FAR_BEHIND && applied == n - 1,
-            format!("index {last} committed; {applied} servers applied index 2"),
+            "the follower acknowledged the leader's calls made before index 3 existed, in \
+             the leader's current term",
+            !late.is_empty() && leads && term_x == term_f,
+            format!(
+                "{} answered calls from {x} to {f}; {x} in term {term_x:?}, {f} in term \
+                 {term_f:?}",
+                late.len()
+            ),
         );
 
-        cfg.disconnect(l);
-        cfg.set_unreliable(true);
-        cfg.connect(f);
-        cfg.one(cmd(3), n - 1, true)
-            .map_err(|failure| far_behind(failure, f, last))?;
+        // X is cut off; its earlier AppendEntries reach F late.
+        cfg.disconnect(x);
+        for &copy in &late {
+            cfg.echo_request(copy, false)?;
+        }
+        cfg.sleep(Duration::from_millis(10))?;
 
-        cfg.connect(l);
-        cfg.one(cmd(4), n, true)?;
+        // F and Y reach each other: the leader must keep index 3.
+        cfg.connect(y);
+        let leader = cfg.check_one_leader()?;
+        let index = cfg.start_as_leader(leader, cmd(4))?;
+        if index <= third {
+            return Err(cfg.failure(format!(
+                "server {leader} was elected and put a new command at index {index}, but index \
+                 {third} was committed: server {x} applied it, counting on server {f}'s \
+                 acknowledgement. Then AppendEntries of {x}'s term whose entries ended at index \
+                 {second} or before, sent before index {third} existed, reached {f} late, and \
+                 {f} cut its log. A follower deletes only an entry that conflicts with the \
+                 request's (same index, different term) and those after it; entries that \
+                 match, and entries past the request's, stay (Figure 2, AppendEntries RPC, \
+                 receiver implementation 3; the Students' Guide: the \"if\" is crucial)"
+            )));
+        }
+        cfg.one(cmd(5), n - 1, true)?;
+
+        // Everyone back: the cluster agrees again.
+        cfg.connect(x);
+        cfg.one(cmd(6), n, true)?;
         Ok(())
     })
 }
 
-/// A failed check of [`far_behind_unreliable_2b`]'s agreement with the
-/// follower far behind, with the rule it tests.
-fn far_behind(failure: Failure, f: NodeId, last: u64) -> Failure {
-    failure.in_context(format_args!(
-        "server {f} rejoined lacking indexes 2-{last}, the only server the new leader could \
-         commit with, on an unreliable network: a leader whose AppendEntries is refused must \
-         skip everything the follower's reply shows it cannot match, the length of the \
-         follower's log or the whole conflicting term, not back next_index up by one entry \
-         per round trip (§5.3, end; the 6.824 lab's fast log backtracking)"
-    ))
+/// A leader that steps down keeps its election timer running: it may be the
+/// only server that can win the next election.
+///
+/// Three servers agree on index 1 under leader L. Both followers are cut off,
+/// each alone; L, alone, takes a command (index 2) that no other server holds,
+/// while follower B stands for election again and again, its term rising past
+/// L's. L and B then reach each other (the third stays cut off): B's higher
+/// term, in a reply to L's heartbeat or in B's RequestVote, deposes L, and B
+/// cannot win, as L's log is more up to date than B's (§5.4.1). Only L can:
+/// when its election timeout elapses it must stand and win B's vote. A leader
+/// that stopped its election timer while leading and did not start it again
+/// on stepping down waits for ever. Rules: a server that learns a higher term
+/// becomes a follower, and a follower whose election timeout elapses without
+/// AppendEntries from the current leader or granting a vote becomes a
+/// candidate (Figure 2, Rules for Servers).
+///
+/// Premises: B's term passed L's while they were apart, and L learnt B's term.
+pub fn deposed_leader_stands_again_2b<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        cfg.one(cmd(1), n, true)?;
+        let l = cfg.check_one_leader()?;
+        let (b, c) = ((l + 1) % n, (l + 2) % n);
+        let led = cfg.term(l)?.unwrap_or(0);
+
+        // Each alone: L takes index 2; B campaigns past L's term.
+        cfg.disconnect(b);
+        cfg.disconnect(c);
+        cfg.start_as_leader(l, cmd(2))?;
+        let passed = cfg.wait_for(Duration::from_secs(5), |cfg| {
+            Ok(cfg.term(b)?.is_some_and(|t| t > led))
+        })?;
+        let term_b = cfg.term(b)?;
+        cfg.h.premise(
+            "the cut-off follower's term passed the leader's",
+            passed,
+            format!("server {b} in term {term_b:?}, leader {l} in term {led}"),
+        );
+
+        // L and B reach each other: B deposes L, and only L can win.
+        cfg.connect(b);
+        let deposed = cfg.wait_for(Duration::from_secs(2), |cfg| {
+            Ok(cfg.term(l)?.is_some_and(|t| t > led))
+        })?;
+        let term_l = cfg.term(l)?;
+        cfg.h.premise(
+            "the leader learnt the higher term",
+            deposed,
+            format!("server {l} in term {term_l:?}, led term {led}"),
+        );
+        let leader = cfg.check_one_leader().map_err(|failure| {
+            failure.in_context(format_args!(
+                "server {l}, leader of term {led}, learnt server {b}'s higher term and stepped \
+                 down; {l} alone can win, as its log is more up to date than {b}'s, so it must \
+                 stand for election when its timeout elapses: a follower whose election timeout \
+                 elapses without AppendEntries from the current leader or granting a vote \
+                 becomes a candidate, a deposed leader too (Figure 2, Rules for Servers)"
+            ))
+        })?;
+        if leader != l {
+            return Err(cfg.failure(format!(
+                "server {leader} was elected although server {l}'s log is more up to date than \
+                 its (§5.4.1: a vote goes only to a candidate whose log is at least as \
+                 up-to-date as the voter's)"
+            )));
+        }
+
+        // Everyone back: the cluster agrees again.
+        cfg.connect(c);
+        cfg.one(cmd(3), n, true)?;
+        Ok(())
+    })
 }

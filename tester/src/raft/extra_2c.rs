@@ -1,5 +1,6 @@
 //! raftlab's own 2C scenarios: a crash at the moment persistence decides,
-//! and the Figure 8 sequence built step by step.
+//! the Figure 8 sequence built step by step, and a follower far behind on an
+//! unreliable network (the fast backtracking the lab asks for in 2C).
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use raft::Raft;
 use crate::raft::checker::cmd;
 use crate::raft::config::{Config, Net};
 use crate::registry::RunSpec;
-use crate::report::Report;
+use crate::report::{Failure, Report};
 
 /// How many times the construction is tried before its premise fails.
 const ATTEMPTS: usize = 8;
@@ -302,4 +303,67 @@ pub fn hostile_figure8_2c<R: Raft>(spec: &RunSpec) -> Report {
 /// replies were delivered again.
 pub fn stale_storm_figure8_2c<R: Raft>(spec: &RunSpec) -> Report {
     crate::raft::part_2c::figure8_on::<R>(spec, Net::Unreliable, true)
+}
+
+/// How many committed entries the rejoining follower of
+/// [`far_behind_unreliable_2c`] lacks.
+const FAR_BEHIND: u64 = 1000;
+
+/// A follower far behind catches up in a few round trips, not one per entry.
+///
+/// Three servers agree on one entry. Follower F is cut off; leader L takes
+/// 1,000 commands and commits them with the third server, S. Then L is cut
+/// off, the network becomes unreliable (6.824's: each request delayed up to
+/// 26 ms, one request and one reply in ten lost), and F rejoins: S, the only
+/// server whose log is up to date, becomes leader, and can commit only with
+/// F, which lacks all 1,000 entries. A new command must commit within `one`'s
+/// 10 s. A leader that backs `next_index` up by one entry per rejected
+/// AppendEntries needs a thousand round trips for it; one that uses the
+/// follower's answer (the length of its log, or the first index of the
+/// conflicting term) needs one or two. Rule: after a rejection, skip
+/// everything the follower's reply shows it cannot match (§5.3, end; the
+/// 6.824 lab's fast log backtracking, which its tests time, and which its
+/// lab text asks for in 2C). Last, L rejoins and all three agree.
+///
+/// Premise: F had applied none of the 1,000 entries when it rejoined.
+pub fn far_behind_unreliable_2c<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
+        let n = cfg.n;
+        cfg.one(cmd(1), n, true)?;
+        let l = cfg.check_one_leader()?;
+        let f = (l + 1) % n;
+        cfg.disconnect(f);
+        for k in 0..FAR_BEHIND {
+            cfg.start_as_leader(l, cmd(1000 + k))?;
+        }
+        let last = cfg.one(cmd(2), n - 1, true)?;
+        let (applied, _) = cfg.n_committed(2)?;
+        cfg.h.premise(
+            "the cut-off follower lacked the 1,000 committed entries",
+            last > FAR_BEHIND && applied == n - 1,
+            format!("index {last} committed; {applied} servers applied index 2"),
+        );
+
+        cfg.disconnect(l);
+        cfg.set_unreliable(true);
+        cfg.connect(f);
+        cfg.one(cmd(3), n - 1, true)
+            .map_err(|failure| far_behind(failure, f, last))?;
+
+        cfg.connect(l);
+        cfg.one(cmd(4), n, true)?;
+        Ok(())
+    })
+}
+
+/// A failed check of [`far_behind_unreliable_2c`]'s agreement with the
+/// follower far behind, with the rule it tests.
+fn far_behind(failure: Failure, f: NodeId, last: u64) -> Failure {
+    failure.in_context(format_args!(
+        "server {f} rejoined lacking indexes 2-{last}, the only server the new leader could \
+         commit with, on an unreliable network: a leader whose AppendEntries is refused must \
+         skip everything the follower's reply shows it cannot match, the length of the \
+         follower's log or the whole conflicting term, not back next_index up by one entry \
+         per round trip (§5.3, end; the 6.824 lab's fast log backtracking)"
+    ))
 }

@@ -1,6 +1,6 @@
 //! raftlab's own 2D scenarios: an InstallSnapshot that arrives late, at a
 //! follower that already holds (and may have applied) entries past the
-//! snapshot.
+//! snapshot, and one that reaches a follower one entry past its commit index.
 
 use std::time::Duration;
 
@@ -252,3 +252,80 @@ pub fn hostile_snapshots_2d<R: Raft>(spec: &RunSpec) -> Report {
         Net::Hostile,
     )
 }
+
+/// A snapshot one entry past a follower's commit index is installed.
+///
+/// Three servers agree on indexes 1-8, so follower F's log ends at its commit
+/// index, 8. F is cut off; leader L commits index 9 with the third server S,
+/// and the services of both snapshot through 9: no server's log holds index
+/// 9 any more. F rejoins, and L must send it InstallSnapshot through 9, one
+/// past F's commit index: F must install it, and its service receive the
+/// snapshot within 5 s (time enough for an election, should F's campaign
+/// while it was cut off have deposed L). A follower that takes a snapshot
+/// through commit index + 1 for one it already has, and acknowledges it,
+/// never gets index 9: every AppendEntries after it is refused. Rule: a
+/// snapshot whose last included index is past the receiver's commitIndex
+/// brings what it lacks and is installed (Figure 13, InstallSnapshot
+/// receiver; §7). Then S is cut off, and L must commit with F.
+///
+/// Premise: the leader's log no longer held index 9 when F rejoined.
+pub fn snapshot_one_past_commit_2d<R: Raft>(spec: &RunSpec) -> Report {
+    Config::<R>::run(spec, 3, Net::Reliable, true, |cfg| {
+        let n = cfg.n;
+        let mut committed = 0;
+        let mut k = 1;
+        while committed + 1 < FIRST_SNAPSHOT {
+            committed = cfg.one(cmd(k), n, true)?;
+            k += 1;
+        }
+        let l = cfg.check_one_leader()?;
+        let (f, s) = ((l + 1) % n, (l + 2) % n);
+        let commit_f = cfg.applied_through(f);
+
+        // F cut off; L commits 9 with S, and both snapshot through 9.
+        cfg.disconnect(f);
+        let index = cfg.one(cmd(k), n - 1, true)?;
+        let snapshotted = cfg.run_until_seen(Duration::from_secs(2), |t| {
+            t.snapshot_taken(l) >= FIRST_SNAPSHOT && t.snapshot_taken(s) >= FIRST_SNAPSHOT
+        })?;
+        cfg.h.premise(
+            "the leader's log no longer held the index one past the cut-off follower's \
+             commit index",
+            commit_f + 1 == FIRST_SNAPSHOT && index == FIRST_SNAPSHOT && snapshotted,
+            format!(
+                "server {f} had applied through {commit_f}; index {index} committed; the \
+                 services of {l} and {s} snapshotted through {} and {}",
+                cfg.snapshot_taken(l),
+                cfg.snapshot_taken(s)
+            ),
+        );
+
+        // F rejoins: it must install the snapshot through 9.
+        cfg.connect(f);
+        let installed = cfg.run_until_seen(Duration::from_secs(5), |t| {
+            t.last_applied(f) >= FIRST_SNAPSHOT
+        })?;
+        if !installed {
+            return Err(cfg.failure(format!(
+                "server {f}, whose log ended at its commit index {commit_f}, rejoined a \
+                 leader whose log starts after its snapshot through {FIRST_SNAPSHOT}, and \
+                 5 s later it had still applied only through {}: a follower installs a \
+                 snapshot whose last included index is past its commitIndex, one past it \
+                 too, and the leader then sends what follows (Figure 13, InstallSnapshot \
+                 receiver; §7)",
+                cfg.applied_through(f)
+            )));
+        }
+
+        // L must commit with F alone; then everyone is back.
+        cfg.disconnect(s);
+        cfg.one(cmd(k + 1), n - 1, true)?;
+        cfg.connect(s);
+        cfg.one(cmd(k + 2), n, true)?;
+        Ok(())
+    })
+}
+
+/// The first index the tester's service snapshots at (it snapshots at 9,
+/// 19, 29, ...).
+const FIRST_SNAPSHOT: u64 = 9;

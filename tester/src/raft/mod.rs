@@ -173,10 +173,17 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             Raftlab
         ),
         scenario!(
-            extra_2b::far_behind_unreliable_2b,
+            extra_2b::late_shorter_append_2b,
             B2,
             5,
-            "raftlab (2B): a follower 1,000 entries behind catches up on an unreliable network",
+            "raftlab (2B): a late AppendEntries carries less than the follower holds",
+            Raftlab
+        ),
+        scenario!(
+            extra_2b::deposed_leader_stands_again_2b,
+            B2,
+            5,
+            "raftlab (2B): a deposed leader is the only server that can win",
             Raftlab
         ),
         scenario!(part_2c::persist1_2c, C2, 5, "Test (2C): basic persistence"),
@@ -250,6 +257,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             Raftlab
         ),
         scenario!(
+            extra_2c::far_behind_unreliable_2c,
+            C2,
+            5,
+            "raftlab (2C): a follower 1,000 entries behind catches up on an unreliable network",
+            Raftlab
+        ),
+        scenario!(
             part_2d::snapshot_basic_2d,
             D2,
             5,
@@ -303,6 +317,13 @@ pub fn scenarios<R: Raft>() -> Vec<Scenario> {
             D2,
             5,
             "raftlab (2D): a late snapshot keeps the entries after it",
+            Raftlab
+        ),
+        scenario!(
+            extra_2d::snapshot_one_past_commit_2d,
+            D2,
+            5,
+            "raftlab (2D): a snapshot one entry past the follower's commit index",
             Raftlab
         ),
         scenario!(
