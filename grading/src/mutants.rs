@@ -51,6 +51,11 @@ pub struct Mutant {
     /// Whether the suites must catch it or it must pass.
     #[serde(default)]
     pub expect: Expect,
+    /// Only these parts grade it ("2A", "3B", ...; default: every part
+    /// whose scenarios run the code it changes). A lab done only as far as
+    /// some part is graded on the parts it has done.
+    #[serde(default)]
+    pub parts: Vec<String>,
     /// The patches, applied in order.
     pub patch: Vec<Patch>,
 }
@@ -175,7 +180,12 @@ impl Mutant {
     /// Whether a job of `scenario` runs code this mutant changes.
     pub fn reached_by(&self, scenario: &jobwire::ScenarioInfo) -> bool {
         let dirs = self.dirs();
-        scenario.runs.iter().any(|d| dirs.contains(d.as_str()))
+        let graded = self.parts.is_empty()
+            || self
+                .parts
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(&scenario.part));
+        graded && scenario.runs.iter().any(|d| dirs.contains(d.as_str()))
     }
 
     /// Writes the student files of the tree at `root`, with this mutant's
@@ -324,6 +334,43 @@ pub struct Outcome {
     pub reference_wall_ms: u64,
     /// The build's error, if it did not build (then no job ran).
     pub build_error: Option<String>,
+    /// The most calls one server made in one virtual second, over its jobs,
+    /// and the first job that reached it.
+    pub peak_rpcs_per_sec: Peak,
+    /// The most request bytes one server sent in one virtual second, over
+    /// its jobs, and the first job that reached it.
+    pub peak_bytes_per_sec: Peak,
+    /// Jobs warned as wasteful ([`JobResult::warnings`]).
+    pub warned: usize,
+}
+
+/// The highest of one figure over a set of jobs, and the first job (scenario
+/// order, then seed) that reached it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Peak {
+    /// The figure.
+    pub value: u64,
+    /// The scenario of the job that reached it (empty if no job ran).
+    pub test: String,
+    /// Its seed.
+    pub seed: u64,
+}
+
+impl Peak {
+    /// The highest `figure` of `results`.
+    fn of(results: &[JobResult], figure: impl Fn(&JobResult) -> u64) -> Peak {
+        let mut peak = Peak::default();
+        for r in results {
+            if figure(r) > peak.value || peak.test.is_empty() {
+                peak = Peak {
+                    value: figure(r),
+                    test: r.test.clone(),
+                    seed: r.seed,
+                };
+            }
+        }
+        peak
+    }
 }
 
 impl Outcome {
@@ -371,6 +418,9 @@ impl Outcome {
             wall_ms: results.iter().map(|r| r.wall_ms).sum(),
             reference_wall_ms: 0,
             build_error: None,
+            peak_rpcs_per_sec: Peak::of(results, |r| r.peak_rpcs_per_sec),
+            peak_bytes_per_sec: Peak::of(results, |r| r.peak_bytes_per_sec),
+            warned: results.iter().filter(|r| !r.warnings.is_empty()).count(),
         }
     }
 
@@ -402,6 +452,19 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
     let started = Instant::now();
     let mutants = select(load(root)?, &args.mutant)?;
     let listing = tree.listing()?;
+    for m in &mutants {
+        if let Some(part) = m
+            .parts
+            .iter()
+            .find(|p| !listing.parts.iter().any(|q| q.eq_ignore_ascii_case(p)))
+        {
+            return Err(format!(
+                "mutant {}: {part:?} in `parts` is not a part; the parts are {}",
+                m.name,
+                listing.parts.join(", ")
+            ));
+        }
+    }
     let jobs = plan::jobs(&args.select, args.seeds, None, &listing)?;
     let workers = args.select.workers();
     let build = submission::BuildOptions::new(&args.select.build, false)?;
@@ -547,6 +610,21 @@ fn table(reference: &Outcome, outcomes: &[Outcome]) -> String {
         if let Some(e) = &o.build_error {
             let first = e.lines().next().unwrap_or("");
             line.push_str(&format!("\n{:<40} {first}", ""));
+        }
+        if o.expect == Expect::Pass && o.jobs > 0 {
+            let (calls, bytes) = (&o.peak_rpcs_per_sec, &o.peak_bytes_per_sec);
+            line.push_str(&format!(
+                "\n{:<40} peaks {} calls/s ({} seed {}), {:.2} MB/s ({} seed {}); warned in {} of {} jobs",
+                "",
+                calls.value,
+                calls.test,
+                calls.seed,
+                bytes.value as f64 / 1e6,
+                bytes.test,
+                bytes.seed,
+                o.warned,
+                o.jobs
+            ));
         }
         line.push('\n');
         line

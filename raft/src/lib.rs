@@ -15,7 +15,7 @@
 //! | part | what | tests |
 //! |------|------|-------|
 //! | 2A | leader election and heartbeats: `new`, `state`, RequestVote, empty AppendEntries, timers | `cargo test 2a` |
-//! | 2B | log replication: `start`, AppendEntries with entries, `commit_index`, applying with `ctx.apply` | `cargo test 2b` |
+//! | 2B | log replication: `start`, AppendEntries with entries, `commit_index`, applying with `ctx.apply`; the election restriction (a vote only for a candidate whose log is at least as up to date, §5.4.1) | `cargo test 2b` |
 //! | 2C | persistence: save `current_term`, `voted_for` and the log with `ctx.persist` before any reply or send that depends on them, and restore them in `new`; fast log backtracking | `cargo test 2c` |
 //! | 2D | log compaction: `snapshot`, InstallSnapshot, [`ApplyMsg::Snapshot`] | `cargo test 2d` |
 //!

@@ -194,18 +194,17 @@ pub fn stale_vote_replies_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
 /// A candidate that hears of a higher term only in the replies to its own
 /// RequestVotes must adopt it at once.
 ///
-/// Server C leads and takes a command its followers never see; they are cut
-/// off and campaign alone for 2 s, ahead in term. C restarts, and now only the
-/// ends from C to them work: C hears their terms only in the replies to its
-/// calls. When C stands for election, both refuse with their higher terms, and
-/// 20 ms later C must be in the highest of them. Then everyone is connected
-/// and C, whose log is the most up to date, must still let a leader emerge.
+/// Server C leads; its followers are cut off and campaign alone for 2 s,
+/// ahead in term. C restarts, and now only the ends from C to them work: C
+/// hears their terms only in the replies to its calls. When C stands for
+/// election, both refuse with their higher terms, and 20 ms later C must be
+/// in the highest of them. Then everyone is connected and a leader must
+/// emerge. (No command is started: `start` belongs to 2B.)
 /// Rule: if an RPC request or response contains a term T > currentTerm, set
 /// currentTerm = T and convert to follower (Figure 2, Rules for All Servers).
 pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
     Config::<R>::run(spec, 3, Net::Reliable, false, |cfg| {
         let (c, others) = lead_alone(cfg)?;
-        cfg.start_as_leader(c, b"only the leader has it".to_vec())?;
         cfg.sleep(Duration::from_secs(2))?;
         cfg.start1(c)?;
         let restarted = cfg.term(c)?.unwrap_or(0);
