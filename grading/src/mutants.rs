@@ -678,6 +678,29 @@ replace = "b"
     }
 
     #[test]
+    fn a_mutant_with_parts_is_graded_on_those_parts_only() {
+        let scenario = |part: &str, runs: &str| jobwire::ScenarioInfo {
+            name: format!("s_{part}"),
+            part: part.into(),
+            points: 5,
+            title: String::new(),
+            suite: jobwire::Suite::Raftlab,
+            runs: vec![runs.into()],
+        };
+        let everywhere = &parse(ONE).unwrap()[0];
+        assert!(everywhere.reached_by(&scenario("2C", "raft/src/peer")));
+        assert!(!everywhere.reached_by(&scenario("3A", "kvraft/src/server")));
+        let through_2b = &parse(&ONE.replace(
+            "name = \"stale_vote\"",
+            "name = \"stale_vote\"\nparts = [\"2A\", \"2b\"]",
+        ))
+        .unwrap()[0];
+        assert!(through_2b.reached_by(&scenario("2A", "raft/src/peer")));
+        assert!(through_2b.reached_by(&scenario("2B", "raft/src/peer")));
+        assert!(!through_2b.reached_by(&scenario("2C", "raft/src/peer")));
+    }
+
+    #[test]
     fn bad_catalogues_are_refused_with_the_reason() {
         let cases = [
             (ONE.replace("stale_vote", "Stale Vote"), "snake_case"),
