@@ -32,8 +32,8 @@
 //!   persisted bytes in a fresh process and must start in the same term (see
 //!   [`crash_check`]).
 //!
-//! - *Budgets*: a server that makes more than 10,000 calls or sends more than
-//!   50 MB in one virtual second stops the run ([`harness::BUDGETS`]).
+//! - *Budgets*: a server that makes more than 100,000 calls or sends more
+//!   than 400 MB in one virtual second stops the run ([`harness::BUDGETS`]).
 //!
 //! Work costs virtual time (`labrpc::Costs::LAB`: persists and message bytes).
 //! Each scenario is limited to 120 s of virtual time, and, under `cargo test`,
