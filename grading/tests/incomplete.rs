@@ -11,27 +11,12 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{copy_dir, reference_submission, root};
+use common::{copy_dir, patch, reference_submission, root};
 
 #[path = "fixtures/incomplete.rs"]
 #[allow(dead_code)]
 mod incomplete;
 use incomplete::VARIANTS;
-
-/// Adds the fixture as `module` of `dir` (whose `mod.rs` declares it) and
-/// guards `code` with `if !...missing(variant)`-style patches.
-fn patch(file: &Path, patches: &[(&str, &str)]) {
-    let mut text = std::fs::read_to_string(file).unwrap();
-    for (from, to) in patches {
-        assert!(
-            text.contains(from),
-            "the reference changed: {} lacks {from}",
-            file.display()
-        );
-        text = text.replacen(from, to, 1);
-    }
-    std::fs::write(file, text).unwrap();
-}
 
 fn submission() -> std::path::PathBuf {
     let dir = reference_submission("incomplete-submission");

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::{reference_submission, root, with_module};
+use common::{patch, reference_submission, root, with_module};
 
 /// A submission under `target/NAME`: the reference with `code` added at the
 /// end of raft/src/peer/mod.rs.
@@ -298,71 +298,56 @@ fn a_class_of_attackers_leaves_the_honest_student_her_marks() {
         "classmate::look()",
     );
     let mallory = reference_submission("red-team-class/mallory");
-    for (file, from, to) in [
-        (
-            "raft/src/peer/mod.rs",
+    patch(
+        &mallory.join("raft/src/peer/mod.rs"),
+        &[(
             "(self.current_term, self.role == Role::Leader)",
             "(1, self.me == 0)",
-        ),
-        (
-            "raft/src/peer/election.rs",
-            "self.start_election(ctx);",
-            "{}",
-        ),
-    ] {
-        let path = mallory.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "the reference changed: {from}");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    }
+        )],
+    );
+    patch(
+        &mallory.join("raft/src/peer/election.rs"),
+        &[("self.start_election(ctx);", "{}")],
+    );
 
     // Trudy never stands for election either, and her `state()` tells the
     // truth to its first caller after each handler (the checks) and lies to
     // the rest (the scenario's polls).
     let trudy = reference_submission("red-team-class/trudy");
-    for (file, from, to) in [
-        (
-            "raft/src/peer/mod.rs",
-            "pub struct Peer {\n",
-            "pub struct Peer {\n    asked: std::cell::Cell<u32>,\n",
-        ),
-        (
-            "raft/src/peer/mod.rs",
-            "        let mut peer = Peer {\n",
-            "        let mut peer = Peer {\n            asked: Default::default(),\n",
-        ),
-        (
-            "raft/src/peer/mod.rs",
-            "    ) -> Reply {\n",
-            "    ) -> Reply {\n        self.asked.set(0);\n",
-        ),
-        (
-            "raft/src/peer/mod.rs",
-            "        reply: Option<Reply>,\n    ) {\n",
-            "        reply: Option<Reply>,\n    ) {\n        self.asked.set(0);\n",
-        ),
-        (
-            "raft/src/peer/mod.rs",
-            "timer: Timer) {\n",
-            "timer: Timer) {\n        self.asked.set(0);\n",
-        ),
-        (
-            "raft/src/peer/mod.rs",
-            "(self.current_term, self.role == Role::Leader)",
-            "{ let asked = self.asked.get(); self.asked.set(asked + 1); \
-             if asked == 0 { (self.current_term, self.role == Role::Leader) } else { (1, self.me == 0) } }",
-        ),
-        (
-            "raft/src/peer/election.rs",
-            "self.start_election(ctx);",
-            "{}",
-        ),
-    ] {
-        let path = trudy.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "the reference changed: {from}");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    }
+    patch(
+        &trudy.join("raft/src/peer/mod.rs"),
+        &[
+            (
+                "pub struct Peer {\n",
+                "pub struct Peer {\n    asked: std::cell::Cell<u32>,\n",
+            ),
+            (
+                "        let mut peer = Peer {\n",
+                "        let mut peer = Peer {\n            asked: Default::default(),\n",
+            ),
+            (
+                "    ) -> Reply {\n",
+                "    ) -> Reply {\n        self.asked.set(0);\n",
+            ),
+            (
+                "        reply: Option<Reply>,\n    ) {\n",
+                "        reply: Option<Reply>,\n    ) {\n        self.asked.set(0);\n",
+            ),
+            (
+                "timer: Timer) {\n",
+                "timer: Timer) {\n        self.asked.set(0);\n",
+            ),
+            (
+                "(self.current_term, self.role == Role::Leader)",
+                "{ let asked = self.asked.get(); self.asked.set(asked + 1); \
+                 if asked == 0 { (self.current_term, self.role == Role::Leader) } else { (1, self.me == 0) } }",
+            ),
+        ],
+    );
+    patch(
+        &trudy.join("raft/src/peer/election.rs"),
+        &[("self.start_election(ctx);", "{}")],
+    );
 
     // The class is graded by a copy of the grader whose binary is replaced
     // on disk as soon as it runs (another `cargo run -p grading` rebuilding

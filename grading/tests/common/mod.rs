@@ -70,3 +70,18 @@ pub fn with_module(name: &str, module: &str, code: &str, call: &str) -> PathBuf 
     std::fs::write(peer.join("mod.rs"), patched).unwrap();
     dir
 }
+
+/// Replaces, in `file`, the first occurrence of each `from` with its `to`,
+/// in order; fails if the reference no longer holds a `from`.
+pub fn patch(file: &Path, patches: &[(&str, &str)]) {
+    let mut text = std::fs::read_to_string(file).unwrap();
+    for (from, to) in patches {
+        assert!(
+            text.contains(from),
+            "the reference changed: {} lacks {from}",
+            file.display()
+        );
+        text = text.replacen(from, to, 1);
+    }
+    std::fs::write(file, text).unwrap();
+}

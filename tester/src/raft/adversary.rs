@@ -19,6 +19,12 @@ impl<R: Raft> Config<R> {
         Ok(self.state(i)?.map(|(term, _)| term))
     }
 
+    /// Runs until server `i` is in term `term` or a later one, for at most
+    /// `limit` (checked every 10 ms): whether it got there.
+    pub fn wait_for_term(&mut self, i: NodeId, term: u64, limit: Duration) -> Check<bool> {
+        self.wait_for(limit, |cfg| Ok(cfg.term(i)?.is_some_and(|t| t >= term)))
+    }
+
     /// Whether server `i` is up and claims to lead.
     pub fn is_leader(&self, i: NodeId) -> Check<bool> {
         Ok(matches!(self.state(i)?, Some((_, true))))

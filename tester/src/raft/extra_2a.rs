@@ -74,9 +74,7 @@ pub fn stale_vote_requests_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
         let term = cfg.settled_term()?;
         let candidate = (leader + 1) % cfg.n;
         cfg.disconnect(candidate);
-        let campaigned = cfg.wait_for(Duration::from_secs(5), |cfg| {
-            Ok(cfg.term(candidate)?.is_some_and(|t| t >= term + 3))
-        })?;
+        let campaigned = cfg.wait_for_term(candidate, term + 3, Duration::from_secs(5))?;
         cfg.keep_all_copies(false);
         let until = cfg.now();
         let stale_term = cfg.term(candidate)?.unwrap_or(0);
@@ -161,9 +159,7 @@ pub fn stale_vote_replies_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
         let term = cfg.settled_term()?;
         cfg.disconnect(old);
         let cut_at = cfg.now();
-        let campaigned = cfg.wait_for(Duration::from_secs(5), |cfg| {
-            Ok(cfg.term(old)?.is_some_and(|t| t > term))
-        })?;
+        let campaigned = cfg.wait_for_term(old, term + 1, Duration::from_secs(5))?;
         let now_term = cfg.term(old)?.unwrap_or(0);
         cfg.h.premise(
             "the cut-off server campaigned",
@@ -218,9 +214,7 @@ pub fn term_from_replies_2a<R: Raft>(spec: &RunSpec) -> Report {
             lowest > restarted + 1,
             format!("server {c}: term {restarted}; {ahead}"),
         );
-        let campaigned = cfg.wait_for(Duration::from_secs(5), |cfg| {
-            Ok(cfg.term(c)?.is_some_and(|t| t > restarted))
-        })?;
+        let campaigned = cfg.wait_for_term(c, restarted + 1, Duration::from_secs(5))?;
         if !campaigned {
             return Err(cfg.failure(format!(
                 "server {c}, restarted in term {restarted}, did not stand for election within \

@@ -7,7 +7,7 @@ use std::time::Duration;
 use labrpc::NodeId;
 use raft::Raft;
 
-use crate::raft::checker::cmd;
+use crate::raft::checker::{SNAPSHOT_INTERVAL, cmd};
 use crate::raft::config::{Config, Net};
 use crate::registry::RunSpec;
 use crate::report::{Check, Report};
@@ -17,6 +17,8 @@ use crate::report::{Check, Report};
 const SNAPSHOT: u64 = 29;
 /// The leader's log ends here: past the snapshot, before the next one.
 const LAST: u64 = 35;
+/// The first index the tester's service snapshots at.
+const FIRST_SNAPSHOT: u64 = SNAPSHOT_INTERVAL - 1;
 
 /// A snapshot older than what a follower has applied must not be installed.
 ///
@@ -325,7 +327,3 @@ pub fn snapshot_one_past_commit_2d<R: Raft>(spec: &RunSpec) -> Report {
         Ok(())
     })
 }
-
-/// The first index the tester's service snapshots at (it snapshots at 9,
-/// 19, 29, ...).
-const FIRST_SNAPSHOT: u64 = 9;
