@@ -5,22 +5,46 @@
 use std::collections::VecDeque;
 use std::marker::PhantomData;
 
-use labrpc::{Context, Embed, Node, NodeId, Protocol, ReplyTo};
+use labrpc::{Context, DecodeError, Embed, Message, Node, NodeId, Protocol, ReplyTo};
 use raft::node::{RaftNode, RaftProtocol};
 use raft::{ApplyMsg, Raft};
-use serde::{Deserialize, Serialize};
 
 use crate::context::{ClerkContext, KvContext};
 use crate::contract::{KvClerk, KvOps, KvServer, Ops};
 
 /// A message of a kvraft world: Raft's own between servers, or the service's
 /// between clerks and servers.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug)]
 pub enum Wire<R, K> {
     /// Raft traffic between servers.
     Raft(R),
     /// Clerk-server traffic.
     Kv(K),
+}
+
+/// Crosses as postcard encodes such an enum: the variant, then the message.
+impl<R: Message, K: Message> Message for Wire<R, K> {
+    fn to_wire(&self) -> Vec<u8> {
+        match self {
+            Wire::Raft(m) => labrpc::tagged_to_wire(0, m),
+            Wire::Kv(m) => labrpc::tagged_to_wire(1, m),
+        }
+    }
+
+    fn from_wire(bytes: &[u8]) -> Result<Self, DecodeError> {
+        match labrpc::split_tag(bytes)? {
+            (0, rest) => R::from_wire(rest).map(Wire::Raft),
+            (1, rest) => K::from_wire(rest).map(Wire::Kv),
+            (tag, _) => Err(DecodeError::Malformed(format!("no variant {tag}"))),
+        }
+    }
+
+    fn printed(&self) -> Option<String> {
+        match self {
+            Wire::Raft(m) => m.printed().map(|text| format!("Raft({text})")),
+            Wire::Kv(m) => m.printed().map(|text| format!("Kv({text})")),
+        }
+    }
 }
 
 /// A timer of a kvraft world.

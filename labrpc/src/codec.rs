@@ -11,13 +11,56 @@ use std::fmt::Debug;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// A type that can cross the simulated network: serde-encodable and printable.
+/// A type that can cross the simulated network: encodable and printable.
 ///
 /// Implemented automatically for every type with the right derives:
-/// `#[derive(Debug, Clone, Serialize, Deserialize)]`.
-pub trait Message: Serialize + DeserializeOwned + Debug + 'static {}
+/// `#[derive(Debug, Clone, Serialize, Deserialize)]`, which crosses as its
+/// postcard encoding.
+pub trait Message: Debug + Sized + 'static {
+    /// The bytes that cross the wire (and that the network counts).
+    fn to_wire(&self) -> Vec<u8>;
 
-impl<T: Serialize + DeserializeOwned + Debug + 'static> Message for T {}
+    /// The message `bytes` carry: all of them, as [`decode`] reads them.
+    fn from_wire(bytes: &[u8]) -> Result<Self, DecodeError>;
+
+    /// How the message prints in a recorded run, if it knows better than
+    /// decoding its bytes again and printing the value with `Debug` (a
+    /// message encoded elsewhere, which this side cannot decode).
+    fn printed(&self) -> Option<String> {
+        None
+    }
+}
+
+impl<T: Serialize + DeserializeOwned + Debug + 'static> Message for T {
+    fn to_wire(&self) -> Vec<u8> {
+        encode(self)
+    }
+
+    fn from_wire(bytes: &[u8]) -> Result<Self, DecodeError> {
+        decode(bytes)
+    }
+}
+
+/// The wire form of variant `tag` (below 128) of an enum of messages
+/// carrying `inner`: the tag's byte, then the inner message's bytes, as
+/// postcard encodes such an enum.
+pub fn tagged_to_wire<M: Message>(tag: u8, inner: &M) -> Vec<u8> {
+    assert!(tag < 0x80, "a variant tag is one byte below 128");
+    let body = inner.to_wire();
+    let mut bytes = Vec::with_capacity(1 + body.len());
+    bytes.push(tag);
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+/// The variant tag and the inner bytes of what [`tagged_to_wire`] wrote.
+pub fn split_tag(bytes: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
+    match bytes.split_first() {
+        Some((&tag, rest)) if tag < 0x80 => Ok((tag, rest)),
+        Some((tag, _)) => Err(DecodeError::Malformed(format!("no variant {tag}"))),
+        None => Err(DecodeError::Malformed("no variant: empty message".into())),
+    }
+}
 
 /// Encodes `msg` to bytes.
 ///
@@ -114,6 +157,30 @@ mod tests {
     struct Ping {
         term: u64,
         entries: Vec<Vec<u8>>,
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    enum Either {
+        A(Ping),
+        B(String),
+    }
+
+    #[test]
+    fn tagged_wire_forms_are_postcards_enum_encoding() {
+        let p = Ping {
+            term: 300,
+            entries: vec![vec![9]],
+        };
+        let bytes = tagged_to_wire(0, &p);
+        assert_eq!(bytes, encode(&Either::A(Ping { ..p })));
+        assert_eq!(
+            tagged_to_wire(1, &"x".to_string()),
+            encode(&Either::B("x".into()))
+        );
+        let (tag, rest) = split_tag(&bytes).unwrap();
+        assert_eq!((tag, decode::<Ping>(rest).unwrap().term), (0, 300));
+        assert!(split_tag(&[]).is_err());
+        assert!(split_tag(&[0x80, 1]).is_err());
     }
 
     #[test]

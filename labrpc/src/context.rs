@@ -43,9 +43,19 @@ pub(crate) enum Effect<P: Protocol> {
         /// Bytes this save wrote (the state, and the snapshot if it was saved).
         written: usize,
         digest: u64,
+        /// What was saved, kept only by a detached context (whose host must
+        /// save it again on the simulator's side).
+        saved: Option<Saved>,
     },
     Output(P::Output),
     Log(String),
+}
+
+/// The bytes of one save, as a detached context keeps them.
+pub(crate) struct Saved {
+    pub(crate) state: Vec<u8>,
+    /// `None` when the save kept the snapshot saved before.
+    pub(crate) snapshot: Option<Vec<u8>>,
 }
 
 /// A node's handle on the simulated world during one handler call.
@@ -58,6 +68,8 @@ pub struct Context<'a, P: Protocol> {
     pub(crate) next_id: &'a mut u64,
     pub(crate) effects: &'a mut Vec<Effect<P>>,
     pub(crate) recording: bool,
+    /// Whether this context runs away from the simulator ([`crate::Detached`]).
+    pub(crate) detached: bool,
 }
 
 impl<P: Protocol> Context<'_, P> {
@@ -128,24 +140,33 @@ impl<P: Protocol> Context<'_, P> {
     pub fn persist(&mut self, state: Vec<u8>) {
         let digest = xxh3_64(&state);
         let written = state.len();
+        let saved = self.detached.then(|| Saved {
+            state: state.clone(),
+            snapshot: None,
+        });
         self.persister.save_state(state);
-        self.note_persist(written, digest);
+        self.note_persist(written, digest, saved);
     }
 
     /// Saves `state` and `snapshot` together, atomically.
     pub fn persist_with_snapshot(&mut self, state: Vec<u8>, snapshot: Vec<u8>) {
         let digest = xxh3_64(&state) ^ xxh3_64(&snapshot).rotate_left(1);
         let written = state.len() + snapshot.len();
+        let saved = self.detached.then(|| Saved {
+            state: state.clone(),
+            snapshot: Some(snapshot.clone()),
+        });
         self.persister.save(state, snapshot);
-        self.note_persist(written, digest);
+        self.note_persist(written, digest, saved);
     }
 
-    fn note_persist(&mut self, written: usize, digest: u64) {
+    fn note_persist(&mut self, written: usize, digest: u64, saved: Option<Saved>) {
         self.effects.push(Effect::Persisted {
             state_bytes: self.persister.state_size(),
             snapshot_bytes: self.persister.snapshot_size(),
             written,
             digest,
+            saved,
         });
     }
 
@@ -236,6 +257,7 @@ impl<P: Protocol> Context<'_, P> {
             next_id: &mut *self.next_id,
             effects: &mut inner_effects,
             recording: self.recording,
+            detached: self.detached,
         });
         let mut outputs = Vec::new();
         for effect in inner_effects {
@@ -260,11 +282,13 @@ impl<P: Protocol> Context<'_, P> {
                     snapshot_bytes,
                     written,
                     digest,
+                    saved,
                 } => Effect::Persisted {
                     state_bytes,
                     snapshot_bytes,
                     written,
                     digest,
+                    saved,
                 },
                 Effect::Log(line) => Effect::Log(line),
                 Effect::Output(output) => {

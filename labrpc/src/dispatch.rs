@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::codec;
+use crate::codec::Message;
 use crate::context::Effect;
 use crate::error::SimError;
 use crate::node::{CallId, NodeId, ReplyTo};
@@ -253,7 +253,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// Puts a call on the wire when its sender's handler completes (`at`):
     /// count it, then deliver it later or fail it later.
     fn send(&mut self, flight: Flight<P>, at: Time) -> Result<(), SimError> {
-        let bytes = codec::encode(&flight.request);
+        let bytes = flight.request.to_wire();
         let (call, from, to) = (flight.call, flight.from, flight.to);
         let (rpcs, sent) = self.net.count_call(from, self.now, bytes.len());
         let budgets = self.budgets;
@@ -296,7 +296,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                     call: call.0,
                     to,
                     bytes: len,
-                    message: Payload::encoded::<P::Request>(recorded),
+                    message: Payload::of(&flight.request, recorded),
                     topic: topic.map(std::borrow::Cow::Borrowed),
                 }
             });
@@ -332,8 +332,8 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// made by the network, to arrive at `at`: a call of its own whose reply
     /// is lost.
     fn duplicate(&mut self, flight: &Flight<P>, bytes: &[u8], at: Time) -> Result<(), SimError> {
-        let request: P::Request =
-            codec::decode(bytes).map_err(|message| self.decode_error(flight.to, message))?;
+        let request: P::Request = P::Request::from_wire(bytes)
+            .map_err(|message| self.decode_error(flight.to, message))?;
         self.next_id += 1;
         let copy = Flight {
             call: CallId(self.next_id),
@@ -377,7 +377,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             return Ok(());
         }
         let request: P::Request =
-            codec::decode(&bytes).map_err(|message| self.decode_error(to, message))?;
+            P::Request::from_wire(&bytes).map_err(|message| self.decode_error(to, message))?;
         self.net.count_delivery(to);
         let call = flight.call;
         self.trace
@@ -437,7 +437,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// Sends a reply back when its handler completes (`at`): it may be lost
     /// (unreliable) or held (long reordering).
     fn send_reply(&mut self, flight: Flight<P>, reply: P::Reply, at: Time) {
-        let bytes = codec::encode(&reply);
+        let bytes = reply.to_wire();
         let (call, to) = (flight.call, flight.from);
         if !flight.mute {
             self.observer
@@ -466,7 +466,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                     call: call.0,
                     to,
                     bytes: len,
-                    message: Payload::encoded::<P::Reply>(recorded),
+                    message: Payload::of(&reply, recorded),
                 }
             });
         match plan {
@@ -514,9 +514,10 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             return Ok(());
         }
         let reply: Option<P::Reply> = match reply {
-            Some(bytes) => {
-                Some(codec::decode(&bytes).map_err(|message| self.decode_error(caller, message))?)
-            }
+            Some(bytes) => Some(
+                P::Reply::from_wire(&bytes)
+                    .map_err(|message| self.decode_error(caller, message))?,
+            ),
             None => None,
         };
         let ok = reply.is_some();

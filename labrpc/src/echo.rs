@@ -12,7 +12,7 @@
 //! it; its reply is added if one came back to the caller. An echo is recorded in
 //! the trace (and its digest), so runs with echoes replay like any other.
 
-use crate::codec::{self, DecodeError};
+use crate::codec::{DecodeError, Message};
 use crate::node::{CallId, NodeId};
 use crate::observer::Observer;
 use crate::protocol::Protocol;
@@ -161,8 +161,8 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// request that arrived late; otherwise the network loses it.
     pub fn echo_request(&mut self, index: usize, answer: bool) -> Result<(), EchoError> {
         let copy = self.copy(index)?.clone();
-        let request =
-            codec::decode(&copy.request).map_err(|error| EchoError::Decode { index, error })?;
+        let request = P::Request::from_wire(&copy.request)
+            .map_err(|error| EchoError::Decode { index, error })?;
         self.next_id += 1;
         let call = CallId(self.next_id);
         self.note_echo(&copy, call, false, answer);
@@ -199,8 +199,8 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                 server: copy.server,
             });
         };
-        let request =
-            codec::decode(&copy.request).map_err(|error| EchoError::Decode { index, error })?;
+        let request = P::Request::from_wire(&copy.request)
+            .map_err(|error| EchoError::Decode { index, error })?;
         self.note_echo(&copy, copy.call, true, true);
         let flight = Flight {
             call: copy.call,

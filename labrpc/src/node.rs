@@ -18,6 +18,13 @@ pub type NodeId = usize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TimerId(pub(crate) u64);
 
+impl TimerId {
+    /// The timer's number, unique within a run (or within a detached node).
+    pub fn number(self) -> u64 {
+        self.0
+    }
+}
+
 /// Identifies one RPC from `call` to its reply or failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CallId(pub(crate) u64);

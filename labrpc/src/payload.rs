@@ -11,10 +11,9 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::codec;
+use crate::codec::Message;
 
 /// A recorded message: its encoded bytes, printed as `Debug` prints the decoded
 /// value when first read ([`Payload::text`], or through `Deref<Target = str>`).
@@ -32,8 +31,22 @@ struct Inner {
 }
 
 impl Payload {
+    /// The payload of `message`, encoded as `bytes`: printed as the message
+    /// says it prints ([`Message::printed`]) or, by default, decoded again
+    /// and printed when first read.
+    pub fn of<T: Message>(message: &T, bytes: Vec<u8>) -> Payload {
+        match message.printed() {
+            Some(text) => Payload(Box::new(Inner {
+                bytes,
+                render: lossy_utf8,
+                text: OnceLock::from(text),
+            })),
+            None => Payload::encoded::<T>(bytes),
+        }
+    }
+
     /// The payload of a message of type `T` encoded as `bytes`.
-    pub fn encoded<T: DeserializeOwned + fmt::Debug>(mut bytes: Vec<u8>) -> Payload {
+    pub fn encoded<T: Message>(mut bytes: Vec<u8>) -> Payload {
         // Kept for the whole run: no spare capacity.
         bytes.shrink_to_fit();
         Payload(Box::new(Inner {
@@ -65,8 +78,8 @@ impl Payload {
     }
 }
 
-fn render<T: DeserializeOwned + fmt::Debug>(bytes: &[u8]) -> String {
-    match codec::decode::<T>(bytes) {
+fn render<T: Message>(bytes: &[u8]) -> String {
+    match T::from_wire(bytes) {
         Ok(value) => format!("{value:?}"),
         Err(e) => format!("<{} bytes that do not decode: {e}>", bytes.len()),
     }
@@ -151,7 +164,7 @@ mod tests {
 
     #[test]
     fn prints_the_decoded_value_on_demand() {
-        let p = Payload::encoded::<Msg>(codec::encode(&Msg::Vote { term: 7 }));
+        let p = Payload::encoded::<Msg>(crate::codec::encode(&Msg::Vote { term: 7 }));
         assert_eq!(p.text(), "Vote { term: 7 }");
         assert_eq!(p, "Vote { term: 7 }");
         assert!(p.starts_with("Vote"));

@@ -458,6 +458,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             next_id: &mut self.next_id,
             effects: &mut self.effects,
             recording: self.trace.is_recording(),
+            detached: false,
         };
         let handle = &mut slot.handle;
         match panic::catch_unwind(AssertUnwindSafe(|| f(handle, &mut ctx))) {

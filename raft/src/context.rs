@@ -32,6 +32,13 @@ impl<'c, 'w, R: Raft> RaftContext<'c, 'w, R> {
         RaftContext { ctx }
     }
 
+    /// The simulator's context underneath, for the harness's own servers (a
+    /// server whose code runs in a WebAssembly guest).
+    #[doc(hidden)]
+    pub fn host(&mut self) -> &mut Context<'w, RaftProtocol<R>> {
+        self.ctx
+    }
+
     /// The current virtual time. Use it, never the wall clock.
     pub fn now(&self) -> Time {
         self.ctx.now()

@@ -203,6 +203,8 @@
 mod context;
 pub mod contract;
 #[doc(hidden)]
+pub mod guest;
+#[doc(hidden)]
 pub mod node;
 mod peer;
 

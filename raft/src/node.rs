@@ -51,6 +51,34 @@ impl<R: Raft> RaftNode<R> {
         self.0.start(&mut RaftContext::new(ctx), command)
     }
 
+    /// Calls [`Raft::handle_request`].
+    pub fn request(
+        &mut self,
+        ctx: &mut Context<'_, RaftProtocol<R>>,
+        from: NodeId,
+        request: R::Request,
+    ) -> R::Reply {
+        self.0
+            .handle_request(&mut RaftContext::new(ctx), from, request)
+    }
+
+    /// Calls [`Raft::handle_reply`].
+    pub fn reply(
+        &mut self,
+        ctx: &mut Context<'_, RaftProtocol<R>>,
+        peer: NodeId,
+        request: R::Request,
+        reply: Option<R::Reply>,
+    ) {
+        self.0
+            .handle_reply(&mut RaftContext::new(ctx), peer, request, reply);
+    }
+
+    /// Calls [`Raft::handle_timer`].
+    pub fn timer(&mut self, ctx: &mut Context<'_, RaftProtocol<R>>, tag: R::Timer) {
+        self.0.handle_timer(&mut RaftContext::new(ctx), tag);
+    }
+
     /// Calls [`Raft::snapshot`].
     pub fn snapshot(
         &mut self,
@@ -70,10 +98,7 @@ impl<R: Raft> Node<RaftProtocol<R>> for RaftNode<R> {
         request: R::Request,
         _reply_to: ReplyTo,
     ) -> Option<R::Reply> {
-        Some(
-            self.0
-                .handle_request(&mut RaftContext::new(ctx), from, request),
-        )
+        Some(self.request(ctx, from, request))
     }
 
     fn on_reply(
@@ -83,11 +108,10 @@ impl<R: Raft> Node<RaftProtocol<R>> for RaftNode<R> {
         request: R::Request,
         reply: Option<R::Reply>,
     ) {
-        self.0
-            .handle_reply(&mut RaftContext::new(ctx), to, request, reply);
+        self.reply(ctx, to, request, reply);
     }
 
     fn on_timer(&mut self, ctx: &mut Context<'_, RaftProtocol<R>>, tag: R::Timer) {
-        self.0.handle_timer(&mut RaftContext::new(ctx), tag);
+        self.timer(ctx, tag);
     }
 }

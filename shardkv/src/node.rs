@@ -16,10 +16,12 @@ use std::time::Duration;
 
 use kvraft::KvClerk;
 use kvraft::node::{ClerkNode, Completed, KvProtocol, KvServerNode};
-use labrpc::{CallId, Context, Embed, Node, NodeId, Protocol, ReplyTo, SimRng, Time, TimerId};
+use labrpc::{
+    CallId, Context, DecodeError, Embed, Message, Node, NodeId, Protocol, ReplyTo, SimRng, Time,
+    TimerId,
+};
 use raft::node::{RaftNode, RaftProtocol};
 use raft::{ApplyMsg, Raft};
-use serde::{Deserialize, Serialize};
 use shardctrler::{Config, CtrlerOp, CtrlerOps, Gid};
 
 use crate::context::{ClerkHost, ServerHost, ShardClerkContext, ShardKvContext};
@@ -29,7 +31,7 @@ use crate::contract::{Op, ShardKvClerk, ShardKvServer};
 pub type CtrlProtocol<CC> = KvProtocol<<CC as KvClerk<CtrlerOps>>::Server, CtrlerOps>;
 
 /// A message of a 4B world.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug)]
 pub enum ShardWire<C, G, S> {
     /// The controller's traffic: its Raft's, and its clerks'.
     Ctrl(C),
@@ -37,6 +39,34 @@ pub enum ShardWire<C, G, S> {
     GroupRaft(G),
     /// Traffic to shardkv servers, from clerks and from other groups.
     Shard(S),
+}
+
+/// Crosses as postcard encodes such an enum: the variant, then the message.
+impl<C: Message, G: Message, S: Message> Message for ShardWire<C, G, S> {
+    fn to_wire(&self) -> Vec<u8> {
+        match self {
+            ShardWire::Ctrl(m) => labrpc::tagged_to_wire(0, m),
+            ShardWire::GroupRaft(m) => labrpc::tagged_to_wire(1, m),
+            ShardWire::Shard(m) => labrpc::tagged_to_wire(2, m),
+        }
+    }
+
+    fn from_wire(bytes: &[u8]) -> Result<Self, DecodeError> {
+        match labrpc::split_tag(bytes)? {
+            (0, rest) => C::from_wire(rest).map(ShardWire::Ctrl),
+            (1, rest) => G::from_wire(rest).map(ShardWire::GroupRaft),
+            (2, rest) => S::from_wire(rest).map(ShardWire::Shard),
+            (tag, _) => Err(DecodeError::Malformed(format!("no variant {tag}"))),
+        }
+    }
+
+    fn printed(&self) -> Option<String> {
+        match self {
+            ShardWire::Ctrl(m) => m.printed().map(|text| format!("Ctrl({text})")),
+            ShardWire::GroupRaft(m) => m.printed().map(|text| format!("GroupRaft({text})")),
+            ShardWire::Shard(m) => m.printed().map(|text| format!("Shard({text})")),
+        }
+    }
 }
 
 impl<C, G, S> ShardWire<C, G, S> {

@@ -1,0 +1,70 @@
+//! [`Backend`]: what runs one server's guest, and [`Fault`]: how a guest fails.
+//!
+//! The host speaks to a guest in postcard-encoded asks and answers (see
+//! `raft::guest`). A backend takes an ask and returns the answer, or says why
+//! there is none. [`InProcess`] runs the guest's glue in this process, with no
+//! WebAssembly in between: it exists to test the glue and the proxies against
+//! the native code they wrap, never to run student code.
+
+use std::marker::PhantomData;
+
+use raft::Raft;
+use raft::guest::{Answer, Ask, Served};
+
+/// Why a guest gave no answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Fault {
+    /// The guest's code panicked (its message, with file and line).
+    #[error("panicked: {0}")]
+    Panicked(String),
+    /// The handler ran past its instruction limit.
+    #[error("ran past its limit of {limit} instructions")]
+    OutOfFuel {
+        /// The limit.
+        limit: u64,
+    },
+    /// The guest asked for more memory than an instance may have.
+    #[error("asked for more than the {limit_mb} MiB of memory an instance may have")]
+    OutOfMemory {
+        /// The limit, in MiB.
+        limit_mb: u64,
+    },
+    /// The guest trapped (an unreachable instruction, an out-of-bounds access,
+    /// a stack overflow), or used something the host refuses.
+    #[error("trapped: {0}")]
+    Trapped(String),
+    /// The guest broke the host's protocol (an answer that does not decode).
+    #[error("broke the host's protocol: {0}")]
+    Protocol(String),
+}
+
+/// Runs one server life's guest.
+pub trait Backend: Sized + 'static {
+    /// Creates the guest and asks it `ask` (an [`Ask::New`]).
+    fn create(ask: &Ask) -> Result<(Self, Answer), Fault>;
+
+    /// Asks the guest `ask`.
+    fn ask(&mut self, ask: &Ask) -> Result<Answer, Fault>;
+}
+
+/// The guest's glue for Raft `R`, run in this process: every ask and answer
+/// is encoded and decoded as it would be across the WebAssembly boundary.
+pub struct InProcess<R: Raft>(Served<R>, PhantomData<R>);
+
+impl<R: Raft> Backend for InProcess<R> {
+    fn create(ask: &Ask) -> Result<(Self, Answer), Fault> {
+        let ask: Ask = round_trip(ask)?;
+        let (served, answer) = Served::<R>::create(ask).map_err(Fault::Protocol)?;
+        Ok((InProcess(served, PhantomData), round_trip(&answer)?))
+    }
+
+    fn ask(&mut self, ask: &Ask) -> Result<Answer, Fault> {
+        let ask: Ask = round_trip(ask)?;
+        let answer = self.0.handle(ask).map_err(Fault::Protocol)?;
+        round_trip(&answer)
+    }
+}
+
+fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> Result<T, Fault> {
+    labrpc::decode(&labrpc::encode(value)).map_err(|e| Fault::Protocol(e.to_string()))
+}

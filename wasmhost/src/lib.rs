@@ -1,0 +1,18 @@
+//! # wasmhost: the host of student code compiled to WebAssembly
+//!
+//! Student code never runs in the harness's address space. It is compiled to
+//! one WebAssembly module; each server life is a fresh instance of it, whose
+//! only way out is the answer it gives to the host's ask. The simulator, the
+//! tester and every check stay on this side, where the guest cannot address
+//! them. A crash drops the instance, and everything in its memory with it.
+//!
+//! - [`backend`]: what runs a guest (a WebAssembly instance, or the same glue
+//!   in-process, to test the glue itself) and how it fails;
+//! - [`raft_guest`]: [`GuestRaft`], a [`raft::Raft`] whose code runs in a guest,
+//!   so that the tester's suites run it unchanged.
+
+pub mod backend;
+pub mod raft_guest;
+
+pub use backend::{Backend, Fault, InProcess};
+pub use raft_guest::{GuestRaft, GuestTimer};
