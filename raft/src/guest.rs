@@ -123,6 +123,20 @@ pub enum Ask {
     },
 }
 
+impl Ask {
+    /// When the handler runs.
+    pub fn at(&self) -> Moment {
+        match self {
+            Ask::New { at, .. }
+            | Ask::Request { at, .. }
+            | Ask::Reply { at, .. }
+            | Ask::Timer { at, .. }
+            | Ask::Start { at, .. }
+            | Ask::Snapshot { at, .. } => *at,
+        }
+    }
+}
+
 /// What a handler returned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Returned {

@@ -29,3 +29,26 @@ fn the_reference_behind_the_guest_glue_makes_the_same_runs() {
     }
     assert!(compared >= 60, "{compared} runs compared");
 }
+
+/// The same, through WebAssembly: the reference compiled to the guest module
+/// and run by wasmtime makes the same traces as the reference run natively.
+#[test]
+fn the_reference_in_webassembly_makes_the_same_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let module = wasmhost::build::build_module(&root, &root.join("target/guest")).unwrap();
+    wasmhost::build::load_cached(&module).unwrap().install();
+    let native = tester::raft::scenarios::<Peer>();
+    let guest = tester::raft::scenarios::<GuestRaft<wasmhost::Wasm>>();
+    for (n, g) in native.iter().zip(&guest) {
+        for seed in 1..=2 {
+            let (a, b) = (n.run(seed, false), g.run(seed, false));
+            assert!(b.passed(), "{} seed {seed}: {}", g.name, b.explain());
+            assert_eq!(
+                (a.trace_digest, a.events, a.rpcs, a.bytes),
+                (b.trace_digest, b.events, b.rpcs, b.bytes),
+                "{} seed {seed}: the run in WebAssembly differs",
+                n.name,
+            );
+        }
+    }
+}

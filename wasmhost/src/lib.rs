@@ -9,10 +9,17 @@
 //! - [`backend`]: what runs a guest (a WebAssembly instance, or the same glue
 //!   in-process, to test the glue itself) and how it fails;
 //! - [`raft_guest`]: [`GuestRaft`], a [`raft::Raft`] whose code runs in a guest,
-//!   so that the tester's suites run it unchanged.
+//!   so that the tester's suites run it unchanged;
+//! - [`wasm`]: the module and its instances under wasmtime, with instructions
+//!   counted and memory bounded; [`wasi`]: what std asks of the machine,
+//!   answered by the simulation or refused.
 
 pub mod backend;
+pub mod build;
 pub mod raft_guest;
+pub mod wasi;
+pub mod wasm;
 
 pub use backend::{Backend, Fault, InProcess};
 pub use raft_guest::{GuestRaft, GuestTimer};
+pub use wasm::{Guest, LoadError, Wasm};

@@ -1,0 +1,322 @@
+//! [`Wasm`]: a server's guest as a WebAssembly instance under wasmtime, and
+//! [`Guest`]: the module every instance of a process is made from.
+//!
+//! Each ask runs with a fresh allowance of [`HANDLER_FUEL`] instructions and
+//! within [`MAX_MEMORY`] bytes of memory: a guest that loops or allocates
+//! without end fails its handler at the same instruction on every run and
+//! every machine, naming the server. A guest that panics fails it with its
+//! message (file and line) and the guest's backtrace.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use raft::guest::{Act, Answer, Ask};
+use wasmtime::{
+    Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc,
+    WasmBacktrace, WasmBacktraceDetails,
+};
+
+use crate::backend::{Backend, Fault};
+use crate::wasi::{self, Refused, Stdio};
+
+/// The instructions one handler may run (about a second of work).
+pub const HANDLER_FUEL: u64 = 2_000_000_000;
+
+/// The memory one instance may have.
+pub const MAX_MEMORY: usize = 256 << 20;
+
+/// The module of a process's guests, compiled, ready to instantiate.
+pub struct Guest {
+    engine: Engine,
+    pre: InstancePre<Host>,
+}
+
+/// Why a module could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read or written.
+    #[error("{path}: {error}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        error: std::io::Error,
+    },
+    /// The runtime rejected it.
+    #[error("{path}: {error}")]
+    Runtime {
+        /// The file.
+        path: String,
+        /// The runtime's words.
+        error: String,
+    },
+}
+
+static GUEST: OnceLock<Guest> = OnceLock::new();
+
+fn engine() -> Engine {
+    let mut config = Config::new();
+    config
+        .consume_fuel(true)
+        .wasm_backtrace_details(WasmBacktraceDetails::Enable)
+        .cranelift_opt_level(wasmtime::OptLevel::Speed);
+    Engine::new(&config).expect("the host's wasmtime configuration is valid")
+}
+
+impl Guest {
+    /// Compiles the WebAssembly module at `wasm`.
+    pub fn compile(wasm: &Path) -> Result<Guest, LoadError> {
+        let bytes = std::fs::read(wasm).map_err(|error| io(wasm, error))?;
+        let engine = engine();
+        let module = Module::new(&engine, &bytes).map_err(|e| runtime(wasm, e))?;
+        Guest::link(engine, module, wasm)
+    }
+
+    /// Compiles the module at `wasm` to native code, for [`Guest::precompiled`]
+    /// to load without compiling it again, and writes it to `out`.
+    pub fn precompile(wasm: &Path, out: &Path) -> Result<(), LoadError> {
+        let bytes = std::fs::read(wasm).map_err(|error| io(wasm, error))?;
+        let compiled = engine()
+            .precompile_module(&bytes)
+            .map_err(|e| runtime(wasm, e))?;
+        std::fs::write(out, compiled).map_err(|error| io(out, error))
+    }
+
+    /// Loads what [`Guest::precompile`] wrote at `cwasm`.
+    ///
+    /// The file must be this host's own output, written where the code it
+    /// hosts could not write: its contents are native code, run as they are.
+    pub fn precompiled(cwasm: &Path) -> Result<Guest, LoadError> {
+        let engine = engine();
+        // SAFETY: `cwasm` is native code wasmtime compiled, with this same
+        // engine configuration, from a module it validated: the grader and
+        // the harness write it themselves (`Guest::precompile`) after the
+        // student's build has ended, where that build cannot write, and
+        // wasmtime checks its header and configuration before using it.
+        #[allow(unsafe_code)]
+        let module = unsafe { Module::deserialize_file(&engine, cwasm) };
+        let module = module.map_err(|e| runtime(cwasm, e))?;
+        Guest::link(engine, module, cwasm)
+    }
+
+    fn link(engine: Engine, module: Module, path: &Path) -> Result<Guest, LoadError> {
+        let mut linker = Linker::new(&engine);
+        wasi::define(&mut linker, &module).map_err(|e| runtime(path, e))?;
+        let pre = linker
+            .instantiate_pre(&module)
+            .map_err(|e| runtime(path, e))?;
+        Ok(Guest { engine, pre })
+    }
+
+    /// Makes this the module every [`Wasm`] guest of the process runs. Only the
+    /// first call has any effect; it says whether it was this one.
+    pub fn install(self) -> bool {
+        GUEST.set(self).is_ok()
+    }
+
+    /// Whether a module is installed.
+    pub fn installed() -> bool {
+        GUEST.get().is_some()
+    }
+}
+
+fn io(path: &Path, error: std::io::Error) -> LoadError {
+    LoadError::Io {
+        path: path.display().to_string(),
+        error,
+    }
+}
+
+fn runtime(path: &Path, error: wasmtime::Error) -> LoadError {
+    LoadError::Runtime {
+        path: path.display().to_string(),
+        error: format!("{error:#}"),
+    }
+}
+
+/// What the host keeps for one instance.
+struct Host {
+    stdio: Stdio,
+    /// Whether the guest asked for more than [`MAX_MEMORY`].
+    out_of_memory: bool,
+}
+
+impl AsMut<Stdio> for Host {
+    fn as_mut(&mut self) -> &mut Stdio {
+        &mut self.stdio
+    }
+}
+
+impl ResourceLimiter for Host {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > MAX_MEMORY {
+            self.out_of_memory = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 1 << 20)
+    }
+}
+
+/// One server life's guest: a WebAssembly instance.
+pub struct Wasm {
+    store: Store<Host>,
+    memory: Memory,
+    inbox: TypedFunc<u32, u32>,
+    raft: TypedFunc<(), u64>,
+}
+
+impl Wasm {
+    fn instantiate(guest: &Guest, ask: &Ask) -> Result<Wasm, Fault> {
+        let Ask::New { rng, .. } = ask else {
+            return Err(Fault::Protocol("a guest starts with Ask::New".into()));
+        };
+        // The guest's own random bytes (HashMap's keys) come from a stream of
+        // its own beside the one its server draws from.
+        let mut random = rng.rng();
+        random.set_stream(rng.stream ^ (1 << 63));
+        random.set_word_pos(0);
+        let host = Host {
+            stdio: Stdio {
+                now_us: ask.at().now_us,
+                random,
+                printed: Vec::new(),
+                truncated: false,
+            },
+            out_of_memory: false,
+        };
+        let mut store = Store::new(&guest.engine, host);
+        store.limiter(|host| host);
+        store
+            .set_fuel(HANDLER_FUEL)
+            .map_err(|e| Fault::Trapped(e.to_string()))?;
+        let instance = guest
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| Fault::Trapped(format!("{e:#}")))?;
+        let missing = |what: &str| Fault::Protocol(format!("the module exports no {what}"));
+        if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
+            init.call(&mut store, ())
+                .map_err(|e| Fault::Trapped(format!("{e:#}")))?;
+        }
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| missing("memory"))?;
+        let inbox = instance
+            .get_typed_func(&mut store, "raftlab_inbox")
+            .map_err(|_| missing("raftlab_inbox"))?;
+        let raft = instance
+            .get_typed_func(&mut store, "raftlab_raft")
+            .map_err(|_| missing("raftlab_raft"))?;
+        Ok(Wasm {
+            store,
+            memory,
+            inbox,
+            raft,
+        })
+    }
+
+    fn run(&mut self, ask: &Ask) -> Result<Answer, Fault> {
+        let bytes = labrpc::encode(ask);
+        self.store.data_mut().stdio.now_us = ask.at().now_us;
+        self.store
+            .set_fuel(HANDLER_FUEL)
+            .map_err(|e| Fault::Trapped(e.to_string()))?;
+        let packed = self.call(&bytes).map_err(|e| self.fault(e))?;
+        let (at, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
+        let mut answer = vec![0u8; len.min(self.memory.data_size(&self.store))];
+        self.memory
+            .read(&self.store, at, &mut answer)
+            .map_err(|_| {
+                Fault::Protocol(format!("an answer of {len} bytes at {at} is out of bounds"))
+            })?;
+        let mut answer: Answer = labrpc::decode(&answer)
+            .map_err(|e| Fault::Protocol(format!("the answer does not decode: {e}")))?;
+        let printed = self.store.data_mut().stdio.take_lines();
+        answer.acts.extend(printed.into_iter().map(Act::Log));
+        Ok(answer)
+    }
+
+    fn call(&mut self, ask: &[u8]) -> wasmtime::Result<u64> {
+        let len =
+            u32::try_from(ask.len()).map_err(|_| wasmtime::format_err!("an ask over 4 GiB"))?;
+        let at = self.inbox.call(&mut self.store, len)?;
+        self.memory.write(&mut self.store, at as usize, ask)?;
+        self.raft.call(&mut self.store, ())
+    }
+
+    /// What went wrong, in the words a student acts on.
+    fn fault(&mut self, error: wasmtime::Error) -> Fault {
+        let host = self.store.data_mut();
+        let printed =
+            String::from_utf8_lossy(&std::mem::take(&mut host.stdio.printed)).into_owned();
+        if host.out_of_memory {
+            return Fault::OutOfMemory {
+                limit_mb: (MAX_MEMORY >> 20) as u64,
+            };
+        }
+        if let Some(refused) = error.downcast_ref::<Refused>() {
+            return Fault::Trapped(refused.0.clone());
+        }
+        let backtrace = error
+            .downcast_ref::<WasmBacktrace>()
+            .map(|b| bounded_lines(&b.to_string(), 30))
+            .unwrap_or_default();
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => Fault::OutOfFuel {
+                limit: HANDLER_FUEL,
+            },
+            Some(Trap::UnreachableCodeReached) if printed.contains("panicked at") => {
+                let start = printed.find("panicked at").unwrap_or(0);
+                let message = printed[start..]
+                    .lines()
+                    .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                Fault::Panicked(format!("{}\n{backtrace}", message.trim_end()))
+            }
+            Some(trap) => Fault::Trapped(format!("{trap}\n{backtrace}")),
+            None => Fault::Trapped(format!("{error:#}")),
+        }
+    }
+}
+
+fn bounded_lines(text: &str, most: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= most {
+        return text.to_owned();
+    }
+    format!(
+        "{}\n  … {} more lines",
+        lines[..most].join("\n"),
+        lines.len() - most
+    )
+}
+
+impl Backend for Wasm {
+    fn create(ask: &Ask) -> Result<(Self, Answer), Fault> {
+        let guest = GUEST.get().ok_or_else(|| {
+            Fault::Protocol("no guest module is installed in this process".into())
+        })?;
+        let mut wasm = Wasm::instantiate(guest, ask)?;
+        let answer = wasm.run(ask)?;
+        Ok((wasm, answer))
+    }
+
+    fn ask(&mut self, ask: &Ask) -> Result<Answer, Fault> {
+        self.run(ask)
+    }
+}
