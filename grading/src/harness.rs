@@ -17,11 +17,24 @@ use crate::untrusted;
 /// The test target that is the harness (the `tester` package's).
 const TARGET: &str = "scenarios";
 
-/// A built harness.
+/// A built harness, ready to run.
 #[derive(Clone, Debug)]
 pub struct Harness {
     /// Its executable.
     pub exe: PathBuf,
+    /// The student code it runs: the guest module, compiled to native code
+    /// by this grader.
+    pub guest: PathBuf,
+}
+
+/// What a build made, before the grader keeps it: the harness executable and
+/// the guest module.
+#[derive(Clone, Debug)]
+pub struct Built {
+    /// The harness executable.
+    pub exe: PathBuf,
+    /// The guest module (WebAssembly).
+    pub wasm: PathBuf,
 }
 
 /// Why a harness was not built.
@@ -80,6 +93,13 @@ pub enum BuildError {
     /// Cargo succeeded without naming the harness executable.
     #[error("cargo built no harness executable (tester's `scenarios` test)")]
     NoExecutable,
+    #[error(
+        "cargo built no guest module (the `guest` crate for {})",
+        wasmhost::build::TARGET
+    )]
+    NoModule,
+    #[error("the guest module cannot be compiled: {0}")]
+    Module(String),
 }
 
 impl From<BuildError> for String {
@@ -103,17 +123,45 @@ const CARGO_ARGS: [&str; 8] = [
     "--quiet",
 ];
 
+/// What cargo is asked for the guest module: the student code, for
+/// WebAssembly.
+const CARGO_GUEST_ARGS: [&str; 9] = [
+    "build",
+    "--release",
+    "--message-format=json-render-diagnostics",
+    "-p",
+    "guest",
+    "--target",
+    wasmhost::build::TARGET,
+    "--locked",
+    "--quiet",
+];
+
 /// Most bytes kept of a confined build's stdout and of its stderr.
 const MAX_BUILD_OUTPUT: usize = 16 << 20;
 
-/// Builds the harness of the workspace at `root` (release profile, in its
-/// own target directory), with cargo's messages on stderr and the
-/// compiler's diagnostics rendered: this tree's own build, trusted.
-pub fn build(root: &Path) -> Result<Harness, BuildError> {
+/// Builds the harness and the guest module of the workspace at `root`
+/// (release profile, in its own target directory), with cargo's messages on
+/// stderr and the compiler's diagnostics rendered: this tree's own build,
+/// trusted.
+pub fn build(root: &Path) -> Result<Built, BuildError> {
+    let exe = executable(&cargo(root, &CARGO_ARGS[..CARGO_ARGS.len() - 1])?)
+        .ok_or(BuildError::NoExecutable)?;
+    let wasm = module(&cargo(
+        root,
+        &CARGO_GUEST_ARGS[..CARGO_GUEST_ARGS.len() - 1],
+    )?)
+    .ok_or(BuildError::NoModule)?;
+    Ok(Built { exe, wasm })
+}
+
+/// Runs cargo with `args` in `root`, its messages on stderr; returns its
+/// JSON messages.
+fn cargo(root: &Path, args: &[&str]) -> Result<String, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(&cargo)
         .current_dir(root)
-        .args(&CARGO_ARGS[..CARGO_ARGS.len() - 1])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .output()
@@ -123,16 +171,24 @@ pub fn build(root: &Path) -> Result<Harness, BuildError> {
             diagnostics: String::from_utf8_lossy(&out.stderr).into_owned(),
         });
     }
-    executable(&String::from_utf8_lossy(&out.stdout))
-        .map(|exe| Harness { exe })
-        .ok_or(BuildError::NoExecutable)
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Builds the harness of the tree in `jail` confined there and within
-/// `bounds` (a submission's build): cargo and every compiler it starts are
-/// killed together at either bound.
-pub fn build_confined(jail: &Jail, bounds: &Bounds) -> Result<Harness, BuildError> {
-    let command = jail.command(&CARGO_ARGS, bounds);
+/// Builds the harness and the guest module of the tree in `jail`, confined
+/// there and each within `bounds` (a submission's build): cargo and every
+/// compiler it starts are killed together at either bound.
+pub fn build_confined(jail: &Jail, bounds: &Bounds) -> Result<Built, BuildError> {
+    let exe =
+        executable(&cargo_confined(jail, &CARGO_ARGS, bounds)?).ok_or(BuildError::NoExecutable)?;
+    let wasm =
+        module(&cargo_confined(jail, &CARGO_GUEST_ARGS, bounds)?).ok_or(BuildError::NoModule)?;
+    Ok(Built { exe, wasm })
+}
+
+/// Runs cargo with `args` in `jail` within `bounds`; returns its JSON
+/// messages.
+fn cargo_confined(jail: &Jail, args: &[&str], bounds: &Bounds) -> Result<String, BuildError> {
+    let command = jail.command(args, bounds);
     let ended = bounded::run(command, bounds, MAX_BUILD_OUTPUT).map_err(BuildError::Cargo)?;
     let stderr = String::from_utf8_lossy(&ended.stderr).into_owned();
     eprintln!(
@@ -168,9 +224,24 @@ pub fn build_confined(jail: &Jail, bounds: &Bounds) -> Result<Harness, BuildErro
             diagnostics: stderr,
         });
     }
-    executable(&String::from_utf8_lossy(&ended.stdout))
-        .map(|exe| Harness { exe })
-        .ok_or(BuildError::NoExecutable)
+    Ok(String::from_utf8_lossy(&ended.stdout).into_owned())
+}
+
+/// The guest module's path in cargo's JSON messages.
+fn module(messages: &str) -> Option<PathBuf> {
+    messages
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "guest")
+        .find_map(|m| {
+            m["filenames"]
+                .as_array()?
+                .iter()
+                .filter_map(|f| f.as_str())
+                .find(|f| f.ends_with(".wasm"))
+                .map(PathBuf::from)
+        })
 }
 
 /// The harness's path in cargo's JSON messages.
@@ -183,46 +254,76 @@ fn executable(messages: &str) -> Option<PathBuf> {
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
 }
 
-impl Harness {
-    /// This harness copied into `dir` under a name made of its contents'
-    /// BLAKE3 hash (once: a copy already there is the same file), and that
-    /// copy. Copies untouched for a day go (a grader grading for longer than that
-    /// would lose its harness).
+impl Built {
+    /// Keeps the harness and the guest module, compiled, in `dir` (see
+    /// [`keep_executable`] and [`keep_module`]).
     pub fn kept_in(&self, dir: &Path) -> Result<Harness, String> {
-        let bytes = std::fs::read(&self.exe)
-            .map_err(|e| format!("cannot read the harness {}: {e}", self.exe.display()))?;
-        let name = format!("scenarios-{}", &blake3::hash(&bytes).to_hex()[..32]);
-        let kept = dir.join(&name);
-        if !kept.is_file() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let day = std::time::Duration::from_secs(24 * 3600);
-            for old in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-                let old = old.map_err(|e| e.to_string())?.path();
-                let stale = std::fs::metadata(&old)
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
-                if stale {
-                    let _ = std::fs::remove_file(old);
-                }
-            }
-            // Graders starting together each write their own partial copy;
-            // the renames are atomic, and the same contents win.
-            let partial = dir.join(format!("{name}.{}.partial", std::process::id()));
-            std::fs::write(&partial, &bytes)
-                .and_then(|()| {
-                    use std::os::unix::fs::PermissionsExt;
-                    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))
-                })
-                .and_then(|()| std::fs::rename(&partial, &kept))
-                .map_err(|e| format!("cannot keep the harness in {}: {e}", kept.display()))?;
-        }
-        Ok(Harness { exe: kept })
+        let exe = keep_executable(&self.exe, dir)?;
+        let guest = keep_module(&self.wasm, dir)?;
+        Ok(Harness { exe, guest })
     }
+}
 
+/// Compiles the guest module at `wasm` to native code (here, in the grader:
+/// never in code a submission controls) and keeps it in `dir`, named by the
+/// module's contents.
+pub fn keep_module(wasm: &Path, dir: &Path) -> Result<PathBuf, String> {
+    let bytes = std::fs::read(wasm)
+        .map_err(|e| format!("cannot read the guest module {}: {e}", wasm.display()))?;
+    let kept = dir.join(format!(
+        "guest-{}.cwasm",
+        &blake3::hash(&bytes).to_hex()[..32]
+    ));
+    if !kept.is_file() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let partial = kept.with_extension(format!("{}.partial", std::process::id()));
+        wasmhost::Guest::precompile(wasm, &partial).map_err(|e| e.to_string())?;
+        std::fs::rename(&partial, &kept)
+            .map_err(|e| format!("cannot keep the guest module in {}: {e}", kept.display()))?;
+    }
+    Ok(kept)
+}
+
+/// The harness at `exe` copied into `dir` under a name made of its contents'
+/// BLAKE3 hash (once: a copy already there is the same file), and that
+/// copy's path. Files untouched for a day go (a grader grading for longer
+/// than that would lose its harness).
+pub fn keep_executable(exe: &Path, dir: &Path) -> Result<PathBuf, String> {
+    let bytes = std::fs::read(exe)
+        .map_err(|e| format!("cannot read the harness {}: {e}", exe.display()))?;
+    let name = format!("scenarios-{}", &blake3::hash(&bytes).to_hex()[..32]);
+    let kept = dir.join(&name);
+    if !kept.is_file() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let day = std::time::Duration::from_secs(24 * 3600);
+        for old in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+            let old = old.map_err(|e| e.to_string())?.path();
+            let stale = std::fs::metadata(&old)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+            if stale {
+                let _ = std::fs::remove_file(old);
+            }
+        }
+        // Graders starting together each write their own partial copy;
+        // the renames are atomic, and the same contents win.
+        let partial = dir.join(format!("{name}.{}.partial", std::process::id()));
+        std::fs::write(&partial, &bytes)
+            .and_then(|()| {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))
+            })
+            .and_then(|()| std::fs::rename(&partial, &kept))
+            .map_err(|e| format!("cannot keep the harness in {}: {e}", kept.display()))?;
+    }
+    Ok(kept)
+}
+
+impl Harness {
     /// The harness's scenarios.
     pub fn listing(&self) -> Result<Listing, String> {
-        let out = Command::new(&self.exe)
-            .args([HARNESS_MODE, "list"])
+        let out = self
+            .command("list")
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run the harness {}: {e}", self.exe.display()))?;
@@ -239,7 +340,9 @@ impl Harness {
     /// A command running the harness's grader `command`.
     pub fn command(&self, command: &str) -> Command {
         let mut c = Command::new(&self.exe);
-        c.args([HARNESS_MODE, command]);
+        c.args([HARNESS_MODE, command])
+            .arg("--guest")
+            .arg(&self.guest);
         c
     }
 }
@@ -255,16 +358,16 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let built = dir.join("scenarios-built");
         std::fs::write(&built, b"one").unwrap();
-        let harness = Harness { exe: built.clone() };
-        let kept = harness.kept_in(&dir.join("kept")).unwrap();
-        assert_ne!(kept.exe, built);
+        let kept_dir = dir.join("kept");
+        let kept = keep_executable(&built, &kept_dir).unwrap();
+        assert_ne!(kept, built);
         // Rebuilt in place: the kept copy is untouched, a new one is made.
         std::fs::write(&built, b"two").unwrap();
-        assert_eq!(std::fs::read(&kept.exe).unwrap(), b"one");
-        let again = harness.kept_in(&dir.join("kept")).unwrap();
-        assert_ne!(again.exe, kept.exe);
-        assert_eq!(std::fs::read(&again.exe).unwrap(), b"two");
-        assert_eq!(harness.kept_in(&dir.join("kept")).unwrap().exe, again.exe);
+        assert_eq!(std::fs::read(&kept).unwrap(), b"one");
+        let again = keep_executable(&built, &kept_dir).unwrap();
+        assert_ne!(again, kept);
+        assert_eq!(std::fs::read(&again).unwrap(), b"two");
+        assert_eq!(keep_executable(&built, &kept_dir).unwrap(), again);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

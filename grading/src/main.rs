@@ -251,6 +251,7 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
             match submission::build(&root(), dir, &options) {
                 Ok(harness) => {
                     eprintln!("harness: {}", harness.exe.display());
+                    eprintln!("guest module: {}", harness.guest.display());
                     harness
                 }
                 // The grader's own trouble grades nothing: no zero is written.

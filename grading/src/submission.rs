@@ -204,14 +204,18 @@ pub fn build(root: &Path, dir: &Path, options: &BuildOptions) -> Result<Harness,
     };
     let hash = tree_hash(&work).map_err(grader)?;
     let cached = bin.join(format!("harness-{hash}"));
+    let cached_guest = bin.join(format!("guest-{hash}.cwasm"));
     let checked = |harness: Harness| match &unchecked {
         None => Ok(harness),
         Some(e) => Err(rejected(format!(
             "the submission builds, but its files cannot be checked: {e}"
         ))),
     };
-    if cached.is_file() {
-        return checked(Harness { exe: cached });
+    if cached.is_file() && cached_guest.is_file() {
+        return checked(Harness {
+            exe: cached,
+            guest: cached_guest,
+        });
     }
 
     // A build directory holding the dependencies and the handout compiled,
@@ -220,15 +224,27 @@ pub fn build(root: &Path, dir: &Path, options: &BuildOptions) -> Result<Harness,
     std::fs::create_dir_all(&tmp).map_err(|e| grader(format!("{}: {e}", tmp.display())))?;
     let built = harness::build_confined(&jail, &options.bounds);
     let kept = built.map(|built| {
-        // Into place under its name only once complete.
+        // Into place under their names only once complete. The module is
+        // compiled to native code here, by the grader, from the WebAssembly
+        // the build made.
         let partial = cached.with_extension("partial");
         std::fs::copy(&built.exe, &partial)
             .and_then(|_| std::fs::rename(&partial, &cached))
-            .map_err(|e| grader(format!("cannot keep the submission's harness: {e}")))
+            .map_err(|e| grader(format!("cannot keep the submission's harness: {e}")))?;
+        let partial = cached_guest.with_extension("partial");
+        wasmhost::Guest::precompile(&built.wasm, &partial)
+            .map_err(|e| grader(format!("cannot compile the submission's guest module: {e}")))?;
+        std::fs::rename(&partial, &cached_guest)
+            .map_err(|e| grader(format!("cannot keep the submission's guest module: {e}")))
     });
     remove(&build_dir).map_err(grader)?;
     match kept {
-        Ok(kept) => kept.and_then(|()| checked(Harness { exe: cached })),
+        Ok(kept) => kept.and_then(|()| {
+            checked(Harness {
+                exe: cached,
+                guest: cached_guest,
+            })
+        }),
         Err(harness::BuildError::DoesNotBuild { diagnostics }) => {
             Err(SubmissionError::DoesNotBuild {
                 diagnostics: untrusted::clean(&diagnostics, untrusted::DIAGNOSTICS),

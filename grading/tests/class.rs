@@ -56,7 +56,7 @@ fn a_class_of_four_is_graded_once_each() {
         std::fs::remove_dir_all(&out).unwrap();
     }
     reference_submission("class-test/alice");
-    with_fixture("class-test/bob", "hostile", "hostile::inject()");
+    with_fixture("class-test/bob", "hostile", "hostile::inject(ctx.rng())");
     let carol = reference_submission("class-test/carol");
     let mod_rs = carol.join("raft/src/peer/mod.rs");
     let text = std::fs::read_to_string(&mod_rs).unwrap();

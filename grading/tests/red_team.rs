@@ -66,7 +66,11 @@ fn grade(submission: &Path, out_dir: &Path, extra: &[&str]) -> (Option<i32>, Str
 
 #[test]
 fn every_runtime_attack_is_stopped_and_scores_nothing() {
-    let submission = with_fixture("red-team-submission", "hostile", "hostile::inject()");
+    let submission = with_fixture(
+        "red-team-submission",
+        "hostile",
+        "hostile::inject(ctx.rng())",
+    );
     let out_dir = root().join("target/red-team-graded");
     let listener = TcpListener::bind(("127.0.0.1", PORT)).expect("the test's port is free");
     listener.set_nonblocking(true).unwrap();
@@ -113,9 +117,18 @@ fn every_runtime_attack_is_stopped_and_scores_nothing() {
         table.push_str(&format!("{attack:<16} {:<10} {reason}\n", job["outcome"]));
         assert!(!reason.contains("ATTACK SUCCEEDED"), "{attack}: {reason}");
         match attack {
+            // In a WebAssembly guest, the forgery never reaches a channel:
+            // its exit is refused.
             "forge" => assert!(
                 reason.contains("without a sealed result")
-                    || reason.contains("did not carry its sealed result"),
+                    || reason.contains("did not carry its sealed result")
+                    || reason.contains("called std::process::exit(0)"),
+                "{attack}: {reason}"
+            ),
+            // Every address the guest names is its own: past the end of
+            // its memory, the runtime stops it.
+            "memory" => assert!(
+                reason.contains("out of bounds memory access") && !reason.contains("PRIMITIVE"),
                 "{attack}: {reason}"
             ),
             "flood" => assert!(reason.contains("flooded 100 MB"), "{attack}: {reason}"),
@@ -291,7 +304,11 @@ fn state_kept_across_a_crash_is_rejected_before_the_build() {
 fn the_crash_check_rebuilds_restarts_and_catches_a_difference() {
     // The hostile fixture behaves as the reference on these seeds; its
     // harness is cached once built.
-    let submission = with_fixture("red-team-crash-check", "hostile", "hostile::inject()");
+    let submission = with_fixture(
+        "red-team-crash-check",
+        "hostile",
+        "hostile::inject(ctx.rng())",
+    );
     let out_dir = root().join("target/red-team-graded-crash-check");
     let (code, stderr) = grade(&submission, &out_dir, &["--part", "2c", "--seeds", "2"]);
     assert_eq!(code, Some(0), "{stderr}");
@@ -313,6 +330,10 @@ fn the_crash_check_rebuilds_restarts_and_catches_a_difference() {
         .lines()
         .find_map(|l| l.strip_prefix("harness: "))
         .expect("the grader names the harness it built");
+    let guest = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("guest module: "))
+        .expect("the grader names the guest module it compiled");
     let restart = jobwire::restart::Restart {
         test: "persist1_2c".into(),
         seed: 1,
@@ -329,7 +350,9 @@ fn the_crash_check_rebuilds_restarts_and_catches_a_difference() {
     };
     let key = jobwire::Key([7; jobwire::KEY_LEN]);
     let mut command = Command::new(harness);
-    command.args([jobwire::HARNESS_MODE, "rebuild"]).env_clear();
+    command
+        .args([jobwire::HARNESS_MODE, "rebuild", "--guest", guest])
+        .env_clear();
     let ended = jobwire::child::run(
         command,
         &key,

@@ -37,21 +37,46 @@ pub extern "C" fn raftlab_inbox(len: u32) -> u32 {
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
 pub extern "C" fn raftlab_raft() -> u64 {
+    unmetered(true);
     let ask: Ask = INBOX
         .with_borrow(|inbox| labrpc::decode(inbox))
         .unwrap_or_else(|e| panic!("the host's ask does not decode: {e}"));
+    unmetered(false);
     let answer = SERVER.with_borrow_mut(|server| match server {
         Some(served) => served.handle(ask),
-        None => Served::<Impl>::create(ask).map(|(served, answer)| {
+        None => Served::<Impl>::create(ask, unmetered).map(|(served, answer)| {
             *server = Some(served);
             answer
         }),
     });
     let answer = answer.unwrap_or_else(|e| panic!("{e}"));
-    OUTBOX.with_borrow_mut(|outbox| {
+    unmetered(true);
+    let packed = OUTBOX.with_borrow_mut(|outbox| {
         *outbox = labrpc::encode(&answer);
         (u64::from(address(outbox)) << 32) | outbox.len() as u64
-    })
+    });
+    unmetered(false);
+    packed
+}
+
+/// Tells the host that the work from here to `unmetered(false)` is done for
+/// it (reading its ask, writing the answer, printing for a recorded run) and
+/// is not the server's to be charged for.
+fn unmetered(begin: bool) {
+    #[cfg(target_arch = "wasm32")]
+    host::unmetered(i32::from(begin));
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = begin;
+}
+
+/// The host's own imports.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod host {
+    #[link(wasm_import_module = "raftlab")]
+    unsafe extern "C" {
+        pub safe fn unmetered(begin: i32);
+    }
 }
 
 /// Where `bytes` start in the guest's memory (a 32-bit address on wasm32).

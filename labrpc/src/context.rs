@@ -49,6 +49,8 @@ pub(crate) enum Effect<P: Protocol> {
     },
     Output(P::Output),
     Log(String),
+    /// The handler ran this many instructions (counted by its host).
+    Computed(u64),
 }
 
 /// The bytes of one save, as a detached context keeps them.
@@ -70,6 +72,10 @@ pub struct Context<'a, P: Protocol> {
     pub(crate) recording: bool,
     /// Whether this context runs away from the simulator ([`crate::Detached`]).
     pub(crate) detached: bool,
+    /// Called with `true` before work its host does not charge the handler
+    /// for (formatting a log line, which only a recorded run does) and with
+    /// `false` after it.
+    pub(crate) unmetered: Option<fn(bool)>,
 }
 
 impl<P: Protocol> Context<'_, P> {
@@ -195,6 +201,12 @@ impl<P: Protocol> Context<'_, P> {
         self.effects.push(Effect::Output(output));
     }
 
+    /// Charges the handler for running `instructions` (see
+    /// [`Costs`](crate::Costs)): for a host that counts what its guest ran.
+    pub fn compute(&mut self, instructions: u64) {
+        self.effects.push(Effect::Computed(instructions));
+    }
+
     /// Whether the trace is recording full records (and so keeps log lines).
     pub fn is_recording(&self) -> bool {
         self.recording
@@ -206,12 +218,18 @@ impl<P: Protocol> Context<'_, P> {
     /// formatted only then.
     pub fn log(&mut self, line: fmt::Arguments<'_>) {
         if self.recording {
+            if let Some(unmetered) = self.unmetered {
+                unmetered(true);
+            }
             let line = line.to_string();
             let line = if line.len() > crate::sim::MAX_TEXT {
                 crate::sim::bounded_text(&line)
             } else {
                 line
             };
+            if let Some(unmetered) = self.unmetered {
+                unmetered(false);
+            }
             self.effects.push(Effect::Log(line));
         }
     }
@@ -258,6 +276,7 @@ impl<P: Protocol> Context<'_, P> {
             effects: &mut inner_effects,
             recording: self.recording,
             detached: self.detached,
+            unmetered: self.unmetered,
         });
         let mut outputs = Vec::new();
         for effect in inner_effects {
@@ -291,6 +310,7 @@ impl<P: Protocol> Context<'_, P> {
                     saved,
                 },
                 Effect::Log(line) => Effect::Log(line),
+                Effect::Computed(n) => Effect::Computed(n),
                 Effect::Output(output) => {
                     outputs.push(output);
                     continue;

@@ -12,6 +12,9 @@
 //!   storage is busy the node handles nothing else (events for it wait), and
 //!   whatever a handler sends, replies or sets a timer for takes effect when
 //!   its persists have completed, as a server's replies wait for its disk.
+//! - **Computation.** A handler that ran `n` instructions (a server in a
+//!   WebAssembly guest, whose host counts them) keeps its node busy for `n`
+//!   at `instruction_rate`, as a persist does, before its effects leave.
 //! - **Links.** A request or reply takes its bytes at `link_bandwidth` on top
 //!   of the network's delay, and each link (one per direction between two
 //!   nodes) carries one message at a time: a message put on a busy link waits
@@ -32,6 +35,8 @@ pub struct Costs {
     pub persist_bandwidth: u64,
     /// Bytes per second a link carries (0: no charge for size).
     pub link_bandwidth: u64,
+    /// Instructions per second a server runs (0: computation is free).
+    pub instruction_rate: u64,
 }
 
 impl Costs {
@@ -40,11 +45,15 @@ impl Costs {
         persist_latency: Duration::ZERO,
         persist_bandwidth: 0,
         link_bandwidth: 0,
+        instruction_rate: 0,
     };
 
     /// The graded scenarios' costs: a write takes 100 µs plus its bytes at
-    /// 5 MB/s (a 10 KB Raft state takes 2.1 ms, a 1 MB one 0.2 s), and a link
-    /// carries 100 MB/s (about gigabit Ethernet). The storage is slow on
+    /// 5 MB/s (a 10 KB Raft state takes 2.1 ms, a 1 MB one 0.2 s), a link
+    /// carries 100 MB/s (about gigabit Ethernet), and a server runs 100
+    /// million WebAssembly instructions a second (a slow machine: decoding
+    /// and answering an AppendEntries of a few entries takes tens of µs, and
+    /// encoding a 1 MB log again takes tens of ms). The storage is slow on
     /// purpose: a Raft state is rewritten whole at every persist, so what
     /// bounds a run's wall time is how many bytes its servers can write per
     /// virtual second, while 6.824's tightest assertion (`speed_3a`: an
@@ -54,11 +63,25 @@ impl Costs {
         persist_latency: Duration::from_micros(100),
         persist_bandwidth: 5_000_000,
         link_bandwidth: 100_000_000,
+        instruction_rate: 100_000_000,
     };
 
     /// How long writing `bytes` to stable storage takes.
     pub fn persist(&self, bytes: usize) -> Duration {
         self.persist_latency + per_second(bytes, self.persist_bandwidth)
+    }
+
+    /// How long running `instructions` takes.
+    pub fn compute(&self, instructions: u64) -> Duration {
+        if self.instruction_rate == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(
+            u64::try_from(
+                u128::from(instructions) * 1_000_000_000 / u128::from(self.instruction_rate),
+            )
+            .unwrap_or(u64::MAX),
+        )
     }
 
     /// How long a link takes to carry `bytes`.
@@ -95,5 +118,7 @@ mod tests {
             Duration::from_micros(200_100)
         );
         assert_eq!(Costs::LAB.transfer(1_000_000), Duration::from_millis(10));
+        assert_eq!(Costs::FREE.compute(1 << 40), Duration::ZERO);
+        assert_eq!(Costs::LAB.compute(5_000), Duration::from_micros(50));
     }
 }

@@ -66,6 +66,7 @@ pub struct Detached {
     rng: SimRng,
     persister: Persister,
     next_id: u64,
+    unmetered: Option<fn(bool)>,
 }
 
 impl Detached {
@@ -78,7 +79,15 @@ impl Detached {
             rng,
             persister,
             next_id: 0,
+            unmetered: None,
         }
+    }
+
+    /// Has the handlers' contexts call `hook(true)` before the work a host
+    /// does not charge them for (formatting log lines, which only recorded
+    /// runs do, so that recording changes no run) and `hook(false)` after.
+    pub fn set_unmetered(&mut self, hook: fn(bool)) {
+        self.unmetered = Some(hook);
     }
 
     /// What this node has persisted, as its handlers saved it.
@@ -105,6 +114,7 @@ impl Detached {
             effects: &mut effects,
             recording,
             detached: true,
+            unmetered: self.unmetered,
         });
         let done = effects
             .into_iter()
@@ -120,6 +130,7 @@ impl Detached {
                 }
                 Effect::Output(output) => Done::Output(output),
                 Effect::Log(line) => Done::Log(line),
+                Effect::Computed(_) => unreachable!("a detached handler is not its own host"),
             })
             .collect();
         (value, done)

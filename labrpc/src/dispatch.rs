@@ -146,6 +146,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                     }
                     self.costs.persist(*written)
                 }
+                Effect::Computed(instructions) => self.costs.compute(*instructions),
                 _ => std::time::Duration::ZERO,
             })
             .sum();
@@ -238,6 +239,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
                         result = Err(self.fail(message));
                     }
                 }
+                Effect::Computed(_) => {}
                 Effect::Log(text) => {
                     self.trace
                         .record(self.now, Some((id, incarnation)), || TraceEvent::Log {

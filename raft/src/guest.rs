@@ -253,11 +253,15 @@ pub struct Served<R: Raft> {
     context: Detached,
     /// The tags of the timers set and not yet fired or cancelled, by number.
     timers: BTreeMap<u64, R::Timer>,
+    /// Brackets the work the host does not charge the server for.
+    unmetered: fn(bool),
 }
 
 impl<R: Raft> Served<R> {
-    /// Creates the server an [`Ask::New`] describes.
-    pub fn create(ask: Ask) -> Result<(Served<R>, Answer), String> {
+    /// Creates the server an [`Ask::New`] describes. `unmetered(true)` and
+    /// `unmetered(false)` bracket the work done for the host alone (printing
+    /// what a recorded run shows), which it does not charge the server for.
+    pub fn create(ask: Ask, unmetered: fn(bool)) -> Result<(Served<R>, Answer), String> {
         let Ask::New {
             at,
             me,
@@ -274,6 +278,7 @@ impl<R: Raft> Served<R> {
         let mut persister = Persister::new();
         persister.save(state, snapshot);
         let mut context = Detached::new(me, incarnation, rng.rng(), persister);
+        context.set_unmetered(unmetered);
         let (node, done) = context.run(time(at), at.recording, |ctx| {
             RaftNode::<R>::create(ctx, me, peers)
         });
@@ -281,6 +286,7 @@ impl<R: Raft> Served<R> {
             node,
             context,
             timers: BTreeMap::new(),
+            unmetered,
         };
         let answer = served.answer(Returned::Nothing, done, at.recording);
         Ok((served, answer))
@@ -297,7 +303,7 @@ impl<R: Raft> Served<R> {
                 let (reply, done) = self.context.run(time(at), at.recording, |ctx| {
                     node.request(ctx, from, request)
                 });
-                let text = at.recording.then(|| format!("{reply:?}"));
+                let text = at.recording.then(|| self.printed(&reply));
                 let reply = reply.to_wire();
                 (Returned::Reply { reply, text }, done, at.recording)
             }
@@ -360,12 +366,12 @@ impl<R: Raft> Served<R> {
                 Done::Call { to, request, .. } => Act::Call {
                     to: to as u64,
                     kind: R::rpc_kind(&request).map(RpcKindTag::from),
-                    text: recording.then(|| format!("{request:?}")),
+                    text: recording.then(|| self.printed(&request)),
                     request: request.to_wire(),
                 },
                 Done::Reply { .. } => unreachable!("a Raft server answers every request at once"),
                 Done::Timer { timer, after, tag } => {
-                    let text = recording.then(|| format!("{tag:?}"));
+                    let text = recording.then(|| self.printed(&tag));
                     self.timers.insert(timer.number(), tag);
                     Act::Timer {
                         timer: timer.number(),
@@ -395,6 +401,16 @@ impl<R: Raft> Served<R> {
                 role: raft.role(),
             },
         }
+    }
+}
+
+impl<R: Raft> Served<R> {
+    /// `value` as `Debug` prints it, uncharged.
+    fn printed(&self, value: &impl std::fmt::Debug) -> String {
+        (self.unmetered)(true);
+        let text = format!("{value:?}");
+        (self.unmetered)(false);
+        text
     }
 }
 

@@ -29,6 +29,26 @@
 //! `use crate::prelude::*;` (already at the top of `peer/mod.rs`) brings it and
 //! the rest of what you need into scope.
 //!
+//! Your code is compiled to WebAssembly (`wasm32-wasip1`, which
+//! `rust-toolchain.toml` installs) and each life of each server is a fresh
+//! instance of it: `cargo test` and the grader run the same module the same
+//! way. What that changes from a native program:
+//!
+//! - `usize` is 32 bits: keep indices and terms in `u64`, as the contract does.
+//! - `println!` and `eprintln!` write into your server's column of the run's
+//!   log (`grading run --log`), as `ctx.log` does.
+//! - Time is virtual: `ctx.now()` is the clock (`std::time::Instant::now()`
+//!   reads the same one), and `HashMap`'s random keys come from the run's seed.
+//! - There are no files, sockets, threads, processes or sleeping: a handler
+//!   that tries fails, naming what it used.
+//! - A crash ends the instance: nothing but what you persisted survives, not
+//!   even a `static` (which the source check refuses anyway).
+//! - Work costs time: each handler is charged the WebAssembly instructions it
+//!   ran, at 100 million a second of virtual time, and may run at most 2×10⁹
+//!   (an endless loop fails the test at once, naming the handler). A server
+//!   may have 256 MiB of memory.
+//! - A panic shows its message, file and line, and the WebAssembly backtrace.
+//!
 //! ## What every test checks
 //!
 //! Besides its own checks, every test watches your servers after every event

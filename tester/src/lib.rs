@@ -42,6 +42,7 @@
 
 pub mod crash_check;
 pub mod determinism;
+pub mod guest;
 pub mod harness;
 pub mod kv;
 pub mod leader_quorum;

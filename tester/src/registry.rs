@@ -228,9 +228,12 @@ impl fmt::Debug for Scenario {
     }
 }
 
+/// The Raft of this tree, as the harness runs it: in a WebAssembly guest.
+pub type TreeRaft = wasmhost::GuestRaft<wasmhost::Wasm<crate::guest::ThisTree>>;
+
 /// Every graded scenario, against the implementations in this tree.
 pub fn registry() -> Vec<Scenario> {
-    let mut all = crate::raft::scenarios::<raft::Peer>();
+    let mut all = crate::raft::scenarios::<TreeRaft>();
     all.extend(crate::kv::scenarios::<kvraft::Clerk>());
     all.extend(crate::shardctrler::scenarios::<shardctrler::Clerk>());
     all.extend(crate::shardkv::scenarios::<

@@ -23,8 +23,9 @@ pub enum Fault {
         /// The limit.
         limit: u64,
     },
-    /// The guest asked for more memory than an instance may have.
-    #[error("asked for more than the {limit_mb} MiB of memory an instance may have")]
+    /// The guest asked for more memory than it may have (an instance alone,
+    /// or the job's instances together).
+    #[error("asked for more memory than the {limit_mb} MiB it may have")]
     OutOfMemory {
         /// The limit, in MiB.
         limit_mb: u64,
@@ -33,6 +34,9 @@ pub enum Fault {
     /// a stack overflow), or used something the host refuses.
     #[error("trapped: {0}")]
     Trapped(String),
+    /// There is no module to run (it did not build, or could not be loaded).
+    #[error("cannot run: {0}")]
+    NoModule(String),
     /// The guest broke the host's protocol (an answer that does not decode).
     #[error("broke the host's protocol: {0}")]
     Protocol(String),
@@ -45,6 +49,9 @@ pub trait Backend: Sized + 'static {
 
     /// Asks the guest `ask`.
     fn ask(&mut self, ask: &Ask) -> Result<Answer, Fault>;
+
+    /// The instructions the last ask's handler ran (what the host charges).
+    fn instructions(&self) -> u64;
 }
 
 /// The guest's glue for Raft `R`, run in this process: every ask and answer
@@ -54,7 +61,7 @@ pub struct InProcess<R: Raft>(Served<R>, PhantomData<R>);
 impl<R: Raft> Backend for InProcess<R> {
     fn create(ask: &Ask) -> Result<(Self, Answer), Fault> {
         let ask: Ask = round_trip(ask)?;
-        let (served, answer) = Served::<R>::create(ask).map_err(Fault::Protocol)?;
+        let (served, answer) = Served::<R>::create(ask, |_| {}).map_err(Fault::Protocol)?;
         Ok((InProcess(served, PhantomData), round_trip(&answer)?))
     }
 
@@ -62,6 +69,11 @@ impl<R: Raft> Backend for InProcess<R> {
         let ask: Ask = round_trip(ask)?;
         let answer = self.0.handle(ask).map_err(Fault::Protocol)?;
         round_trip(&answer)
+    }
+
+    /// Nothing is counted in this process.
+    fn instructions(&self) -> u64 {
+        0
     }
 }
 

@@ -22,4 +22,4 @@ pub mod wasm;
 
 pub use backend::{Backend, Fault, InProcess};
 pub use raft_guest::{GuestRaft, GuestTimer};
-pub use wasm::{Guest, LoadError, Wasm};
+pub use wasm::{Guest, Installed, LoadError, ModuleSource, Wasm, set_memory_budget};

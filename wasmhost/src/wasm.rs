@@ -7,23 +7,41 @@
 //! every machine, naming the server. A guest that panics fails it with its
 //! message (file and line) and the guest's backtrace.
 
+use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use raft::guest::{Act, Answer, Ask};
 use wasmtime::{
-    Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc,
-    WasmBacktrace, WasmBacktraceDetails,
+    Caller, Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap,
+    TypedFunc, WasmBacktrace, WasmBacktraceDetails,
 };
 
 use crate::backend::{Backend, Fault};
 use crate::wasi::{self, Refused, Stdio};
+
+/// The module the host's own imports come from.
+pub const HOST: &str = "raftlab";
 
 /// The instructions one handler may run (about a second of work).
 pub const HANDLER_FUEL: u64 = 2_000_000_000;
 
 /// The memory one instance may have.
 pub const MAX_MEMORY: usize = 256 << 20;
+
+/// The memory all of a process's instances may have together (see
+/// [`set_memory_budget`]).
+static BUDGET: AtomicUsize = AtomicUsize::new(2 << 30);
+/// The memory they have now.
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the memory all of this process's instances may have together (a
+/// job's memory budget: their memory is not the allocator's, which the
+/// harness's own budget counts).
+pub fn set_memory_budget(bytes: usize) {
+    BUDGET.store(bytes, Ordering::Relaxed);
+}
 
 /// The module of a process's guests, compiled, ready to instantiate.
 pub struct Guest {
@@ -52,14 +70,37 @@ pub enum LoadError {
     },
 }
 
-static GUEST: OnceLock<Guest> = OnceLock::new();
+static GUEST: OnceLock<Result<Guest, String>> = OnceLock::new();
+
+/// Where a process's module comes from when nothing installed one first.
+pub trait ModuleSource: 'static {
+    /// Loads the module (once per process), or says why it cannot.
+    fn load() -> Result<Guest, String>;
+}
+
+/// No source: a module must be installed ([`Guest::install`]) before a guest
+/// starts.
+pub struct Installed;
+
+impl ModuleSource for Installed {
+    fn load() -> Result<Guest, String> {
+        Err("no guest module was installed in this process".into())
+    }
+}
 
 fn engine() -> Engine {
     let mut config = Config::new();
     config
         .consume_fuel(true)
         .wasm_backtrace_details(WasmBacktraceDetails::Enable)
-        .cranelift_opt_level(wasmtime::OptLevel::Speed);
+        .cranelift_opt_level(wasmtime::OptLevel::Speed)
+        // Address space as the memory is used, not 4 GiB and guards per
+        // instance: a job runs under an address-space limit, with dozens of
+        // instances. Accesses are bounds-checked instead.
+        .memory_reservation(0)
+        .memory_guard_size(0)
+        .memory_reservation_for_growth(1 << 20)
+        .memory_may_move(true);
     Engine::new(&config).expect("the host's wasmtime configuration is valid")
 }
 
@@ -101,6 +142,9 @@ impl Guest {
 
     fn link(engine: Engine, module: Module, path: &Path) -> Result<Guest, LoadError> {
         let mut linker = Linker::new(&engine);
+        linker
+            .func_wrap(HOST, "unmetered", unmetered)
+            .map_err(|e| runtime(path, e))?;
         wasi::define(&mut linker, &module).map_err(|e| runtime(path, e))?;
         let pre = linker
             .instantiate_pre(&module)
@@ -109,14 +153,15 @@ impl Guest {
     }
 
     /// Makes this the module every [`Wasm`] guest of the process runs. Only the
-    /// first call has any effect; it says whether it was this one.
+    /// first call (or the first load from a [`ModuleSource`]) has any effect;
+    /// it says whether it was this one.
     pub fn install(self) -> bool {
-        GUEST.set(self).is_ok()
+        GUEST.set(Ok(self)).is_ok()
     }
 
     /// Whether a module is installed.
     pub fn installed() -> bool {
-        GUEST.get().is_some()
+        GUEST.get().is_some_and(Result::is_ok)
     }
 }
 
@@ -134,11 +179,35 @@ fn runtime(path: &Path, error: wasmtime::Error) -> LoadError {
     }
 }
 
+/// The guest's work between `unmetered(1)` and `unmetered(0)` is done for
+/// the host (reading its ask, writing the answer, printing for a recorded
+/// run): the fuel it burned is given back, so that the server is charged for
+/// its own work alone, the same whether the run is recorded or not.
+fn unmetered(mut caller: Caller<'_, Host>, begin: i32) -> wasmtime::Result<()> {
+    let fuel = caller.get_fuel()?;
+    if begin != 0 {
+        caller.data_mut().unmetered_from = Some(fuel);
+    } else if let Some(before) = caller.data_mut().unmetered_from.take() {
+        caller.set_fuel(before.max(fuel))?;
+    }
+    Ok(())
+}
+
 /// What the host keeps for one instance.
 struct Host {
     stdio: Stdio,
-    /// Whether the guest asked for more than [`MAX_MEMORY`].
-    out_of_memory: bool,
+    /// The fuel left when the guest's unmetered work began.
+    unmetered_from: Option<u64>,
+    /// Its memory's size, as counted in [`IN_USE`].
+    memory: usize,
+    /// The limit the guest asked past, if it did.
+    out_of_memory: Option<usize>,
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        IN_USE.fetch_sub(self.memory, Ordering::Relaxed);
+    }
 }
 
 impl AsMut<Stdio> for Host {
@@ -150,14 +219,22 @@ impl AsMut<Stdio> for Host {
 impl ResourceLimiter for Host {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > MAX_MEMORY {
-            self.out_of_memory = true;
+            self.out_of_memory = Some(MAX_MEMORY);
             return Ok(false);
         }
+        let more = desired.saturating_sub(current);
+        let budget = BUDGET.load(Ordering::Relaxed);
+        if IN_USE.fetch_add(more, Ordering::Relaxed) + more > budget {
+            IN_USE.fetch_sub(more, Ordering::Relaxed);
+            self.out_of_memory = Some(budget);
+            return Ok(false);
+        }
+        self.memory += more;
         Ok(true)
     }
 
@@ -171,16 +248,20 @@ impl ResourceLimiter for Host {
     }
 }
 
-/// One server life's guest: a WebAssembly instance.
-pub struct Wasm {
+/// One server life's guest: a WebAssembly instance of the module installed,
+/// or else of the one `S` loads.
+pub struct Wasm<S: ModuleSource = Installed> {
     store: Store<Host>,
     memory: Memory,
     inbox: TypedFunc<u32, u32>,
     raft: TypedFunc<(), u64>,
+    /// The instructions the last ask's handler ran.
+    instructions: u64,
+    source: PhantomData<S>,
 }
 
-impl Wasm {
-    fn instantiate(guest: &Guest, ask: &Ask) -> Result<Wasm, Fault> {
+impl<S: ModuleSource> Wasm<S> {
+    fn instantiate(guest: &Guest, ask: &Ask) -> Result<Wasm<S>, Fault> {
         let Ask::New { rng, .. } = ask else {
             return Err(Fault::Protocol("a guest starts with Ask::New".into()));
         };
@@ -196,7 +277,9 @@ impl Wasm {
                 printed: Vec::new(),
                 truncated: false,
             },
-            out_of_memory: false,
+            unmetered_from: None,
+            memory: 0,
+            out_of_memory: None,
         };
         let mut store = Store::new(&guest.engine, host);
         store.limiter(|host| host);
@@ -226,6 +309,8 @@ impl Wasm {
             memory,
             inbox,
             raft,
+            instructions: 0,
+            source: PhantomData,
         })
     }
 
@@ -236,6 +321,8 @@ impl Wasm {
             .set_fuel(HANDLER_FUEL)
             .map_err(|e| Fault::Trapped(e.to_string()))?;
         let packed = self.call(&bytes).map_err(|e| self.fault(e))?;
+        let left = self.store.get_fuel().unwrap_or(0);
+        self.instructions = HANDLER_FUEL.saturating_sub(left);
         let (at, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
         let mut answer = vec![0u8; len.min(self.memory.data_size(&self.store))];
         self.memory
@@ -263,9 +350,9 @@ impl Wasm {
         let host = self.store.data_mut();
         let printed =
             String::from_utf8_lossy(&std::mem::take(&mut host.stdio.printed)).into_owned();
-        if host.out_of_memory {
+        if let Some(limit) = host.out_of_memory {
             return Fault::OutOfMemory {
-                limit_mb: (MAX_MEMORY >> 20) as u64,
+                limit_mb: (limit >> 20) as u64,
             };
         }
         if let Some(refused) = error.downcast_ref::<Refused>() {
@@ -288,6 +375,16 @@ impl Wasm {
                     .join("\n");
                 Fault::Panicked(format!("{}\n{backtrace}", message.trim_end()))
             }
+            // Safe Rust reaches outside its memory only when its stack,
+            // which lies at the bottom of that memory, grows past it.
+            Some(Trap::MemoryOutOfBounds) => Fault::Trapped(format!(
+                "{} (its stack overflowed, most likely: unbounded recursion?)\n{backtrace}",
+                Trap::MemoryOutOfBounds
+            )),
+            Some(Trap::StackOverflow) => Fault::Trapped(format!(
+                "{} (its stack overflowed: unbounded recursion?)\n{backtrace}",
+                Trap::StackOverflow
+            )),
             Some(trap) => Fault::Trapped(format!("{trap}\n{backtrace}")),
             None => Fault::Trapped(format!("{error:#}")),
         }
@@ -306,11 +403,12 @@ fn bounded_lines(text: &str, most: usize) -> String {
     )
 }
 
-impl Backend for Wasm {
+impl<S: ModuleSource> Backend for Wasm<S> {
     fn create(ask: &Ask) -> Result<(Self, Answer), Fault> {
-        let guest = GUEST.get().ok_or_else(|| {
-            Fault::Protocol("no guest module is installed in this process".into())
-        })?;
+        let guest = GUEST
+            .get_or_init(S::load)
+            .as_ref()
+            .map_err(|e| Fault::NoModule(e.clone()))?;
         let mut wasm = Wasm::instantiate(guest, ask)?;
         let answer = wasm.run(ask)?;
         Ok((wasm, answer))
@@ -318,5 +416,9 @@ impl Backend for Wasm {
 
     fn ask(&mut self, ask: &Ask) -> Result<Answer, Fault> {
         self.run(ask)
+    }
+
+    fn instructions(&self) -> u64 {
+        self.instructions
     }
 }

@@ -74,6 +74,7 @@ fn a_reply_leaves_when_its_handler_has_persisted_and_links_charge_for_bytes() {
         persist_latency: Duration::from_millis(3),
         persist_bandwidth: 1_000_000,
         link_bandwidth: 10_000_000,
+        instruction_rate: 0,
     };
     let free = returns(Costs::FREE, &[100_000]);
     let charged = returns(costs, &[100_000]);
@@ -93,6 +94,7 @@ fn a_node_busy_persisting_takes_its_next_request_when_done() {
         persist_latency: Duration::from_millis(100),
         persist_bandwidth: 0,
         link_bandwidth: 0,
+        instruction_rate: 0,
     };
     let free = returns(Costs::FREE, &[1, 1]);
     assert!(free[1] - free[0] < Duration::from_millis(2), "{free:?}");
@@ -111,6 +113,7 @@ fn timers_set_by_a_persisting_handler_count_from_its_completion() {
         persist_latency: Duration::from_millis(50),
         persist_bandwidth: 0,
         link_bandwidth: 0,
+        instruction_rate: 0,
     };
     for (costs, fired_at) in [(Costs::FREE, 10), (costs, 60)] {
         let mut sim = world(costs);
@@ -134,6 +137,7 @@ fn a_link_carries_one_message_at_a_time() {
         persist_latency: Duration::ZERO,
         persist_bandwidth: 0,
         link_bandwidth: 10_000_000,
+        instruction_rate: 0,
     };
     let free = returns(Costs::FREE, &[1_000_000, 1_000_000]);
     assert!(free[1] - free[0] < Duration::from_millis(2), "{free:?}");

@@ -28,6 +28,9 @@ pub struct CostsArgs {
     /// A link's bandwidth, in bytes per second.
     #[arg(long, default_value_t = Costs::LAB.link_bandwidth)]
     pub link_bandwidth: u64,
+    /// Instructions per second a server runs.
+    #[arg(long, default_value_t = Costs::LAB.instruction_rate)]
+    pub instruction_rate: u64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -47,6 +50,7 @@ pub fn main(args: &CostsArgs) -> ExitCode {
         persist_latency: std::time::Duration::from_micros(args.persist_latency_us),
         persist_bandwidth: args.persist_bandwidth,
         link_bandwidth: args.link_bandwidth,
+        instruction_rate: args.instruction_rate,
     };
     let args = &args.selection;
     let scenarios = match args.scenarios() {

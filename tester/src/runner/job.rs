@@ -96,6 +96,9 @@ fn run(args: &JobArgs) -> Result<(), String> {
             .try_clone()
             .map_err(|e| format!("cannot duplicate the result channel: {e}"))?;
         memory::arm(budget, notice_channel, message.seal(&key));
+        // The guests' memory is theirs, not the allocator's: it has a budget
+        // of the same size of its own.
+        wasmhost::set_memory_budget(budget);
     }
     message.out_of_memory = false;
 

@@ -48,6 +48,17 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(path) = &cli.guest {
+        match crate::guest::load(path) {
+            Ok(guest) => {
+                guest.install();
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     match cli.command {
         HarnessCommand::List => replay::list(),
         HarnessCommand::Job(args) => job::main(&args),
@@ -63,6 +74,10 @@ pub fn main() -> ExitCode {
 #[derive(Parser, Debug)]
 #[command(name = "harness", no_binary_name = false)]
 struct Harness {
+    /// The student code to run: the guest module the grader built and
+    /// compiled (else this tree's, built with cargo).
+    #[arg(long, global = true)]
+    guest: Option<PathBuf>,
     #[command(subcommand)]
     command: HarnessCommand,
 }
@@ -116,6 +131,9 @@ fn rebuild_each(restarts: &[Restart]) -> Result<(), String> {
     for restart in restarts {
         let mut command = Command::new(&exe);
         command.args([jobwire::HARNESS_MODE, "rebuild"]);
+        if let Some(module) = crate::guest::loaded_from() {
+            command.arg("--guest").arg(module);
+        }
         restart
             .check(command, LIMIT, 1 << 20)
             .map_err(|e| format!("crash check: {e}"))?;

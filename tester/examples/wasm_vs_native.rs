@@ -1,0 +1,66 @@
+//! The price of the WebAssembly boundary, side by side in one run: every Raft
+//! scenario on seeds 1..=N (default 20), the reference run natively and as a
+//! guest of the harness (as `cargo test` and the grader run it), with each
+//! pair's order alternated; the wall time per part and the ratio.
+//!
+//! `cargo run --release -p tester --example wasm_vs_native -- 20`
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use tester::registry::TreeRaft;
+
+fn main() {
+    let seeds: u64 = std::env::args()
+        .nth(1)
+        .map(|s| s.parse().expect("the number of seeds"))
+        .unwrap_or(20);
+    let native = tester::raft::scenarios::<raft::Peer>();
+    let guest = tester::raft::scenarios::<TreeRaft>();
+    // Load (build, compile) the module before timing anything.
+    assert!(guest[0].run(1, false).passed());
+    let mut parts: BTreeMap<&str, (Duration, Duration, u64)> = BTreeMap::new();
+    let mut failed = 0;
+    for (n, g) in native.iter().zip(&guest) {
+        for seed in 1..=seeds {
+            let mut times = [Duration::ZERO; 2];
+            let order = if seed % 2 == 0 { [0, 1] } else { [1, 0] };
+            for which in order {
+                let scenario = if which == 0 { n } else { g };
+                let start = Instant::now();
+                let report = scenario.run(seed, false);
+                times[which] = start.elapsed();
+                if !report.passed() {
+                    failed += 1;
+                    eprintln!("{} seed {seed} failed: {}", scenario.name, report.explain());
+                }
+            }
+            let part = parts.entry(n.part.name()).or_default();
+            part.0 += times[0];
+            part.1 += times[1];
+            part.2 += 1;
+        }
+    }
+    println!("part   runs   native wall   wasm wall   wasm/native");
+    let (mut tn, mut tw) = (Duration::ZERO, Duration::ZERO);
+    for (part, (n, w, runs)) in &parts {
+        tn += *n;
+        tw += *w;
+        println!(
+            "{part:<5} {runs:>5}   {:>9.2} s   {:>7.2} s   {:>9.2}",
+            n.as_secs_f64(),
+            w.as_secs_f64(),
+            w.as_secs_f64() / n.as_secs_f64()
+        );
+    }
+    println!(
+        "all          {:>9.2} s   {:>7.2} s   {:>9.2}",
+        tn.as_secs_f64(),
+        tw.as_secs_f64(),
+        tw.as_secs_f64() / tn.as_secs_f64()
+    );
+    if failed > 0 {
+        eprintln!("{failed} runs failed");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,57 @@
+//! The guest module of this tree: the student code the harness runs, compiled
+//! to WebAssembly. The grader hands the harness a module it built and compiled
+//! itself (`--guest`); `cargo test` builds this tree's with the cargo running
+//! it, or takes the one `RAFTLAB_GUEST` names.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use wasmhost::{Guest, ModuleSource};
+
+/// The module of the tree this harness was built from.
+pub struct ThisTree;
+
+impl ModuleSource for ThisTree {
+    fn load() -> Result<Guest, String> {
+        if let Some(path) = std::env::var_os("RAFTLAB_GUEST") {
+            return load(Path::new(&path));
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the tester crate lies in the workspace");
+        let module = wasmhost::build::build_module(root, &target_dir().join("guest"))
+            .map_err(|e| e.to_string())?;
+        load(&module)
+    }
+}
+
+/// The file this process loaded its module from, for the processes it starts
+/// (the crash check's) to load the same.
+static LOADED_FROM: OnceLock<PathBuf> = OnceLock::new();
+
+/// Loads the module at `path`: compiled by the grader (`.cwasm`), or a
+/// WebAssembly module, compiled here once (and kept beside it).
+pub fn load(path: &Path) -> Result<Guest, String> {
+    let loaded = if path.extension().is_some_and(|e| e == "cwasm") {
+        Guest::precompiled(path)
+    } else {
+        wasmhost::build::load_cached(path)
+    };
+    let guest = loaded.map_err(|e| format!("cannot load the guest module: {e}"))?;
+    let _ = LOADED_FROM.set(path.to_path_buf());
+    Ok(guest)
+}
+
+/// The file this process's module came from, if one was loaded.
+pub fn loaded_from() -> Option<&'static Path> {
+    LOADED_FROM.get().map(PathBuf::as_path)
+}
+
+/// The cargo target directory this harness was built in.
+fn target_dir() -> PathBuf {
+    // The harness is <target>/<profile>/deps/<name>-<hash>.
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
