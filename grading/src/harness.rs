@@ -212,9 +212,13 @@ fn cargo_confined(jail: &Jail, args: &[&str], bounds: &Bounds) -> Result<String,
         return Err(BuildError::IncompleteSandbox(stderr));
     }
     if !status.success() {
-        if let Some(line) = stderr.lines().find(|l| l.contains("memory allocation of")) {
-            // A single process hit its data limit before the group's total
-            // was read.
+        // A single process hit its data limit before the group's total was
+        // read: the allocator aborts, or const evaluation reports it.
+        let refused = |l: &&str| {
+            l.contains("memory allocation of")
+                || l.contains("tried to allocate more memory than available to compiler")
+        };
+        if let Some(line) = stderr.lines().find(refused) {
             return Err(BuildError::Refused {
                 limit: bounds.memory,
                 what: untrusted::clean(line.trim(), untrusted::LINE),

@@ -35,28 +35,28 @@ fn submission() -> std::path::PathBuf {
         &dir.join("kvraft/src/server/mod.rs"),
         &[(
             "ctx.snapshot(self.store.last_applied, self.store.encode());",
-            "if !incomplete::missing(\"never_snapshots\") { ctx.snapshot(self.store.last_applied, self.store.encode()); }",
+            "if !incomplete::missing(ctx.rng(), \"never_snapshots\") { ctx.snapshot(self.store.last_applied, self.store.encode()); }",
         )],
     );
     patch(
         &dir.join("raft/src/peer/replication.rs"),
         &[(
             "        if next <= self.log.snapshot_index() {\n",
-            "        if next <= self.log.snapshot_index() {\n            if super::incomplete::missing(\"never_sends_install_snapshot\") { return; }\n",
+            "        if next <= self.log.snapshot_index() {\n            if super::incomplete::missing(ctx.rng(), \"never_sends_install_snapshot\") { return; }\n",
         )],
     );
     patch(
         &dir.join("raft/src/peer/mod.rs"),
         &[(
             "ctx.persist_with_snapshot(state, self.snapshot.clone());",
-            "if incomplete::missing(\"never_persists_snapshot\") { ctx.persist(state); } else { ctx.persist_with_snapshot(state, self.snapshot.clone()); }",
+            "if incomplete::missing(ctx.rng(), \"never_persists_snapshot\") { ctx.persist(state); } else { ctx.persist_with_snapshot(state, self.snapshot.clone()); }",
         )],
     );
     patch(
         &dir.join("raft/src/peer/snapshot.rs"),
         &[(
             "        if args.last_included_index <= self.commit_index {\n            return reply;\n        }\n",
-            "        if args.last_included_index <= self.commit_index {\n            return reply;\n        }\n        if super::incomplete::missing(\"ignores_installed_snapshot\") { return reply; }\n",
+            "        if args.last_included_index <= self.commit_index {\n            return reply;\n        }\n        if super::incomplete::missing(ctx.rng(), \"ignores_installed_snapshot\") { return reply; }\n",
         )],
     );
     dir

@@ -276,6 +276,7 @@ impl<S: ModuleSource> Wasm<S> {
                 random,
                 printed: Vec::new(),
                 truncated: false,
+                stderr_tail: Default::default(),
             },
             unmetered_from: None,
             memory: 0,
@@ -348,8 +349,9 @@ impl<S: ModuleSource> Wasm<S> {
     /// What went wrong, in the words a student acts on.
     fn fault(&mut self, error: wasmtime::Error) -> Fault {
         let host = self.store.data_mut();
-        let printed =
-            String::from_utf8_lossy(&std::mem::take(&mut host.stdio.printed)).into_owned();
+        host.stdio.printed.clear();
+        let stderr: Vec<u8> = std::mem::take(&mut host.stdio.stderr_tail).into();
+        let printed = String::from_utf8_lossy(&stderr).into_owned();
         if let Some(limit) = host.out_of_memory {
             return Fault::OutOfMemory {
                 limit_mb: (limit >> 20) as u64,
@@ -362,19 +364,22 @@ impl<S: ModuleSource> Wasm<S> {
             .downcast_ref::<WasmBacktrace>()
             .map(|b| bounded_lines(&b.to_string(), 30))
             .unwrap_or_default();
-        match error.downcast_ref::<Trap>() {
-            Some(Trap::OutOfFuel) => Fault::OutOfFuel {
+        let trap = error.downcast_ref::<Trap>();
+        if trap == Some(&Trap::OutOfFuel) {
+            return Fault::OutOfFuel {
                 limit: HANDLER_FUEL,
-            },
-            Some(Trap::UnreachableCodeReached) if printed.contains("panicked at") => {
-                let start = printed.find("panicked at").unwrap_or(0);
-                let message = printed[start..]
-                    .lines()
-                    .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                Fault::Panicked(format!("{}\n{backtrace}", message.trim_end()))
-            }
+            };
+        }
+        // A panic prints its message on stderr, then aborts (a trap).
+        if let Some(start) = printed.rfind("panicked at") {
+            let message = printed[start..]
+                .lines()
+                .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Fault::Panicked(format!("{}\n{backtrace}", message.trim_end()));
+        }
+        match trap {
             // Safe Rust reaches outside its memory only when its stack,
             // which lies at the bottom of that memory, grows past it.
             Some(Trap::MemoryOutOfBounds) => Fault::Trapped(format!(
