@@ -36,9 +36,9 @@ pub struct Stdio {
     pub printed: Vec<u8>,
     /// Whether it printed more than [`MAX_PRINTED`] (the rest is dropped).
     pub truncated: bool,
-    /// The last [`MAX_PRINTED`] bytes it wrote to stderr, where a panic's
-    /// message comes last, however much was printed before.
-    pub stderr_tail: std::collections::VecDeque<u8>,
+    /// What it wrote to stderr from the last panic's message on (its first
+    /// [`MAX_PRINTED`] bytes), however much was printed before.
+    pub panic: Vec<u8>,
 }
 
 impl Stdio {
@@ -47,7 +47,7 @@ impl Stdio {
     pub fn take_lines(&mut self) -> Vec<String> {
         let text = String::from_utf8_lossy(&self.printed).into_owned();
         self.printed.clear();
-        self.stderr_tail.clear();
+        self.panic.clear();
         let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
         if std::mem::take(&mut self.truncated) {
             lines.push(format!(
@@ -196,10 +196,19 @@ fn fd_write<T: AsMut<Stdio>>(
         }
         let stdio = caller.data_mut().as_mut();
         if fd == 2 {
-            let keep = &chunk[len.saturating_sub(MAX_PRINTED)..len];
-            stdio.stderr_tail.extend(keep);
-            let over = stdio.stderr_tail.len().saturating_sub(MAX_PRINTED);
-            stdio.stderr_tail.drain(..over);
+            const PANICKED: &[u8] = b"panicked at";
+            let from = chunk[..len]
+                .windows(PANICKED.len())
+                .position(|w| w == PANICKED);
+            if let Some(from) = from {
+                stdio.panic.clear();
+                stdio
+                    .panic
+                    .extend_from_slice(&chunk[from..len.min(from + MAX_PRINTED)]);
+            } else if !stdio.panic.is_empty() {
+                let room = MAX_PRINTED.saturating_sub(stdio.panic.len());
+                stdio.panic.extend_from_slice(&chunk[..len.min(room)]);
+            }
         }
         let room = MAX_PRINTED.saturating_sub(stdio.printed.len());
         stdio.printed.extend_from_slice(&chunk[..len.min(room)]);

@@ -276,7 +276,7 @@ impl<S: ModuleSource> Wasm<S> {
                 random,
                 printed: Vec::new(),
                 truncated: false,
-                stderr_tail: Default::default(),
+                panic: Vec::new(),
             },
             unmetered_from: None,
             memory: 0,
@@ -350,8 +350,7 @@ impl<S: ModuleSource> Wasm<S> {
     fn fault(&mut self, error: wasmtime::Error) -> Fault {
         let host = self.store.data_mut();
         host.stdio.printed.clear();
-        let stderr: Vec<u8> = std::mem::take(&mut host.stdio.stderr_tail).into();
-        let printed = String::from_utf8_lossy(&stderr).into_owned();
+        let printed = String::from_utf8_lossy(&std::mem::take(&mut host.stdio.panic)).into_owned();
         if let Some(limit) = host.out_of_memory {
             return Fault::OutOfMemory {
                 limit_mb: (limit >> 20) as u64,
