@@ -270,13 +270,14 @@ impl Built {
 
 /// Compiles the guest module at `wasm` to native code (here, in the grader:
 /// never in code a submission controls) and keeps it in `dir`, named by the
-/// module's contents.
+/// module's contents and the runtime's configuration.
 pub fn keep_module(wasm: &Path, dir: &Path) -> Result<PathBuf, String> {
     let bytes = std::fs::read(wasm)
         .map_err(|e| format!("cannot read the guest module {}: {e}", wasm.display()))?;
     let kept = dir.join(format!(
-        "guest-{}.cwasm",
-        &blake3::hash(&bytes).to_hex()[..32]
+        "guest-{}-{}.cwasm",
+        &blake3::hash(&bytes).to_hex()[..32],
+        wasmhost::wasm::compatibility()
     ));
     if !kept.is_file() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

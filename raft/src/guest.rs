@@ -57,6 +57,8 @@ impl RngState {
     }
 }
 
+// Byte strings cross as one block each (`serde_bytes`), not byte by byte.
+
 /// What the host asks the guest.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Ask {
@@ -74,8 +76,10 @@ pub enum Ask {
         /// Its random stream.
         rng: RngState,
         /// The persisted state.
+        #[serde(with = "serde_bytes")]
         state: Vec<u8>,
         /// The persisted snapshot.
+        #[serde(with = "serde_bytes")]
         snapshot: Vec<u8>,
     },
     /// A request from peer `from`, as its guest encoded it.
@@ -85,6 +89,7 @@ pub enum Ask {
         /// The caller.
         from: u64,
         /// The encoded request.
+        #[serde(with = "serde_bytes")]
         request: Vec<u8>,
     },
     /// The call this server made to `peer` finished.
@@ -94,8 +99,10 @@ pub enum Ask {
         /// The peer called.
         peer: u64,
         /// The encoded request, as sent.
+        #[serde(with = "serde_bytes")]
         request: Vec<u8>,
         /// The encoded reply, or `None` for a failure.
+        #[serde(with = "serde_bytes")]
         reply: Option<Vec<u8>>,
     },
     /// The timer the guest numbered `timer` fired.
@@ -110,6 +117,7 @@ pub enum Ask {
         /// When.
         at: Moment,
         /// The command.
+        #[serde(with = "serde_bytes")]
         command: Vec<u8>,
     },
     /// [`Raft::snapshot`].
@@ -119,6 +127,7 @@ pub enum Ask {
         /// The snapshot's last index.
         index: u64,
         /// The snapshot.
+        #[serde(with = "serde_bytes")]
         snapshot: Vec<u8>,
     },
 }
@@ -145,6 +154,7 @@ pub enum Returned {
     /// The reply to a request, encoded, and printed if the run is recorded.
     Reply {
         /// The encoded reply.
+        #[serde(with = "serde_bytes")]
         reply: Vec<u8>,
         /// How it prints.
         text: Option<String>,
@@ -161,6 +171,7 @@ pub enum Act {
         /// The peer.
         to: u64,
         /// The encoded request.
+        #[serde(with = "serde_bytes")]
         request: Vec<u8>,
         /// Which RPC it is, if the server says.
         kind: Option<RpcKindTag>,
@@ -184,8 +195,10 @@ pub enum Act {
     /// Persist `state` (and `snapshot`, if given).
     Persist {
         /// The state.
+        #[serde(with = "serde_bytes")]
         state: Vec<u8>,
         /// The snapshot, if this save replaces it.
+        #[serde(with = "serde_bytes")]
         snapshot: Option<Vec<u8>>,
     },
     /// Apply `msg`.

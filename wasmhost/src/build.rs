@@ -53,14 +53,18 @@ pub fn build_module(root: &Path, target_dir: &Path) -> Result<PathBuf, BuildErro
 }
 
 /// Loads the module at `wasm`, compiled to native code once per content: the
-/// compiled form is kept beside it, named by a hash of the module.
+/// compiled form is kept beside it, named by a hash of the module and the
+/// host's [`compatibility`](crate::wasm::compatibility).
 pub fn load_cached(wasm: &Path) -> Result<Guest, LoadError> {
     let bytes = std::fs::read(wasm).map_err(|error| LoadError::Io {
         path: wasm.display().to_string(),
         error,
     })?;
-    let hash = blake3::hash(&bytes).to_hex();
-    let hash = &hash[..16];
+    let hash = format!(
+        "{}-{}",
+        &blake3::hash(&bytes).to_hex()[..16],
+        crate::wasm::compatibility()
+    );
     let compiled = wasm.with_extension(format!("{hash}.cwasm"));
     if !compiled.exists() {
         let partial = wasm.with_extension(format!("{hash}.{}.partial", std::process::id()));

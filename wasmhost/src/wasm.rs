@@ -104,6 +104,17 @@ fn engine() -> Engine {
     Engine::new(&config).expect("the host's wasmtime configuration is valid")
 }
 
+/// What a module compiled by [`Guest::precompile`] depends on besides its
+/// source: this host's wasmtime and its configuration, as a short hex tag for
+/// the compiled file's name (a file compiled under another configuration is
+/// never picked up).
+pub fn compatibility() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine().precompile_compatibility_hash().hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
 impl Guest {
     /// Compiles the WebAssembly module at `wasm`.
     pub fn compile(wasm: &Path) -> Result<Guest, LoadError> {
