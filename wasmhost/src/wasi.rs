@@ -20,7 +20,7 @@ use wasmtime::{Caller, Extern, Linker, Module};
 pub const WASI: &str = "wasi_snapshot_preview1";
 
 /// The most a guest prints per handler that reaches the log.
-const MAX_PRINTED: usize = 64 * 1024;
+pub const MAX_PRINTED: usize = 64 * 1024;
 
 const SUCCESS: i32 = 0;
 const EBADF: i32 = 8;
