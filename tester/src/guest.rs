@@ -48,7 +48,7 @@ pub fn loaded_from() -> Option<&'static Path> {
 }
 
 /// The cargo target directory this harness was built in.
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     // The harness is <target>/<profile>/deps/<name>-<hash>.
     std::env::current_exe()
         .ok()

@@ -177,11 +177,7 @@ pub fn out_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("RAFTLAB_OUT_DIR") {
         return PathBuf::from(dir);
     }
-    // The harness is <target>/<profile>/deps/<name>-<hash>.
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.ancestors().nth(3).map(|t| t.join("raftlab")))
-        .unwrap_or_else(|| PathBuf::from("target/raftlab"))
+    crate::guest::target_dir().join("raftlab")
 }
 
 /// Writes a kvraft history's picture, if the run left one, under
