@@ -2,23 +2,22 @@
 //! only doors between the host and a server's code.
 //!
 //! The host writes an ask into the guest's inbox (`raftlab_inbox` makes room and
-//! says where), calls `raftlab_raft`, and reads the answer where the returned
-//! pointer and length say. Everything the server keeps lives in this instance's
-//! memory, which a crash discards: the next life is a fresh instance.
+//! says where), calls `raftlab_ask`, and reads the answer where the returned
+//! pointer and length say. An instance serves one node, of the kind its first
+//! ask names. Everything the node keeps lives in this instance's memory, which
+//! a crash discards: the next life is a fresh instance.
 
 use std::cell::RefCell;
 
-use raft::guest::{Ask, Served};
-
-/// The Raft implementation this module runs.
-type Impl = raft::Peer;
+use labrpc::guest::{Answer, Ask, Hosted, Serve, kind_of, serve};
+use raft::node::RaftNode;
 
 thread_local! {
     /// The ask the host wrote, and the answer it reads back.
     static INBOX: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static OUTBOX: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    /// The server of this instance, once created.
-    static SERVER: RefCell<Option<Served<Impl>>> = const { RefCell::new(None) };
+    /// The node of this instance, once created.
+    static NODE: RefCell<Option<Box<dyn Serve>>> = const { RefCell::new(None) };
 }
 
 /// Makes room for an ask of `len` bytes and returns where the host writes it.
@@ -36,16 +35,16 @@ pub extern "C" fn raftlab_inbox(len: u32) -> u32 {
 /// the high 32 bits, the length in the low 32.
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
-pub extern "C" fn raftlab_raft() -> u64 {
+pub extern "C" fn raftlab_ask() -> u64 {
     unmetered(true);
     let ask: Ask = INBOX
         .with_borrow(|inbox| labrpc::decode(inbox))
         .unwrap_or_else(|e| panic!("the host's ask does not decode: {e}"));
     unmetered(false);
-    let answer = SERVER.with_borrow_mut(|server| match server {
+    let answer = NODE.with_borrow_mut(|node| match node {
         Some(served) => served.handle(ask),
-        None => Served::<Impl>::create(ask, unmetered).map(|(served, answer)| {
-            *server = Some(served);
+        None => create(ask).map(|(served, answer)| {
+            *node = Some(served);
             answer
         }),
     });
@@ -57,6 +56,16 @@ pub extern "C" fn raftlab_raft() -> u64 {
     });
     unmetered(false);
     packed
+}
+
+/// Creates the node of the kind `ask` names, from this tree's code.
+fn create(ask: Ask) -> Result<(Box<dyn Serve>, Answer), String> {
+    type Raft = RaftNode<raft::Peer>;
+    match kind_of(&ask) {
+        Some(Raft::KIND) => serve::<Raft>(ask, unmetered),
+        Some(kind) => Err(format!("this module serves no node of kind {kind:?}")),
+        None => Err(format!("the first ask must create the node, not {ask:?}")),
+    }
 }
 
 /// Tells the host that the work from here to `unmetered(false)` is done for

@@ -61,6 +61,8 @@ mod dispatch;
 mod echo;
 mod encoded;
 mod error;
+#[doc(hidden)]
+pub mod guest;
 pub mod network;
 mod node;
 mod observer;

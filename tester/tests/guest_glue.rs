@@ -4,12 +4,13 @@
 //! boundary), makes the same trace, bit for bit, as the reference run directly.
 
 use raft::Peer;
+use raft::node::RaftNode;
 use wasmhost::{GuestRaft, InProcess};
 
 #[test]
 fn the_reference_behind_the_guest_glue_makes_the_same_runs() {
     let native = tester::raft::scenarios::<Peer>();
-    let glued = tester::raft::scenarios::<GuestRaft<InProcess<Peer>>>();
+    let glued = tester::raft::scenarios::<GuestRaft<InProcess<RaftNode<Peer>>>>();
     assert_eq!(native.len(), glued.len());
     let mut compared = 0;
     for (n, g) in native.iter().zip(&glued) {

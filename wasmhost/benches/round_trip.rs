@@ -7,31 +7,38 @@
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use raft::guest::{Ask, Moment, RngState};
+use labrpc::guest::{Ask, Asked, Moment, RngState};
+use raft::guest::{RaftCall, RaftSetup};
+use raft::node::RaftNode;
 use wasmhost::{Backend, InProcess, Wasm};
 
 fn new_server() -> Ask {
-    Ask::New {
+    Ask {
         at: Moment {
             now_us: 0,
             recording: false,
         },
-        me: 0,
-        peers: 3,
-        incarnation: 1,
-        rng: RngState::of(&labrpc::seed::derive(1, 1 << 32)),
-        state: Vec::new(),
-        snapshot: Vec::new(),
+        asked: Asked::New {
+            kind: "raft".into(),
+            me: 0,
+            incarnation: 1,
+            rng: RngState::of(&labrpc::seed::derive(1, 1 << 32)),
+            state: Vec::new(),
+            snapshot: Vec::new(),
+            setup: labrpc::encode(&RaftSetup { peers: 3 }),
+        },
     }
 }
 
 fn start() -> Ask {
-    Ask::Start {
+    Ask {
         at: Moment {
             now_us: 1_000,
             recording: false,
         },
-        command: vec![7; 16],
+        asked: Asked::Invoke {
+            call: labrpc::encode(&RaftCall::Start(vec![7; 16])),
+        },
     }
 }
 
@@ -40,7 +47,7 @@ fn round_trip(c: &mut Criterion) {
     let module = wasmhost::build::build_module(root, &root.join("target/guest")).unwrap();
     wasmhost::build::load_cached(&module).unwrap().install();
     let ask = start();
-    let (mut glued, _) = InProcess::<raft::Peer>::create(&new_server()).unwrap();
+    let (mut glued, _) = InProcess::<RaftNode<raft::Peer>>::create(&new_server()).unwrap();
     c.bench_function("start on a follower, through the glue in-process", |b| {
         b.iter(|| glued.ask(&ask).unwrap())
     });

@@ -1,15 +1,12 @@
 //! [`Backend`]: what runs one server's guest, and [`Fault`]: how a guest fails.
 //!
 //! The host speaks to a guest in postcard-encoded asks and answers (see
-//! `raft::guest`). A backend takes an ask and returns the answer, or says why
+//! `labrpc::guest`). A backend takes an ask and returns the answer, or says why
 //! there is none. [`InProcess`] runs the guest's glue in this process, with no
 //! WebAssembly in between: it exists to test the glue and the proxies against
 //! the native code they wrap, never to run student code.
 
-use std::marker::PhantomData;
-
-use raft::Raft;
-use raft::guest::{Answer, Ask, Served};
+use labrpc::guest::{Answer, Ask, Hosted, Serve, Served};
 
 /// Why a guest gave no answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -44,7 +41,7 @@ pub enum Fault {
 
 /// Runs one server life's guest.
 pub trait Backend: Sized + 'static {
-    /// Creates the guest and asks it `ask` (an [`Ask::New`]).
+    /// Creates the guest and asks it `ask` (an [`Asked::New`](labrpc::guest::Asked::New)).
     fn create(ask: &Ask) -> Result<(Self, Answer), Fault>;
 
     /// Asks the guest `ask`.
@@ -54,15 +51,15 @@ pub trait Backend: Sized + 'static {
     fn instructions(&self) -> u64;
 }
 
-/// The guest's glue for Raft `R`, run in this process: every ask and answer
-/// is encoded and decoded as it would be across the WebAssembly boundary.
-pub struct InProcess<R: Raft>(Served<R>, PhantomData<R>);
+/// The guest's glue for nodes of type `H`, run in this process: every ask and
+/// answer is encoded and decoded as it would be across the WebAssembly boundary.
+pub struct InProcess<H: Hosted>(Served<H>);
 
-impl<R: Raft> Backend for InProcess<R> {
+impl<H: Hosted + 'static> Backend for InProcess<H> {
     fn create(ask: &Ask) -> Result<(Self, Answer), Fault> {
         let ask: Ask = round_trip(ask)?;
-        let (served, answer) = Served::<R>::create(ask, |_| {}).map_err(Fault::Protocol)?;
-        Ok((InProcess(served, PhantomData), round_trip(&answer)?))
+        let (served, answer) = Served::<H>::create(ask, |_| {}).map_err(Fault::Protocol)?;
+        Ok((InProcess(served), round_trip(&answer)?))
     }
 
     fn ask(&mut self, ask: &Ask) -> Result<Answer, Fault> {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use raft::guest::{Act, Answer, Ask};
+use labrpc::guest::{Act, Answer, Ask, Asked};
 use wasmtime::{
     Caller, Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap,
     TypedFunc, WasmBacktrace, WasmBacktraceDetails,
@@ -265,7 +265,7 @@ pub struct Wasm<S: ModuleSource = Installed> {
     store: Store<Host>,
     memory: Memory,
     inbox: TypedFunc<u32, u32>,
-    raft: TypedFunc<(), u64>,
+    handle: TypedFunc<(), u64>,
     /// The instructions the last ask's handler ran.
     instructions: u64,
     source: PhantomData<S>,
@@ -273,8 +273,8 @@ pub struct Wasm<S: ModuleSource = Installed> {
 
 impl<S: ModuleSource> Wasm<S> {
     fn instantiate(guest: &Guest, ask: &Ask) -> Result<Wasm<S>, Fault> {
-        let Ask::New { rng, .. } = ask else {
-            return Err(Fault::Protocol("a guest starts with Ask::New".into()));
+        let Asked::New { rng, .. } = &ask.asked else {
+            return Err(Fault::Protocol("a guest starts with Asked::New".into()));
         };
         // The guest's own random bytes (HashMap's keys) come from a stream of
         // its own beside the one its server draws from.
@@ -283,7 +283,7 @@ impl<S: ModuleSource> Wasm<S> {
         random.set_word_pos(0);
         let host = Host {
             stdio: Stdio {
-                now_us: ask.at().now_us,
+                now_us: ask.at.now_us,
                 random,
                 printed: Vec::new(),
                 truncated: false,
@@ -313,14 +313,14 @@ impl<S: ModuleSource> Wasm<S> {
         let inbox = instance
             .get_typed_func(&mut store, "raftlab_inbox")
             .map_err(|_| missing("raftlab_inbox"))?;
-        let raft = instance
-            .get_typed_func(&mut store, "raftlab_raft")
-            .map_err(|_| missing("raftlab_raft"))?;
+        let handle = instance
+            .get_typed_func(&mut store, "raftlab_ask")
+            .map_err(|_| missing("raftlab_ask"))?;
         Ok(Wasm {
             store,
             memory,
             inbox,
-            raft,
+            handle,
             instructions: 0,
             source: PhantomData,
         })
@@ -328,7 +328,7 @@ impl<S: ModuleSource> Wasm<S> {
 
     fn run(&mut self, ask: &Ask) -> Result<Answer, Fault> {
         let bytes = labrpc::encode(ask);
-        self.store.data_mut().stdio.now_us = ask.at().now_us;
+        self.store.data_mut().stdio.now_us = ask.at.now_us;
         self.store
             .set_fuel(HANDLER_FUEL)
             .map_err(|e| Fault::Trapped(e.to_string()))?;
@@ -354,7 +354,7 @@ impl<S: ModuleSource> Wasm<S> {
             u32::try_from(ask.len()).map_err(|_| wasmtime::format_err!("an ask over 4 GiB"))?;
         let at = self.inbox.call(&mut self.store, len)?;
         self.memory.write(&mut self.store, at as usize, ask)?;
-        self.raft.call(&mut self.store, ())
+        self.handle.call(&mut self.store, ())
     }
 
     /// What went wrong, in the words a student acts on.
