@@ -9,8 +9,10 @@
 
 use std::cell::RefCell;
 
-use labrpc::guest::{Answer, Ask, Hosted, Serve, kind_of, serve};
+use kvraft::node::{ClerkNode, KvServerNode};
+use labrpc::guest::{Answer, Ask, Hosted, Module, Serve, kind_of, serve};
 use raft::node::RaftNode;
+use shardctrler::CtrlerOps;
 
 thread_local! {
     /// The ask the host wrote, and the answer it reads back.
@@ -36,41 +38,56 @@ pub extern "C" fn raftlab_inbox(len: u32) -> u32 {
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
 pub extern "C" fn raftlab_ask() -> u64 {
-    unmetered(true);
     let ask: Ask = INBOX
         .with_borrow(|inbox| labrpc::decode(inbox))
         .unwrap_or_else(|e| panic!("the host's ask does not decode: {e}"));
-    unmetered(false);
     let answer = NODE.with_borrow_mut(|node| match node {
         Some(served) => served.handle(ask),
-        None => create(ask).map(|(served, answer)| {
+        None => Tree::create(ask, unmetered).map(|(served, answer)| {
             *node = Some(served);
             answer
         }),
     });
     let answer = answer.unwrap_or_else(|e| panic!("{e}"));
-    unmetered(true);
-    let packed = OUTBOX.with_borrow_mut(|outbox| {
+    OUTBOX.with_borrow_mut(|outbox| {
         *outbox = labrpc::encode(&answer);
         (u64::from(address(outbox)) << 32) | outbox.len() as u64
-    });
-    unmetered(false);
-    packed
+    })
 }
 
-/// Creates the node of the kind `ask` names, from this tree's code.
-fn create(ask: Ask) -> Result<(Box<dyn Serve>, Answer), String> {
-    type Raft = RaftNode<raft::Peer>;
-    match kind_of(&ask) {
-        Some(Raft::KIND) => serve::<Raft>(ask, unmetered),
-        Some(kind) => Err(format!("this module serves no node of kind {kind:?}")),
-        None => Err(format!("the first ask must create the node, not {ask:?}")),
+/// The kinds of node this tree's code makes: a Raft server, and the servers
+/// and clerks of kvraft and of the shard controller.
+pub struct Tree;
+
+impl Module for Tree {
+    fn create(ask: Ask, unmetered: fn(bool)) -> Result<(Box<dyn Serve>, Answer), String> {
+        type Raft = RaftNode<raft::Peer>;
+        type KvServer = KvServerNode<kvraft::Server>;
+        type KvClerk = ClerkNode<kvraft::Clerk>;
+        type CtrlerServer = KvServerNode<shardctrler::Server, CtrlerOps>;
+        type CtrlerClerk = ClerkNode<shardctrler::Clerk, CtrlerOps>;
+        let Some(kind) = kind_of(&ask).map(str::to_owned) else {
+            return Err(format!("the first ask must create the node, not {ask:?}"));
+        };
+        let serves: [(String, Create); 5] = [
+            (Raft::kind(), serve::<Raft>),
+            (KvServer::kind(), serve::<KvServer>),
+            (KvClerk::kind(), serve::<KvClerk>),
+            (CtrlerServer::kind(), serve::<CtrlerServer>),
+            (CtrlerClerk::kind(), serve::<CtrlerClerk>),
+        ];
+        match serves.into_iter().find(|(k, _)| *k == kind) {
+            Some((_, create)) => create(ask, unmetered),
+            None => Err(format!("this module serves no node of kind {kind:?}")),
+        }
     }
 }
 
-/// Tells the host that the work from here to `unmetered(false)` is done for
-/// it (reading its ask, writing the answer, printing for a recorded run) and
-/// is not the server's to be charged for.
+type Create = fn(Ask, fn(bool)) -> Result<(Box<dyn Serve>, Answer), String>;
+
+/// Tells the host to stop counting the instructions the guest runs (`true`)
+/// or to count them again (`false`): it counts a handler's own work only (see
+/// `labrpc::Detached::set_unmetered`), and begins every ask not counting.
 fn unmetered(begin: bool) {
     #[cfg(target_arch = "wasm32")]
     host::unmetered(i32::from(begin));

@@ -12,6 +12,7 @@ use std::fmt::Debug;
 
 use labrpc::{Message, NodeId, ReplyTo};
 use raft::{ApplyMsg, Raft};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::context::{ClerkContext, KvContext};
@@ -52,12 +53,16 @@ impl Op {
 /// What a service's clerks do for the tester: the operations they are handed
 /// and the value each completes with. kvraft's are [`KvOps`], the default
 /// everywhere below; another service on the same machinery (Lab 4's shard
-/// controller) names its own.
+/// controller) names its own. Operations and values cross to servers and
+/// clerks running in a WebAssembly guest, so they are serde types.
 pub trait Ops: 'static {
     /// An operation a clerk performs.
-    type Op: Clone + Debug + 'static;
+    type Op: Clone + Debug + Serialize + DeserializeOwned + 'static;
     /// What a clerk reports when an operation is done.
-    type Value: Clone + Debug + PartialEq + 'static;
+    type Value: Clone + Debug + PartialEq + Serialize + DeserializeOwned + 'static;
+    /// The service's name, which names its kinds of node in a guest module
+    /// (`"kv"`: `"kv-server"` and `"kv-clerk"`).
+    const SERVICE: &'static str;
 }
 
 /// kvraft's operations: [`Op`], completed with the value read.
@@ -67,6 +72,7 @@ pub struct KvOps;
 impl Ops for KvOps {
     type Op = Op;
     type Value = String;
+    const SERVICE: &'static str = "kv";
 }
 
 /// A key/value server: what you implement. (`O` is for the kit's other

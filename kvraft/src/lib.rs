@@ -28,6 +28,12 @@
 //! traits, [`encode`] and [`decode`] for your snapshots, and the rest of what you
 //! use.
 //!
+//! Your server (with your Raft inside it) and your clerk run in WebAssembly,
+//! each life of each in a fresh instance, as your Raft does in Lab 2: see
+//! `raft`'s lab text for what that changes from a native program (32-bit
+//! `usize`, `println!` into the log, virtual time, no files or threads, work
+//! charged in instructions).
+//!
 //! ## What the tester checks
 //!
 //! Clients append to and read their keys through clerks, while the tester crashes
@@ -58,8 +64,12 @@ mod clerk;
 mod context;
 pub mod contract;
 #[doc(hidden)]
+pub mod guest;
+#[doc(hidden)]
 pub mod node;
 mod server;
+#[doc(hidden)]
+pub mod world;
 
 pub use clerk::Clerk;
 pub use context::{ClerkContext, KvContext};

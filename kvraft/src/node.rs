@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 use labrpc::{Context, DecodeError, Embed, Message, Node, NodeId, Protocol, ReplyTo};
 use raft::node::{RaftNode, RaftProtocol};
 use raft::{ApplyMsg, Raft};
+use serde::{Deserialize, Serialize};
 
 use crate::context::{ClerkContext, KvContext};
 use crate::contract::{KvClerk, KvOps, KvServer, Ops};
@@ -60,7 +61,7 @@ pub enum KvTimer<R, S> {
 
 /// What a clerk reports when its operation is done: for kvraft, the value read
 /// (for `Get`; empty for `Put` and `Append`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Completed<V = String> {
     /// The value.
     pub value: V,

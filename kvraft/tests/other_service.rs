@@ -20,6 +20,7 @@ struct CounterOps;
 impl Ops for CounterOps {
     type Op = u64;
     type Value = u64;
+    const SERVICE: &'static str = "counter";
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

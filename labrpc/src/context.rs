@@ -72,10 +72,6 @@ pub struct Context<'a, P: Protocol> {
     pub(crate) recording: bool,
     /// Whether this context runs away from the simulator ([`crate::Detached`]).
     pub(crate) detached: bool,
-    /// Called with `true` before work its host does not charge the handler
-    /// for (formatting a log line, which only a recorded run does) and with
-    /// `false` after it.
-    pub(crate) unmetered: Option<fn(bool)>,
 }
 
 impl<P: Protocol> Context<'_, P> {
@@ -218,18 +214,12 @@ impl<P: Protocol> Context<'_, P> {
     /// formatted only then.
     pub fn log(&mut self, line: fmt::Arguments<'_>) {
         if self.recording {
-            if let Some(unmetered) = self.unmetered {
-                unmetered(true);
-            }
             let line = line.to_string();
             let line = if line.len() > crate::sim::MAX_TEXT {
                 crate::sim::bounded_text(&line)
             } else {
                 line
             };
-            if let Some(unmetered) = self.unmetered {
-                unmetered(false);
-            }
             self.effects.push(Effect::Log(line));
         }
     }
@@ -276,7 +266,6 @@ impl<P: Protocol> Context<'_, P> {
             effects: &mut inner_effects,
             recording: self.recording,
             detached: self.detached,
-            unmetered: self.unmetered,
         });
         let mut outputs = Vec::new();
         for effect in inner_effects {

@@ -83,9 +83,10 @@ impl Detached {
         }
     }
 
-    /// Has the handlers' contexts call `hook(true)` before the work a host
-    /// does not charge them for (formatting log lines, which only recorded
-    /// runs do, so that recording changes no run) and `hook(false)` after.
+    /// Has [`Detached::run`] call `hook(false)` as the handler begins and
+    /// `hook(true)` as it returns: for a host that counts the instructions
+    /// of the handler's own work alone (`hook(true)` stops its count,
+    /// `hook(false)` resumes it), not of what runs the handler.
     pub fn set_unmetered(&mut self, hook: fn(bool)) {
         self.unmetered = Some(hook);
     }
@@ -104,6 +105,9 @@ impl Detached {
         f: impl FnOnce(&mut Context<'_, P>) -> T,
     ) -> (T, Vec<Done<P>>) {
         let mut effects = Vec::new();
+        if let Some(unmetered) = self.unmetered {
+            unmetered(false);
+        }
         let value = f(&mut Context {
             now,
             me: self.me,
@@ -114,8 +118,10 @@ impl Detached {
             effects: &mut effects,
             recording,
             detached: true,
-            unmetered: self.unmetered,
         });
+        if let Some(unmetered) = self.unmetered {
+            unmetered(true);
+        }
         let done = effects
             .into_iter()
             .map(|effect| match effect {

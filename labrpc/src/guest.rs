@@ -84,7 +84,7 @@ pub enum Asked {
     /// Create a node of `kind`, node `me` in its `incarnation`-th life, from
     /// what its persister holds and the node's own `setup`.
     New {
-        /// Which of the module's kinds of node (see [`Hosted::KIND`]).
+        /// Which of the module's kinds of node (see [`Hosted::kind`]).
         kind: String,
         /// The node's id.
         me: u64,
@@ -235,7 +235,7 @@ pub trait Hosted: Node<Self::Protocol> + Sized {
     type Status: Serialize + DeserializeOwned;
 
     /// The name a host creates it by (a module serves several kinds).
-    const KIND: &'static str;
+    fn kind() -> String;
 
     /// Creates node `me` from `setup` and what `ctx`'s persister holds.
     fn create(ctx: &mut Context<'_, Self::Protocol>, me: NodeId, setup: Self::Setup) -> Self;
@@ -253,22 +253,28 @@ pub trait Serve {
     fn handle(&mut self, ask: Ask) -> Result<Answer, String>;
 }
 
+/// The kinds of node a module serves, and how it creates one.
+pub trait Module: 'static {
+    /// Creates the node of the kind `ask` (an [`Asked::New`]) names; its
+    /// handlers call `unmetered` as [`Detached::set_unmetered`] says.
+    fn create(ask: Ask, unmetered: fn(bool)) -> Result<(Box<dyn Serve>, Answer), String>;
+}
+
 /// A node of type `H` on the guest's side.
 pub struct Served<H: Hosted> {
     node: H,
     context: Detached,
     /// The tags of the timers set and not yet fired or cancelled, by number.
     timers: BTreeMap<u64, <H::Protocol as Protocol>::Timer>,
-    /// Brackets the work the host does not charge the node for.
-    unmetered: fn(bool),
 }
 
 type Effects<H> = Vec<Done<<H as Hosted>::Protocol>>;
 
 impl<H: Hosted> Served<H> {
-    /// Creates the node an [`Asked::New`] describes. `unmetered(true)` and
-    /// `unmetered(false)` bracket the work done for the host alone (printing
-    /// what a recorded run shows), which it does not charge the node for.
+    /// Creates the node an [`Asked::New`] describes. Its handlers call
+    /// `unmetered` as [`Detached::set_unmetered`] says: a host that counts
+    /// instructions counts the handlers' own work, never the glue's (reading
+    /// an ask, writing the answer, printing what a recorded run shows).
     pub fn create(ask: Ask, unmetered: fn(bool)) -> Result<(Served<H>, Answer), String> {
         let Ask {
             at,
@@ -286,8 +292,8 @@ impl<H: Hosted> Served<H> {
         else {
             return Err(format!("the first ask must create the node, not {ask:?}"));
         };
-        if kind != H::KIND {
-            return Err(format!("asked for a {kind}, but this is a {}", H::KIND));
+        if kind != H::kind() {
+            return Err(format!("asked for a {kind}, but this is a {}", H::kind()));
         }
         let me = index(me)?;
         let setup: H::Setup = decoded(&setup, "setup")?;
@@ -300,7 +306,6 @@ impl<H: Hosted> Served<H> {
             node,
             context,
             timers: BTreeMap::new(),
-            unmetered,
         };
         let answer = served.answer(Returned::Nothing, done, at.recording);
         Ok((served, answer))
@@ -341,9 +346,7 @@ impl<H: Hosted> Served<H> {
                 Done::Log(line) => Act::Log(line),
             });
         }
-        (self.unmetered)(true);
         let status = encode(&self.node.status());
-        (self.unmetered)(false);
         Answer {
             returned,
             acts,
@@ -351,12 +354,9 @@ impl<H: Hosted> Served<H> {
         }
     }
 
-    /// `value` as `Debug` prints it, uncharged.
+    /// `value` as `Debug` prints it.
     fn printed(&self, value: &impl Debug) -> String {
-        (self.unmetered)(true);
-        let text = format!("{value:?}");
-        (self.unmetered)(false);
-        text
+        format!("{value:?}")
     }
 }
 
@@ -521,7 +521,9 @@ mod tests {
         type Call = u32;
         type Result = u32;
         type Status = u32;
-        const KIND: &'static str = "deferring";
+        fn kind() -> String {
+            "deferring".into()
+        }
         fn create(ctx: &mut Context<'_, Words>, _: NodeId, setup: u32) -> Self {
             ctx.call(0, "hello".into());
             Deferring {

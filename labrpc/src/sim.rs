@@ -459,7 +459,6 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             effects: &mut self.effects,
             recording: self.trace.is_recording(),
             detached: false,
-            unmetered: None,
         };
         let handle = &mut slot.handle;
         match panic::catch_unwind(AssertUnwindSafe(|| f(handle, &mut ctx))) {

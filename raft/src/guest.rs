@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::contract::{Raft, Role};
 use crate::node::{RaftNode, RaftProtocol};
 
+/// The name of a Raft server's kind of node in a guest module.
+pub const KIND: &str = "raft";
+
 /// How a Raft server is made, besides its id and its persister.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RaftSetup {
@@ -54,6 +57,11 @@ impl RaftStatus {
             role: raft.role(),
         }
     }
+
+    /// `state()`: the term, and whether it believes it leads.
+    pub fn state(&self) -> (u64, bool) {
+        (self.term, self.leader)
+    }
 }
 
 impl<R: Raft> Hosted for RaftNode<R> {
@@ -64,7 +72,9 @@ impl<R: Raft> Hosted for RaftNode<R> {
     type Result = Option<(u64, u64)>;
     type Status = RaftStatus;
 
-    const KIND: &'static str = "raft";
+    fn kind() -> String {
+        KIND.into()
+    }
 
     fn create(ctx: &mut Context<'_, RaftProtocol<R>>, me: NodeId, setup: RaftSetup) -> Self {
         let peers = usize::try_from(setup.peers).expect("a number of servers fits a usize");

@@ -37,6 +37,7 @@ pub struct CtrlerOps;
 impl kvraft::Ops for CtrlerOps {
     type Op = CtrlerOp;
     type Value = Option<Config>;
+    const SERVICE: &'static str = "ctrler";
 }
 
 /// A controller server's handle on the world during one of its handlers.

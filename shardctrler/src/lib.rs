@@ -25,7 +25,7 @@
 //! alone changes group. A `Query(None)`, or of a number past the latest, reads
 //! the latest configuration. Each write takes effect once, however often a
 //! clerk retries it. The controller takes no `max_raft_state` and need not
-//! snapshot.
+//! snapshot. Your servers and clerks run in WebAssembly, as in Labs 2 and 3.
 //!
 //! ## What the tester checks
 //!

@@ -12,8 +12,8 @@
 use std::panic::{self, AssertUnwindSafe};
 
 use jobwire::restart::Restart;
-use kvraft::node::KvServerNode;
-use kvraft::{KvClerk, KvServer, Ops};
+use kvraft::world::KvWorld;
+use kvraft::{KvClerk, Ops};
 use labrpc::rand::RngExt;
 use labrpc::{Persister, Sim, SimRng, Time};
 use raft::Raft;
@@ -128,20 +128,20 @@ pub fn rebuild_raft<R: Raft>(restart: &Restart) -> Result<(u64, bool), String> {
 }
 
 /// The same for a kv server: its Raft's `state()`.
-pub fn rebuild_kv<S: KvServer<O>, O: Ops>(restart: &Restart) -> Result<(u64, bool), String> {
+pub fn rebuild_kv<W: KvWorld<O>, O: Ops>(restart: &Restart) -> Result<(u64, bool), String> {
     let n = restart.servers;
     let max = restart.max_raft_state;
-    let mut sim: Sim<kvraft::node::KvProtocol<S, O>, ()> = Sim::new(restart.seed, ());
+    let mut sim: Sim<W::Protocol, ()> = Sim::new(restart.seed, ());
     start_alone(&mut sim, restart, |sim| {
         for i in 0..=restart.server {
-            sim.add_node(move |ctx| KvServerNode::<S, O>::create(ctx, i, n, max))?;
+            sim.add_node(move |ctx| W::server(ctx, i, n, max))?;
         }
         Ok(())
     })?;
     let node = sim
-        .node::<KvServerNode<S, O>>(restart.server)
+        .node::<W::Server>(restart.server)
         .ok_or("the server is not running after its restart")?;
-    catching("state()", || node.raft().state())
+    catching("state()", || W::raft_status(node).state())
 }
 
 /// The same for a server of a 4B world, laid out as the 4B tester lays it

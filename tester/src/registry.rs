@@ -231,11 +231,19 @@ impl fmt::Debug for Scenario {
 /// The Raft of this tree, as the harness runs it: in a WebAssembly guest.
 pub type TreeRaft = wasmhost::GuestRaft<wasmhost::Wasm<crate::guest::ThisTree>>;
 
+/// This tree's kv servers and clerks, as the harness runs them: each in a
+/// WebAssembly guest.
+pub type TreeKv = wasmhost::GuestKv<wasmhost::Wasm<crate::guest::ThisTree>>;
+
+/// This tree's shard controllers and their clerks, likewise.
+pub type TreeCtrler =
+    wasmhost::GuestKv<wasmhost::Wasm<crate::guest::ThisTree>, shardctrler::CtrlerOps>;
+
 /// Every graded scenario, against the implementations in this tree.
 pub fn registry() -> Vec<Scenario> {
     let mut all = crate::raft::scenarios::<TreeRaft>();
-    all.extend(crate::kv::scenarios::<kvraft::Clerk>());
-    all.extend(crate::shardctrler::scenarios::<shardctrler::Clerk>());
+    all.extend(crate::kv::scenarios::<TreeKv>());
+    all.extend(crate::shardctrler::scenarios::<TreeCtrler>());
     all.extend(crate::shardkv::scenarios::<
         shardkv::Clerk,
         shardctrler::Clerk,

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::panic::{self, AssertUnwindSafe};
 
 use labrpc::NodeId;
-use raft::{Raft, Role};
+use raft::Role;
 
 /// The last role and term written for each server.
 #[derive(Debug, Default)]
@@ -16,12 +16,16 @@ pub struct Described {
 }
 
 impl Described {
-    /// Writes `raft`'s role and term into `out` if they changed. A student's
-    /// `role()` or `state()` that panics leaves `out` empty: nothing to say.
-    pub fn describe<R: Raft>(&mut self, node: NodeId, raft: &R, out: &mut String) {
-        let Ok((role, (term, _))) =
-            panic::catch_unwind(AssertUnwindSafe(|| (raft.role(), raft.state())))
-        else {
+    /// Writes the role and term `status` says into `out` if they changed. A
+    /// student's `role()` or `state()` that panics leaves `out` empty: nothing
+    /// to say.
+    pub fn describe(
+        &mut self,
+        node: NodeId,
+        status: impl FnOnce() -> (Role, u64),
+        out: &mut String,
+    ) {
+        let Ok((role, term)) = panic::catch_unwind(AssertUnwindSafe(status)) else {
             return;
         };
         if self.last.len() <= node {

@@ -9,7 +9,6 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use labrpc::guest::{Ask, Asked, Moment, RngState};
 use raft::guest::{RaftCall, RaftSetup};
-use raft::node::RaftNode;
 use wasmhost::{Backend, InProcess, Wasm};
 
 fn new_server() -> Ask {
@@ -47,7 +46,7 @@ fn round_trip(c: &mut Criterion) {
     let module = wasmhost::build::build_module(root, &root.join("target/guest")).unwrap();
     wasmhost::build::load_cached(&module).unwrap().install();
     let ask = start();
-    let (mut glued, _) = InProcess::<RaftNode<raft::Peer>>::create(&new_server()).unwrap();
+    let (mut glued, _) = InProcess::<guest::Tree>::create(&new_server()).unwrap();
     c.bench_function("start on a follower, through the glue in-process", |b| {
         b.iter(|| glued.ask(&ask).unwrap())
     });

@@ -6,7 +6,9 @@
 //! WebAssembly in between: it exists to test the glue and the proxies against
 //! the native code they wrap, never to run student code.
 
-use labrpc::guest::{Answer, Ask, Hosted, Serve, Served};
+use std::marker::PhantomData;
+
+use labrpc::guest::{Answer, Ask, Module, Serve};
 
 /// Why a guest gave no answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -51,15 +53,15 @@ pub trait Backend: Sized + 'static {
     fn instructions(&self) -> u64;
 }
 
-/// The guest's glue for nodes of type `H`, run in this process: every ask and
-/// answer is encoded and decoded as it would be across the WebAssembly boundary.
-pub struct InProcess<H: Hosted>(Served<H>);
+/// The glue of module `M`'s nodes, run in this process: every ask and answer
+/// is encoded and decoded as it would be across the WebAssembly boundary.
+pub struct InProcess<M: Module>(Box<dyn Serve>, PhantomData<M>);
 
-impl<H: Hosted + 'static> Backend for InProcess<H> {
+impl<M: Module> Backend for InProcess<M> {
     fn create(ask: &Ask) -> Result<(Self, Answer), Fault> {
         let ask: Ask = round_trip(ask)?;
-        let (served, answer) = Served::<H>::create(ask, |_| {}).map_err(Fault::Protocol)?;
-        Ok((InProcess(served), round_trip(&answer)?))
+        let (served, answer) = M::create(ask, |_| {}).map_err(Fault::Protocol)?;
+        Ok((InProcess(served, PhantomData), round_trip(&answer)?))
     }
 
     fn ask(&mut self, ask: &Ask) -> Result<Answer, Fault> {

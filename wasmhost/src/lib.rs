@@ -10,19 +10,22 @@
 //!   in-process, to test the glue itself) and how it fails;
 //! - [`node`]: [`GuestNode`], the host's side of one node whose code runs in
 //!   a guest; [`raft_guest`]: [`GuestRaft`], a [`raft::Raft`] whose code runs
-//!   in a guest, so that the tester's Raft suites run it unchanged;
+//!   in a guest, so that the tester's Raft suites run it unchanged; [`kv`]:
+//!   [`GuestKv`], a kv world whose servers and clerks run in guests;
 //! - [`wasm`]: the module and its instances under wasmtime, with instructions
 //!   counted and memory bounded; [`wasi`]: what std asks of the machine,
 //!   answered by the simulation or refused.
 
 pub mod backend;
 pub mod build;
+pub mod kv;
 pub mod node;
 pub mod raft_guest;
 pub mod wasi;
 pub mod wasm;
 
 pub use backend::{Backend, Fault, InProcess};
+pub use kv::{GuestKv, GuestKvProtocol};
 pub use node::{GuestNode, GuestProtocol, GuestTimer};
 pub use raft_guest::GuestRaft;
 pub use wasm::{Guest, Installed, LoadError, ModuleSource, Wasm, set_memory_budget};

@@ -3,6 +3,13 @@
 //! comes back as acts, which this side checks and carries out on the node's
 //! context, in order, after charging the node for the instructions it ran.
 //!
+//! A recorded run (a replay with its log) prints what it sends and logs, which
+//! is work a plain run does not do. So that recording changes nothing, the
+//! node's instance always runs as in a plain run, and is charged for that; a
+//! second instance, its printer, is asked the same things and prints: what it
+//! did, with the text, is carried out, once the host has checked that it did
+//! the same as the node.
+//!
 //! What the host checks of a guest's acts: a call goes to a node it may reach,
 //! a reply answers a request still waiting for one, a cancelled timer is one
 //! this life set, an output and a status decode. A guest that breaks the host's
@@ -15,7 +22,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use labrpc::guest::{Act, Answer, Ask, Asked, Moment, Returned, RngState, known_topic};
-use labrpc::{Context, Encoded, NodeId, Protocol, ReplyTo, TimerId};
+use labrpc::{Context, Encoded, Node, NodeId, Protocol, ReplyTo, TimerId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -61,6 +68,9 @@ impl<P> GuestProtocol for P where
 /// saying `S` of itself after every handler.
 pub struct GuestNode<B: Backend, P, S> {
     backend: B,
+    /// In a recorded run, the instance that prints (see the module's
+    /// documentation).
+    printer: Option<B>,
     /// How messages name the node ("server 2's Raft", "clerk 7").
     name: String,
     /// The nodes it may call: `0..reach`.
@@ -84,7 +94,8 @@ impl<B: Backend, P: GuestProtocol, S: DeserializeOwned> GuestNode<B, P, S> {
         name: String,
         reach: usize,
     ) -> Self {
-        let ask = Ask {
+        let recording = ctx.is_recording();
+        let mut ask = Ask {
             at: moment(ctx),
             asked: Asked::New {
                 kind: kind.to_owned(),
@@ -100,9 +111,22 @@ impl<B: Backend, P: GuestProtocol, S: DeserializeOwned> GuestNode<B, P, S> {
             Ok(created) => created,
             Err(fault) => panic!("{name} {fault} (starting)"),
         };
+        let instructions = backend.instructions();
+        let (printer, answer) = if recording {
+            ask.at.recording = true;
+            match B::create(&ask) {
+                Ok((printer, printed)) => {
+                    (Some(printer), merged(&name, answer, printed, "starting"))
+                }
+                Err(fault) => panic!("{name} {fault} (printing for the log, starting)"),
+            }
+        } else {
+            (None, answer)
+        };
         let status = decode_status(&name, &answer.status);
         let mut node = GuestNode {
             backend,
+            printer,
             name,
             reach,
             status,
@@ -110,7 +134,7 @@ impl<B: Backend, P: GuestProtocol, S: DeserializeOwned> GuestNode<B, P, S> {
             deferred: BTreeMap::new(),
             protocol: PhantomData,
         };
-        node.carry_out(ctx, Ok(answer), "starting");
+        node.carry_out(ctx, Ok(answer), instructions, "starting");
         node
     }
 
@@ -199,12 +223,23 @@ impl<B: Backend, P: GuestProtocol, S: DeserializeOwned> GuestNode<B, P, S> {
     }
 
     fn ask(&mut self, ctx: &mut Context<'_, P>, asked: Asked, during: &str) -> Returned {
-        let ask = Ask {
+        let mut ask = Ask {
             at: moment(ctx),
             asked,
         };
         let answer = self.backend.ask(&ask);
-        self.carry_out(ctx, answer, during)
+        let instructions = self.backend.instructions();
+        let answer = match (answer, &mut self.printer) {
+            (Ok(answer), Some(printer)) => {
+                ask.at.recording = true;
+                match printer.ask(&ask) {
+                    Ok(printed) => Ok(merged(&self.name, answer, printed, during)),
+                    Err(fault) => panic!("{} {fault} (printing for the log, {during})", self.name),
+                }
+            }
+            (answer, _) => answer,
+        };
+        self.carry_out(ctx, answer, instructions, during)
     }
 
     /// Charges the node for its work and carries out what it did, or fails
@@ -213,10 +248,11 @@ impl<B: Backend, P: GuestProtocol, S: DeserializeOwned> GuestNode<B, P, S> {
         &mut self,
         ctx: &mut Context<'_, P>,
         answer: Result<Answer, Fault>,
+        instructions: u64,
         during: &str,
     ) -> Returned {
         let answer = answer.unwrap_or_else(|fault| panic!("{} {fault} ({during})", self.name));
-        ctx.compute(self.backend.instructions());
+        ctx.compute(instructions);
         for act in answer.acts {
             match act {
                 Act::Call {
@@ -292,15 +328,80 @@ impl<B: Backend, P: GuestProtocol, S: DeserializeOwned> GuestNode<B, P, S> {
     }
 }
 
+/// What the printer did, once checked to be what the node did, but for the
+/// text: the node's answer with the printer's text and log lines.
+fn merged(name: &str, node: Answer, printer: Answer, during: &str) -> Answer {
+    fn bare(answer: &Answer) -> (Returned, Vec<Act>) {
+        let returned = match &answer.returned {
+            Returned::Reply { reply, .. } => Returned::Reply {
+                reply: reply.clone(),
+                text: None,
+            },
+            other => other.clone(),
+        };
+        let acts = answer
+            .acts
+            .iter()
+            .filter(|act| !matches!(act, Act::Log(_)))
+            .map(|act| {
+                let mut act = act.clone();
+                if let Act::Call { text, .. } | Act::Reply { text, .. } | Act::Timer { text, .. } =
+                    &mut act
+                {
+                    *text = None;
+                }
+                act
+            })
+            .collect();
+        (returned, acts)
+    }
+    if node.status != printer.status || bare(&node) != bare(&printer) {
+        panic!(
+            "{name} did not do the same when its run was recorded: its code depends on whether it prints for the log ({during})"
+        );
+    }
+    Answer {
+        status: node.status,
+        ..printer
+    }
+}
+
 fn decode_status<S: DeserializeOwned>(name: &str, status: &[u8]) -> S {
     labrpc::decode(status).unwrap_or_else(|e| {
         panic!("{name} broke the host's protocol: its status does not decode: {e}")
     })
 }
 
+/// When a handler runs; a node's own instance runs as in a plain run.
 fn moment<P: Protocol>(ctx: &mut Context<'_, P>) -> Moment {
     Moment {
         now_us: ctx.now().as_micros(),
-        recording: ctx.is_recording(),
+        recording: false,
+    }
+}
+
+impl<B: Backend, P: GuestProtocol, S: DeserializeOwned + 'static> Node<P> for GuestNode<B, P, S> {
+    fn on_request(
+        &mut self,
+        ctx: &mut Context<'_, P>,
+        from: NodeId,
+        request: Encoded,
+        reply_to: ReplyTo,
+    ) -> Option<Encoded> {
+        self.request(ctx, from, request, Some(reply_to))
+    }
+
+    fn on_reply(
+        &mut self,
+        ctx: &mut Context<'_, P>,
+        to: NodeId,
+        request: Encoded,
+        reply: Option<Encoded>,
+    ) {
+        self.reply(ctx, to, request, reply);
+    }
+
+    fn on_timer(&mut self, ctx: &mut Context<'_, P>, timer: GuestTimer) {
+        self.timer(ctx, timer);
     }
 }

@@ -26,7 +26,7 @@ impl<B: Backend> Raft for GuestRaft<B> {
         };
         let name = format!("server {me}'s Raft");
         GuestRaft {
-            node: GuestNode::create(ctx.host(), "raft", &setup, name, peers),
+            node: GuestNode::create(ctx.host(), raft::guest::KIND, &setup, name, peers),
         }
     }
 

@@ -190,15 +190,20 @@ fn runtime(path: &Path, error: wasmtime::Error) -> LoadError {
     }
 }
 
-/// The guest's work between `unmetered(1)` and `unmetered(0)` is done for
-/// the host (reading its ask, writing the answer, printing for a recorded
-/// run): the fuel it burned is given back, so that the server is charged for
-/// its own work alone, the same whether the run is recorded or not.
+/// The guest counts only its handlers' own work: every ask begins
+/// unmetered, the glue says `unmetered(0)` as a handler begins and
+/// `unmetered(1)` as it returns, and a handler's context brackets what it does
+/// for the host alone (printing for a recorded run) with `unmetered(1)` and
+/// `unmetered(0)`. The fuel burned while unmetered is given back when the
+/// count resumes (or the ask ends), so that a node is charged for its own
+/// work alone, the same whether the run is recorded or not. Unmetered work
+/// still burns fuel while it runs: it is bounded by the same limit.
 fn unmetered(mut caller: Caller<'_, Host>, begin: i32) -> wasmtime::Result<()> {
     let fuel = caller.get_fuel()?;
+    let host = caller.data_mut();
     if begin != 0 {
-        caller.data_mut().unmetered_from = Some(fuel);
-    } else if let Some(before) = caller.data_mut().unmetered_from.take() {
+        host.unmetered_from.get_or_insert(fuel);
+    } else if let Some(before) = host.unmetered_from.take() {
         caller.set_fuel(before.max(fuel))?;
     }
     Ok(())
@@ -332,8 +337,12 @@ impl<S: ModuleSource> Wasm<S> {
         self.store
             .set_fuel(HANDLER_FUEL)
             .map_err(|e| Fault::Trapped(e.to_string()))?;
+        self.store.data_mut().unmetered_from = Some(HANDLER_FUEL);
         let packed = self.call(&bytes).map_err(|e| self.fault(e))?;
-        let left = self.store.get_fuel().unwrap_or(0);
+        let left = match self.store.data_mut().unmetered_from.take() {
+            Some(before) => before,
+            None => self.store.get_fuel().unwrap_or(0),
+        };
         self.instructions = HANDLER_FUEL.saturating_sub(left);
         let (at, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
         let mut answer = vec![0u8; len.min(self.memory.data_size(&self.store))];

@@ -5,7 +5,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use kvraft::{KvClerk, Op};
+use kvraft::Op;
+use kvraft::world::KvWorld;
 use labrpc::SimRng;
 use labrpc::rand::RngExt;
 
@@ -194,8 +195,8 @@ impl Driver for AppendClient {
 /// Re-partitions the `n` servers into two random groups every 1-1.2 s until
 /// `stop`, then sets `finished`; counts in `splits` the partitions that left
 /// servers on both sides.
-pub fn partitioner<C: KvClerk<O>, O: Recorded>(
-    sim: &mut KvSim<C, O>,
+pub fn partitioner<W: KvWorld<O>, O: Recorded>(
+    sim: &mut KvSim<W, O>,
     n: usize,
     stop: Rc<Cell<bool>>,
     finished: Rc<Cell<bool>>,

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use kvraft::node::{ClerkNode, KvProtocol, KvServerNode};
-use kvraft::{KvClerk, KvOps, Op};
+use kvraft::world::KvWorld;
+use kvraft::{KvOps, Op};
 use labrpc::NodeId;
 use labrpc::rand::RngExt;
 use labrpc::rand::seq::SliceRandom;
@@ -18,14 +18,14 @@ use crate::report::{Check, Failure, Report};
 
 /// A kv service under test: `n` servers (nodes `0..n`) and the clerks made so far.
 /// (`O`: another service on kvraft's machinery, such as Lab 4's controller.)
-pub struct KvConfig<C: KvClerk<O>, O: Recorded = KvOps> {
-    pub(crate) h: Harness<KvProtocol<C::Server, O>, KvTester<C, O>>,
+pub struct KvConfig<W: KvWorld<O>, O: Recorded = KvOps> {
+    pub(crate) h: Harness<W::Protocol, KvTester<W, O>>,
     /// The number of servers.
     pub n: usize,
     max_raft_state: Option<usize>,
 }
 
-impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
+impl<W: KvWorld<O>, O: Recorded> KvConfig<W, O> {
     /// Runs `body` on a fresh service of `n` servers and reports the outcome.
     /// `max_raft_state`: when servers should snapshot (`None`: never).
     pub fn run(
@@ -33,7 +33,7 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
         n: usize,
         unreliable: bool,
         max_raft_state: Option<usize>,
-        body: impl FnOnce(&mut KvConfig<C, O>) -> Check<()>,
+        body: impl FnOnce(&mut KvConfig<W, O>) -> Check<()>,
     ) -> Report {
         let mut cfg = KvConfig {
             h: Harness::new(spec, KvTester::default()),
@@ -52,9 +52,9 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
         self.h.sim.set_reliable(!unreliable);
         let n = self.n;
         for i in 0..n {
-            self.h.sim.add_node(move |ctx| {
-                KvServerNode::<C::Server, O>::create(ctx, i, n, max_raft_state)
-            })?;
+            self.h
+                .sim
+                .add_node(move |ctx| W::server(ctx, i, n, max_raft_state))?;
             self.h.sim.observer_mut().calls.watch(i, 0);
         }
         Ok(())
@@ -138,7 +138,7 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
         let clerk = self
             .h
             .sim
-            .add_node(move |ctx| ClerkNode::<C, O>::create(ctx, servers.clone()))?;
+            .add_node(move |ctx| W::clerk(ctx, servers.clone()))?;
         self.h.sim.observer_mut().add_clerk(clerk, client);
         for j in 0..self.n {
             self.h.sim.set_end(clerk, j, to.contains(&j));
@@ -175,8 +175,8 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
         self.h.sim.note(format!("start server {i}"));
         let (n, max) = (self.n, self.max_raft_state);
         Ok(self.h.restart(i, n, max, |sim| {
-            sim.node::<KvServerNode<C::Server, O>>(i)
-                .map(|s| catching("state()", || raft::Raft::state(s.raft())))
+            sim.node::<W::Server>(i)
+                .map(|s| catching("state()", || W::raft_status(s).state()))
         })?)
     }
 
@@ -192,8 +192,8 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
     pub fn snapshots_installed(&self, i: NodeId) -> u64 {
         self.h
             .sim
-            .node::<KvServerNode<C::Server, O>>(i)
-            .map_or(0, KvServerNode::snapshots_installed)
+            .node::<W::Server>(i)
+            .map_or(0, W::snapshots_installed)
     }
 
     /// The premise of a scenario with clients side by side: recorded
@@ -256,7 +256,7 @@ impl<C: KvClerk<O>, O: Recorded> KvConfig<C, O> {
     }
 }
 
-impl<C: KvClerk> KvConfig<C> {
+impl<W: KvWorld> KvConfig<W> {
     /// `Get(key)` through `clerk`.
     pub fn get(&mut self, clerk: NodeId, key: &str, record: bool) -> Check<String> {
         Ok(self
@@ -309,7 +309,7 @@ impl<C: KvClerk> KvConfig<C> {
 }
 
 /// Whether server `i` is up and its Raft claims to lead.
-pub fn leads<C: KvClerk<O>, O: Recorded>(sim: &KvSim<C, O>, i: NodeId) -> bool {
+pub fn leads<W: KvWorld<O>, O: Recorded>(sim: &KvSim<W, O>, i: NodeId) -> bool {
     sim.is_alive(i)
         && sim
             .observer()
@@ -319,7 +319,7 @@ pub fn leads<C: KvClerk<O>, O: Recorded>(sim: &KvSim<C, O>, i: NodeId) -> bool {
 }
 
 /// Connects server `i` with the servers in `to`, both ways.
-pub fn connect<C: KvClerk<O>, O: Recorded>(sim: &mut KvSim<C, O>, i: NodeId, to: &[NodeId]) {
+pub fn connect<W: KvWorld<O>, O: Recorded>(sim: &mut KvSim<W, O>, i: NodeId, to: &[NodeId]) {
     for &j in to {
         sim.set_end(i, j, true);
         sim.set_end(j, i, true);
@@ -327,7 +327,7 @@ pub fn connect<C: KvClerk<O>, O: Recorded>(sim: &mut KvSim<C, O>, i: NodeId, to:
 }
 
 /// Cuts server `i` off from the servers in `from`, both ways.
-pub fn disconnect<C: KvClerk<O>, O: Recorded>(sim: &mut KvSim<C, O>, i: NodeId, from: &[NodeId]) {
+pub fn disconnect<W: KvWorld<O>, O: Recorded>(sim: &mut KvSim<W, O>, i: NodeId, from: &[NodeId]) {
     for &j in from {
         sim.set_end(i, j, false);
         sim.set_end(j, i, false);
@@ -336,7 +336,7 @@ pub fn disconnect<C: KvClerk<O>, O: Recorded>(sim: &mut KvSim<C, O>, i: NodeId, 
 
 /// Splits the servers into two groups that cannot reach each other (clerks are
 /// not affected).
-pub fn partition<C: KvClerk<O>, O: Recorded>(sim: &mut KvSim<C, O>, p1: &[NodeId], p2: &[NodeId]) {
+pub fn partition<W: KvWorld<O>, O: Recorded>(sim: &mut KvSim<W, O>, p1: &[NodeId], p2: &[NodeId]) {
     sim.note(format!("partition {p1:?} | {p2:?}"));
     for &i in p1 {
         disconnect(sim, i, p2);

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use kvraft::{KvClerk, Op};
+use kvraft::Op;
+use kvraft::world::KvWorld;
 use labrpc::NodeId;
 
 use crate::kv::config::{KvConfig, leads};
@@ -25,7 +26,7 @@ const REACH_WITHIN: Duration = Duration::from_millis(600);
 /// enough for a few heartbeats.
 const ONE_WAY_FOR: Duration = Duration::from_millis(300);
 
-impl<C: KvClerk> KvConfig<C> {
+impl<W: KvWorld> KvConfig<W> {
     /// Runs until `clerk`'s operation has finished, for at most `limit`:
     /// whether it finished.
     fn finishes_within(&mut self, clerk: NodeId, limit: Duration) -> Check<bool> {
@@ -49,8 +50,8 @@ impl<C: KvClerk> KvConfig<C> {
 /// answers every request it takes; when a different command is applied at
 /// the index `start` returned, leadership was lost and the clerk must be told
 /// to try another server (the Lab 3A hints).
-pub fn overwritten_request_answered_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    KvConfig::<C>::run(spec, 3, false, None, |cfg| {
+pub fn overwritten_request_answered_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    KvConfig::<W>::run(spec, 3, false, None, |cfg| {
         let all = cfg.all();
         let first = cfg.make_client(&all, 0)?;
         cfg.put(first, "a", "0", true)?;
@@ -128,8 +129,8 @@ pub fn overwritten_request_answered_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 ///
 /// Premises: every server persisted a snapshot before the restart, and A's
 /// request to S was kept.
-pub fn retried_write_after_snapshot_restart_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    KvConfig::<C>::run(spec, 3, false, Some(MAX_RAFT_STATE), |cfg| {
+pub fn retried_write_after_snapshot_restart_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    KvConfig::<W>::run(spec, 3, false, Some(MAX_RAFT_STATE), |cfg| {
         let all = cfg.all();
         let b = cfg.make_client(&all, 0)?;
         cfg.put(b, "x", "0", true)?;

@@ -3,7 +3,7 @@
 //! at a time under load. 6.824's network never duplicates, and its tests
 //! restart servers only between rounds, when the clients have stopped.
 
-use kvraft::KvClerk;
+use kvraft::world::KvWorld;
 
 use crate::kv::generic::{Generic, generic_test};
 use crate::registry::RunSpec;
@@ -19,8 +19,8 @@ use crate::report::Report;
 ///
 /// Premises: the network duplicated requests, clients overlapped, and
 /// restarts found persisted state.
-pub fn duplicated_requests_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn duplicated_requests_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             duplicating: true,
@@ -38,8 +38,8 @@ pub fn duplicated_requests_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 ///
 /// Premises: those of [`duplicated_requests_3a`], the network lost requests
 /// and replies, servers took snapshots, and a restart found one.
-pub fn duplicated_requests_snapshots_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn duplicated_requests_snapshots_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             unreliable: true,

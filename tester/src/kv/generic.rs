@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use kvraft::KvClerk;
+use kvraft::world::KvWorld;
 use labrpc::rand::RngExt;
 
 use crate::harness::ELECTION_TIMEOUT;
@@ -71,8 +71,8 @@ impl Generic {
 /// twice (`duplicating`); every restart found persisted
 /// state (`crash`); servers took snapshots, and restarts found one
 /// (`max_raft_state`, with `crash`).
-pub fn generic_test<C: KvClerk>(spec: &RunSpec, g: Generic) -> Report {
-    KvConfig::<C>::run(spec, g.servers, g.unreliable, g.max_raft_state, |cfg| {
+pub fn generic_test<W: KvWorld>(spec: &RunSpec, g: Generic) -> Report {
+    KvConfig::<W>::run(spec, g.servers, g.unreliable, g.max_raft_state, |cfg| {
         if g.duplicating {
             cfg.h.sim.set_duplicating(true);
         }
@@ -161,7 +161,7 @@ pub fn generic_test<C: KvClerk>(spec: &RunSpec, g: Generic) -> Report {
 /// again and reconnects it 0-500 ms later; once, past the middle, all of them
 /// at once (so that no server remembers the requests whose copies are still
 /// on their way but what it persisted).
-fn rolling_restarts<C: KvClerk>(cfg: &mut KvConfig<C>, n: usize, length: Duration) -> Check<()> {
+fn rolling_restarts<W: KvWorld>(cfg: &mut KvConfig<W>, n: usize, length: Duration) -> Check<()> {
     let end = cfg.h.sim.now() + length;
     let middle = cfg.h.sim.now() + length / 2;
     let mut whole = false;
@@ -193,7 +193,7 @@ fn rolling_restarts<C: KvClerk>(cfg: &mut KvConfig<C>, n: usize, length: Duratio
 }
 
 /// The generic test's premises (see [`generic_test`]).
-fn premises<C: KvClerk>(cfg: &mut KvConfig<C>, g: &Generic, splits: u64) {
+fn premises<W: KvWorld>(cfg: &mut KvConfig<W>, g: &Generic, splits: u64) {
     if g.clients > 1 {
         cfg.premise_overlapped("operations of several clients overlapped in time");
     }
@@ -222,7 +222,7 @@ fn premises<C: KvClerk>(cfg: &mut KvConfig<C>, g: &Generic, splits: u64) {
 }
 
 /// Persisted Raft state within 8 × `max_raft_state`; no snapshot without it.
-pub fn check_sizes<C: KvClerk>(cfg: &mut KvConfig<C>, max_raft_state: Option<usize>) -> Check<()> {
+pub fn check_sizes<W: KvWorld>(cfg: &mut KvConfig<W>, max_raft_state: Option<usize>) -> Check<()> {
     match max_raft_state {
         Some(max) => {
             let size = cfg.log_size();
@@ -246,8 +246,8 @@ pub fn check_sizes<C: KvClerk>(cfg: &mut KvConfig<C>, max_raft_state: Option<usi
 /// third of a 100 ms heartbeat interval each. With `max_raft_state`, the Raft
 /// state must also stay within 8 times it (stricter than 6.824, which checks no
 /// size here), and the premise is that servers took snapshots.
-pub fn speed_test<C: KvClerk>(spec: &RunSpec, max_raft_state: Option<usize>) -> Report {
-    KvConfig::<C>::run(spec, 3, false, max_raft_state, |cfg| {
+pub fn speed_test<W: KvWorld>(spec: &RunSpec, max_raft_state: Option<usize>) -> Report {
+    KvConfig::<W>::run(spec, 3, false, max_raft_state, |cfg| {
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
         // The first operation completes once a leader is elected and serving.

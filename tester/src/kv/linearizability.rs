@@ -6,7 +6,8 @@
 //! grader); "unknown" (the checker's budget ran out) fails it too: a history is
 //! never passed unchecked.
 
-use kvraft::{KvClerk, Op};
+use kvraft::Op;
+use kvraft::world::KvWorld;
 use lincheck::models::kv::{Kv, KvInput};
 use lincheck::{Operation, Verdict};
 
@@ -23,7 +24,7 @@ use crate::report::Check;
 pub const BUDGET: u64 = 20_000_000;
 
 /// Checks the recorded history; never passes without a verdict.
-pub fn check_history<C: KvClerk>(cfg: &mut KvConfig<C>, spec: &RunSpec) -> Check<()> {
+pub fn check_history<W: KvWorld>(cfg: &mut KvConfig<W>, spec: &RunSpec) -> Check<()> {
     let recorded = cfg.h.sim.observer().history.clone();
     check_ops(&mut cfg.h, &recorded, spec)
 }

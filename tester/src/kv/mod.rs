@@ -15,7 +15,7 @@ pub mod part_3a;
 pub mod part_3b;
 pub mod tester;
 
-use kvraft::KvClerk;
+use kvraft::world::KvWorld;
 
 use crate::registry::{Part, Scenario};
 
@@ -30,15 +30,15 @@ macro_rules! scenario {
             points: $points,
             title: $title,
             suite: jobwire::Suite::$suite,
-            run: $module::$name::<C>,
-            rebuild: crate::crash_check::rebuild_kv::<C::Server, kvraft::KvOps>,
+            run: $module::$name::<W>,
+            rebuild: crate::crash_check::rebuild_kv::<W, kvraft::KvOps>,
         }
     };
 }
 
 /// The kvraft scenarios, run against clerk `C` and its server: 6.824's 23,
 /// each part's followed by raftlab's own.
-pub fn scenarios<C: KvClerk>() -> Vec<Scenario> {
+pub fn scenarios<W: KvWorld>() -> Vec<Scenario> {
     vec![
         scenario!(part_3a::basic_3a, A3, 5, "Test: one client (3A)"),
         scenario!(

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use kvraft::{KvClerk, Op};
+use kvraft::Op;
+use kvraft::world::KvWorld;
 
 use crate::harness::ELECTION_TIMEOUT;
 use crate::kv::clients::{AppendClient, Outcome, check_client_appends};
@@ -16,29 +17,29 @@ use crate::report::Report;
 ///
 /// Premises: none beyond the generic test's own checks (see
 /// [`generic_test`]).
-pub fn basic_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(spec, Generic::clients(1))
+pub fn basic_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(spec, Generic::clients(1))
 }
 
 /// 1000 appends from one clerk, fast enough.
 ///
 /// Premises: none beyond its own steps, which require all 1000 appends, in order.
-pub fn speed_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    speed_test::<C>(spec, None)
+pub fn speed_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    speed_test::<W>(spec, None)
 }
 
 /// Five clients.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn concurrent_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(spec, Generic::clients(5))
+pub fn concurrent_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(spec, Generic::clients(5))
 }
 
 /// Five clients on an unreliable network.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn unreliable_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             unreliable: true,
@@ -52,8 +53,8 @@ pub fn unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 ///
 /// Premises: the network lost requests and replies, and the appends of
 /// several clients overlapped in time.
-pub fn unreliable_one_key_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    KvConfig::<C>::run(spec, 3, true, None, |cfg| {
+pub fn unreliable_one_key_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    KvConfig::<W>::run(spec, 3, true, None, |cfg| {
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
         cfg.put(ck, "k", "", false)?;
@@ -91,8 +92,8 @@ pub fn unreliable_one_key_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 ///
 /// Premises: none beyond its own steps, which require progress in the majority, none
 /// in the minority, and both minority operations after the heal.
-pub fn one_partition_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    KvConfig::<C>::run(spec, 5, false, None, |cfg| {
+pub fn one_partition_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    KvConfig::<W>::run(spec, 5, false, None, |cfg| {
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
         cfg.put(ck, "1", "13", false)?;
@@ -150,8 +151,8 @@ pub fn one_partition_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 /// One client, partitions.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn many_partitions_one_client_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn many_partitions_one_client_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             partitions: true,
@@ -163,8 +164,8 @@ pub fn many_partitions_one_client_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Five clients, partitions.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn many_partitions_many_clients_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn many_partitions_many_clients_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             partitions: true,
@@ -176,8 +177,8 @@ pub fn many_partitions_many_clients_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 /// One client, servers restart.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn persist_one_client_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn persist_one_client_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             crash: true,
@@ -189,8 +190,8 @@ pub fn persist_one_client_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Five clients, servers restart.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn persist_concurrent_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn persist_concurrent_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             crash: true,
@@ -202,8 +203,8 @@ pub fn persist_concurrent_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Five clients, servers restart, unreliable network.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn persist_concurrent_unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn persist_concurrent_unreliable_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             crash: true,
@@ -216,8 +217,8 @@ pub fn persist_concurrent_unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Five clients, servers restart, partitions.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn persist_partition_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn persist_partition_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             crash: true,
@@ -230,8 +231,8 @@ pub fn persist_partition_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Five clients, servers restart, partitions, unreliable network.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn persist_partition_unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn persist_partition_unreliable_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             crash: true,
@@ -246,8 +247,8 @@ pub fn persist_partition_unreliable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
 /// unreliable network: a hard history for the linearizability checker.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn persist_partition_unreliable_linearizable_3a<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn persist_partition_unreliable_linearizable_3a<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         Generic {
             servers: 7,

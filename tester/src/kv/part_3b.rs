@@ -1,6 +1,6 @@
 //! 3B: the key/value service with snapshots (`max_raft_state` = 1000).
 
-use kvraft::KvClerk;
+use kvraft::world::KvWorld;
 
 use crate::harness::ELECTION_TIMEOUT;
 use crate::kv::config::KvConfig;
@@ -35,8 +35,8 @@ fn snapshots(g: Generic) -> Generic {
 /// exceed `max_raft_state` only because Go's encoding is verbose; here each of
 /// the 50 values is [`PADDED`] bytes long, so that the values alone (what any
 /// encoding must keep) come to more than three times `max_raft_state`.
-pub fn snapshot_rpc_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    KvConfig::<C>::run(spec, 3, false, Some(MAX_RAFT_STATE), |cfg| {
+pub fn snapshot_rpc_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    KvConfig::<W>::run(spec, 3, false, Some(MAX_RAFT_STATE), |cfg| {
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
         cfg.put(ck, "a", "A", false)?;
@@ -99,8 +99,8 @@ pub fn snapshot_rpc_3b<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Premise: servers took snapshots (400 small operations stay below the
 /// "not trimmed" bound of 8 × `max_raft_state` in our compact encoding, so
 /// without it a server that never snapshots would pass).
-pub fn snapshot_size_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    KvConfig::<C>::run(spec, 3, false, Some(MAX_RAFT_STATE), |cfg| {
+pub fn snapshot_size_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    KvConfig::<W>::run(spec, 3, false, Some(MAX_RAFT_STATE), |cfg| {
         const MAX_SNAPSHOT: usize = 500;
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
@@ -128,15 +128,15 @@ pub fn snapshot_size_3b<C: KvClerk>(spec: &RunSpec) -> Report {
 /// 1000 appends from one clerk, fast enough, with snapshots.
 ///
 /// Premises: those of [`speed_test`].
-pub fn speed_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    speed_test::<C>(spec, Some(MAX_RAFT_STATE))
+pub fn speed_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    speed_test::<W>(spec, Some(MAX_RAFT_STATE))
 }
 
 /// One client, restarts.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn snapshot_recover_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn snapshot_recover_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         snapshots(Generic {
             crash: true,
@@ -148,8 +148,8 @@ pub fn snapshot_recover_3b<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Twenty clients, restarts.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn snapshot_recover_many_clients_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn snapshot_recover_many_clients_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         snapshots(Generic {
             crash: true,
@@ -161,8 +161,8 @@ pub fn snapshot_recover_many_clients_3b<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Five clients, unreliable network.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn snapshot_unreliable_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn snapshot_unreliable_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         snapshots(Generic {
             unreliable: true,
@@ -174,8 +174,8 @@ pub fn snapshot_unreliable_3b<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Five clients, unreliable network, restarts.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn snapshot_unreliable_recover_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn snapshot_unreliable_recover_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         snapshots(Generic {
             unreliable: true,
@@ -188,8 +188,8 @@ pub fn snapshot_unreliable_recover_3b<C: KvClerk>(spec: &RunSpec) -> Report {
 /// Five clients, unreliable network, restarts, partitions.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn snapshot_unreliable_recover_concurrent_partition_3b<C: KvClerk>(spec: &RunSpec) -> Report {
-    generic_test::<C>(
+pub fn snapshot_unreliable_recover_concurrent_partition_3b<W: KvWorld>(spec: &RunSpec) -> Report {
+    generic_test::<W>(
         spec,
         snapshots(Generic {
             unreliable: true,
@@ -204,10 +204,10 @@ pub fn snapshot_unreliable_recover_concurrent_partition_3b<C: KvClerk>(spec: &Ru
 /// partitions.
 ///
 /// Premises: those of [`generic_test`] for its knobs.
-pub fn snapshot_unreliable_recover_concurrent_partition_linearizable_3b<C: KvClerk>(
+pub fn snapshot_unreliable_recover_concurrent_partition_linearizable_3b<W: KvWorld>(
     spec: &RunSpec,
 ) -> Report {
-    generic_test::<C>(
+    generic_test::<W>(
         spec,
         snapshots(Generic {
             servers: 7,

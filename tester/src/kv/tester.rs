@@ -7,8 +7,9 @@ use std::marker::PhantomData;
 
 use std::any::Any;
 
-use kvraft::node::{ClerkNode, Completed, KvProtocol, KvServerNode};
-use kvraft::{KvClerk, KvOps, Op, Ops};
+use kvraft::node::Completed;
+use kvraft::world::KvWorld;
+use kvraft::{KvOps, Op, Ops};
 use labrpc::{Action, NodeId, Observer, Sim, SimRng, Time};
 
 use crate::crash_check::catching;
@@ -17,7 +18,7 @@ use crate::status::Described;
 
 /// The simulated world of a kv scenario (or of another service on kvraft's
 /// machinery, with its operations `O`).
-pub type KvSim<C, O = KvOps> = Sim<KvProtocol<<C as KvClerk<O>>::Server, O>, KvTester<C, O>>;
+pub type KvSim<W, O = KvOps> = Sim<<W as KvWorld<O>>::Protocol, KvTester<W, O>>;
 
 /// What the tester records of a service's completed operations.
 pub trait Recorded: Ops + Clone + std::fmt::Debug {
@@ -224,55 +225,55 @@ impl<O: Recorded> Clients<O> {
 }
 
 /// What the kv tester knows, shared with its scheduled activities.
-pub struct KvTester<C: KvClerk<O>, O: Recorded = KvOps> {
+pub struct KvTester<W: KvWorld<O>, O: Recorded = KvOps> {
     clients: Clients<O>,
     /// Roles and terms last written to the trace.
     described: Described,
     /// The checks on the servers' Raft calls.
     pub calls: PeerCalls,
-    _clerk: PhantomData<fn() -> C>,
+    _world: PhantomData<fn() -> W>,
 }
 
-impl<C: KvClerk<O>, O: Recorded> Default for KvTester<C, O> {
+impl<W: KvWorld<O>, O: Recorded> Default for KvTester<W, O> {
     fn default() -> Self {
         KvTester {
             clients: Clients::default(),
             described: Described::default(),
             calls: PeerCalls::default(),
-            _clerk: PhantomData,
+            _world: PhantomData,
         }
     }
 }
 
-impl<C: KvClerk<O>, O: Recorded> std::ops::Deref for KvTester<C, O> {
+impl<W: KvWorld<O>, O: Recorded> std::ops::Deref for KvTester<W, O> {
     type Target = Clients<O>;
     fn deref(&self) -> &Clients<O> {
         &self.clients
     }
 }
 
-impl<C: KvClerk<O>, O: Recorded> std::ops::DerefMut for KvTester<C, O> {
+impl<W: KvWorld<O>, O: Recorded> std::ops::DerefMut for KvTester<W, O> {
     fn deref_mut(&mut self) -> &mut Clients<O> {
         &mut self.clients
     }
 }
 
 /// Hands `op` to `clerk`; with `record`, its completion joins the history.
-pub fn issue<C: KvClerk<O>, O: Recorded>(
-    sim: &mut KvSim<C, O>,
+pub fn issue<W: KvWorld<O>, O: Recorded>(
+    sim: &mut KvSim<W, O>,
     clerk: NodeId,
     op: O::Op,
     record: bool,
 ) -> Result<(), labrpc::SimError> {
     let now = sim.now();
     sim.observer_mut().handing(clerk, op.clone(), now, record);
-    sim.invoke(clerk, |node: &mut ClerkNode<C, O>, ctx| node.begin(ctx, op))?;
+    sim.invoke(clerk, |node: &mut W::Clerk, ctx| W::begin(node, ctx, op))?;
     Ok(())
 }
 
 /// Puts `driver` in charge of `clerk` and lets it choose the first operation.
-pub fn drive<C: KvClerk<O>, O: Recorded>(
-    sim: &mut KvSim<C, O>,
+pub fn drive<W: KvWorld<O>, O: Recorded>(
+    sim: &mut KvSim<W, O>,
     clerk: NodeId,
     mut driver: Box<dyn Driver<O>>,
 ) -> Result<(), String> {
@@ -285,14 +286,14 @@ pub fn drive<C: KvClerk<O>, O: Recorded>(
     }
 }
 
-impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester<C, O> {
+impl<W: KvWorld<O>, O: Recorded> Observer<W::Protocol> for KvTester<W, O> {
     crate::peer_calls::peer_call_hooks!(clients);
 
     fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
-        let Some(server) = state.downcast_ref::<KvServerNode<C::Server, O>>() else {
+        let Some(server) = state.downcast_ref::<W::Server>() else {
             return Ok(());
         };
-        let (term, leader) = catching("state()", || raft::Raft::state(server.raft()))
+        let (term, leader) = catching("state()", || W::raft_status(server).state())
             .map_err(|e| format!("server {node}'s {e}"))?;
         self.calls.handled(node, term, leader)
     }
@@ -307,17 +308,18 @@ impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester
     }
 
     fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
-        if let Some(server) = state.downcast_ref::<KvServerNode<C::Server, O>>() {
-            self.described.describe(node, server.raft(), out);
+        if let Some(server) = state.downcast_ref::<W::Server>() {
+            self.described
+                .describe(node, || raft_role_term(W::raft_status(server)), out);
         }
     }
 
-    fn follow_ups(&mut self) -> Vec<Action<KvProtocol<C::Server, O>, Self>> {
+    fn follow_ups(&mut self) -> Vec<Action<W::Protocol, Self>> {
         self.clients
             .woken()
             .into_iter()
-            .map(|clerk| -> Action<KvProtocol<C::Server, O>, Self> {
-                Box::new(move |sim: &mut KvSim<C, O>| {
+            .map(|clerk| -> Action<W::Protocol, Self> {
+                Box::new(move |sim: &mut KvSim<W, O>| {
                     let (mut driver, done) = sim.observer_mut().take_driver(clerk);
                     if let Some((op, record)) = driver.next(sim.tester_rng(), done)? {
                         sim.observer_mut().set_driver(clerk, driver);
@@ -328,6 +330,11 @@ impl<C: KvClerk<O>, O: Recorded> Observer<KvProtocol<C::Server, O>> for KvTester
             })
             .collect()
     }
+}
+
+/// A server's Raft's role and term, as the trace describes it.
+fn raft_role_term(status: raft::guest::RaftStatus) -> (raft::Role, u64) {
+    (status.role, status.term)
 }
 
 #[cfg(test)]

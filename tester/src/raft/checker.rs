@@ -484,7 +484,8 @@ impl<R: Raft> Observer<RaftProtocol<R>> for Tester<R> {
 
     fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
         if let Some(raft) = state.downcast_ref::<RaftNode<R>>() {
-            self.described.describe(node, raft.raft(), out);
+            self.described
+                .describe(node, || (raft.raft().role(), raft.raft().state().0), out);
         }
     }
 

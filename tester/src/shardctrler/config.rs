@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-use kvraft::KvClerk;
+use kvraft::world::KvWorld;
 use labrpc::{NodeId, SimRng};
 use shardctrler::{Config, CtrlerOp, CtrlerOps, Gid};
 
@@ -18,7 +18,7 @@ use crate::report::Check;
 use crate::shardctrler::checks;
 
 /// A controller service under test: `n` controller servers and their clerks.
-pub type CtrlConfig<C> = KvConfig<C, CtrlerOps>;
+pub type CtrlConfig<W> = KvConfig<W, CtrlerOps>;
 
 impl Recorded for CtrlerOps {
     fn recorded(op: &CtrlerOp, value: Option<Config>) -> Option<Config> {
@@ -36,7 +36,7 @@ pub fn groups(list: &[(Gid, &[&str])]) -> BTreeMap<Gid, Vec<String>> {
         .collect()
 }
 
-impl<C: KvClerk<CtrlerOps>> KvConfig<C, CtrlerOps> {
+impl<W: KvWorld<CtrlerOps>> KvConfig<W, CtrlerOps> {
     /// One `Join` of `groups` through `clerk`.
     pub fn join(&mut self, clerk: NodeId, groups: BTreeMap<Gid, Vec<String>>) -> Check<()> {
         self.op(clerk, CtrlerOp::Join(groups), false).map(drop)

@@ -15,7 +15,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use kvraft::KvClerk;
+use kvraft::world::KvWorld;
 use labrpc::rand::RngExt;
 use shardctrler::{CtrlerOp, CtrlerOps, Gid};
 
@@ -43,8 +43,8 @@ const ROUNDS: u64 = 3;
 ///
 /// Premises: the network lost requests and replies, leaders were cut off
 /// while the clerks worked, and the clerks' operations overlapped in time.
-pub fn unreliable_once_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    CtrlConfig::<C>::run(spec, 3, true, None, |cfg| {
+pub fn unreliable_once_4a<W: KvWorld<CtrlerOps>>(spec: &RunSpec) -> Report {
+    CtrlConfig::<W>::run(spec, 3, true, None, |cfg| {
         let gids: Vec<Gid> = (0..CLERKS).map(|k| 200 + k).collect();
         let lists: Vec<Vec<CtrlerOp>> = gids
             .iter()
@@ -75,7 +75,7 @@ pub fn unreliable_once_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
             stopped: Rc::clone(&stopped),
             cut_off: Rc::clone(&cut_off),
         };
-        isolator.next::<C>(&mut cfg.h.sim, None);
+        isolator.next::<W>(&mut cfg.h.sim, None);
         cfg.run_side_by_side(lists)?;
         stop.set(true);
         cfg.h.run_until(|_| stopped.get())?;
@@ -123,8 +123,8 @@ pub fn unreliable_once_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
 ///
 /// Premises: none beyond the construction (the query is issued to the old
 /// leader while it is cut off, after the join completed).
-pub fn deposed_leader_query_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    CtrlConfig::<C>::run(spec, 3, false, None, |cfg| {
+pub fn deposed_leader_query_4a<W: KvWorld<CtrlerOps>>(spec: &RunSpec) -> Report {
+    CtrlConfig::<W>::run(spec, 3, false, None, |cfg| {
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
         cfg.join(ck, groups(&[(1, &["x", "y", "z"])]))?;
@@ -178,8 +178,8 @@ pub fn deposed_leader_query_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report 
 ///
 /// Premises: none beyond the construction (each Move is to a group the
 /// shard is not on).
-pub fn moves_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    CtrlConfig::<C>::run(spec, 3, false, None, |cfg| {
+pub fn moves_4a<W: KvWorld<CtrlerOps>>(spec: &RunSpec) -> Report {
+    CtrlConfig::<W>::run(spec, 3, false, None, |cfg| {
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
         cfg.join_checked(ck, groups(&[(1, &["1a"])]), &[1])?;
@@ -217,7 +217,7 @@ impl Isolator {
     /// Heals the network (ending the isolation of `isolated`, if any); then,
     /// unless told to stop, cuts off the leader if there is one, and comes
     /// back later.
-    fn next<C: KvClerk<CtrlerOps>>(self, sim: &mut KvSim<C, CtrlerOps>, isolated: Option<usize>) {
+    fn next<W: KvWorld<CtrlerOps>>(self, sim: &mut KvSim<W, CtrlerOps>, isolated: Option<usize>) {
         let all: Vec<usize> = (0..self.n).collect();
         if isolated.is_some() {
             partition(sim, &all, &[]);
@@ -238,7 +238,7 @@ impl Isolator {
             _ => (Duration::from_millis(100), None),
         };
         sim.schedule(wait, "isolator", move |sim| {
-            self.next::<C>(sim, isolated);
+            self.next::<W>(sim, isolated);
             Ok(())
         });
     }

@@ -8,14 +8,14 @@ pub mod config;
 pub mod extra_4a;
 pub mod part_4a;
 
-use kvraft::KvClerk;
+use kvraft::world::KvWorld;
 use shardctrler::CtrlerOps;
 
 use crate::registry::{Part, Scenario};
 
 /// The 4A scenarios (6.824's two, then raftlab's), run against controller
 /// clerk `C` and its server.
-pub fn scenarios<C: KvClerk<CtrlerOps>>() -> Vec<Scenario> {
+pub fn scenarios<W: KvWorld<CtrlerOps>>() -> Vec<Scenario> {
     let scenario = |name, run, title: &'static str| Scenario {
         name,
         part: Part::A4,
@@ -28,32 +28,32 @@ pub fn scenarios<C: KvClerk<CtrlerOps>>() -> Vec<Scenario> {
             jobwire::Suite::Mit6824
         },
         run,
-        rebuild: crate::crash_check::rebuild_kv::<C::Server, CtrlerOps>,
+        rebuild: crate::crash_check::rebuild_kv::<W, CtrlerOps>,
     };
     vec![
         scenario(
             "basic_4a",
-            part_4a::basic_4a::<C>,
+            part_4a::basic_4a::<W>,
             "Test: Basic leave/join, historical queries, move, concurrent leave/join, minimal transfers (4A)",
         ),
         scenario(
             "multi_4a",
-            part_4a::multi_4a::<C>,
+            part_4a::multi_4a::<W>,
             "Test: Multi-group join/leave, concurrent multi leave/join, minimal transfers, same config on servers (4A)",
         ),
         scenario(
             "moves_4a",
-            extra_4a::moves_4a::<C>,
+            extra_4a::moves_4a::<W>,
             "raftlab (4A): moves that change a shard's group, then joins and leaves that move little",
         ),
         scenario(
             "unreliable_once_4a",
-            extra_4a::unreliable_once_4a::<C>,
+            extra_4a::unreliable_once_4a::<W>,
             "raftlab (4A): every operation takes effect once on an unreliable, partitioned network",
         ),
         scenario(
             "deposed_leader_query_4a",
-            extra_4a::deposed_leader_query_4a::<C>,
+            extra_4a::deposed_leader_query_4a::<W>,
             "raftlab (4A): a leader cut off from the others answers no query from stale state",
         ),
     ]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use kvraft::KvClerk;
+use kvraft::world::KvWorld;
 use shardctrler::{Config, CtrlerOp, CtrlerOps, Gid, NSHARDS};
 
 use crate::harness::ELECTION_TIMEOUT;
@@ -43,8 +43,8 @@ const LATE_GIDS: [Gid; 5] = [11, 12, 13, 14, 15];
 ///
 /// Premises: every shut-down server restarted from persisted state, and the
 /// side-by-side clerks' operations overlapped in time.
-pub fn basic_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    CtrlConfig::<C>::run(spec, 3, false, None, |cfg| {
+pub fn basic_4a<W: KvWorld<CtrlerOps>>(spec: &RunSpec) -> Report {
+    CtrlConfig::<W>::run(spec, 3, false, None, |cfg| {
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
 
@@ -128,8 +128,8 @@ pub fn basic_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
 ///    tests leadership once; this waits (up to 5 s) until a server leads.
 ///
 /// Premise: the side-by-side clerks' operations overlapped in time.
-pub fn multi_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    CtrlConfig::<C>::run(spec, 3, false, None, |cfg| {
+pub fn multi_4a<W: KvWorld<CtrlerOps>>(spec: &RunSpec) -> Report {
+    CtrlConfig::<W>::run(spec, 3, false, None, |cfg| {
         let all = cfg.all();
         let ck = cfg.make_client(&all, 0)?;
 
@@ -197,8 +197,8 @@ pub fn multi_4a<C: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
 
 /// Fails unless `config` lists exactly these servers, in order, for each of
 /// these groups.
-fn check_servers<C: KvClerk<CtrlerOps>>(
-    cfg: &CtrlConfig<C>,
+fn check_servers<W: KvWorld<CtrlerOps>>(
+    cfg: &CtrlConfig<W>,
     config: &Config,
     expected: &[(Gid, &[&str])],
 ) -> Check<()> {
@@ -216,8 +216,8 @@ fn check_servers<C: KvClerk<CtrlerOps>>(
 
 /// The minimal-transfer steps: groups 11..=15 join (one call, or one call
 /// each) and then leave the same way, on top of `present`.
-fn minimal_transfers<C: KvClerk<CtrlerOps>>(
-    cfg: &mut CtrlConfig<C>,
+fn minimal_transfers<W: KvWorld<CtrlerOps>>(
+    cfg: &mut CtrlConfig<W>,
     ck: labrpc::NodeId,
     present: &[Gid],
     in_one_call: bool,
@@ -253,8 +253,8 @@ fn minimal_transfers<C: KvClerk<CtrlerOps>>(
 /// Go's form of the minimal-transfer check, over groups 1..=10: a shard on
 /// group `i` in `later` is on `i` in `earlier` too. (Those groups do not
 /// exist at this point, so it cannot fail; kept as Go has it.)
-fn go_minimal_check<C: KvClerk<CtrlerOps>>(
-    cfg: &CtrlConfig<C>,
+fn go_minimal_check<W: KvWorld<CtrlerOps>>(
+    cfg: &CtrlConfig<W>,
     earlier: &Config,
     later: &Config,
 ) -> Check<()> {

@@ -2,6 +2,7 @@
 //! tester keeps them), the last operation the tester's controller clerk
 //! completed, and the Raft roles it writes into the trace.
 
+use raft::Raft;
 use std::any::Any;
 use std::marker::PhantomData;
 
@@ -116,9 +117,15 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for Sh
 
     fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
         if let Some(server) = state.downcast_ref::<GroupServerNode<C::Server, CC>>() {
-            self.described.describe(node, server.raft(), out);
+            self.described.describe(
+                node,
+                || (server.raft().role(), server.raft().state().0),
+                out,
+            );
         } else if let Some(ctrler) = state.downcast_ref::<CtrlerNode<C::Server, CC>>() {
-            self.described.describe(node, ctrler.inner().raft(), out);
+            let raft = ctrler.inner().raft();
+            self.described
+                .describe(node, || (raft.role(), raft.state().0), out);
         }
     }
 
