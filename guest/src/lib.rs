@@ -13,6 +13,7 @@ use kvraft::node::{ClerkNode, KvServerNode};
 use labrpc::guest::{Answer, Ask, Hosted, Module, Serve, kind_of, serve};
 use raft::node::RaftNode;
 use shardctrler::CtrlerOps;
+use shardkv::node::{CtrlerNode, GroupServerNode, MckNode, ShardClerkNode};
 
 thread_local! {
     /// The ask the host wrote, and the answer it reads back.
@@ -55,8 +56,9 @@ pub extern "C" fn raftlab_ask() -> u64 {
     })
 }
 
-/// The kinds of node this tree's code makes: a Raft server, and the servers
-/// and clerks of kvraft and of the shard controller.
+/// The kinds of node this tree's code makes: a Raft server; the servers and
+/// clerks of kvraft and of the shard controller; and a Lab 4B world's
+/// controllers, shardkv servers and clerks, and the tester's controller clerk.
 pub struct Tree;
 
 impl Module for Tree {
@@ -66,15 +68,23 @@ impl Module for Tree {
         type KvClerk = ClerkNode<kvraft::Clerk>;
         type CtrlerServer = KvServerNode<shardctrler::Server, CtrlerOps>;
         type CtrlerClerk = ClerkNode<shardctrler::Clerk, CtrlerOps>;
+        type ShardCtrler = CtrlerNode<shardkv::Server, shardctrler::Clerk>;
+        type ShardServer = GroupServerNode<shardkv::Server, shardctrler::Clerk>;
+        type ShardClerk = ShardClerkNode<shardkv::Clerk, shardctrler::Clerk>;
+        type Mck = MckNode<shardkv::Server, shardctrler::Clerk>;
         let Some(kind) = kind_of(&ask).map(str::to_owned) else {
             return Err(format!("the first ask must create the node, not {ask:?}"));
         };
-        let serves: [(String, Create); 5] = [
+        let serves: [(String, Create); 9] = [
             (Raft::kind(), serve::<Raft>),
             (KvServer::kind(), serve::<KvServer>),
             (KvClerk::kind(), serve::<KvClerk>),
             (CtrlerServer::kind(), serve::<CtrlerServer>),
             (CtrlerClerk::kind(), serve::<CtrlerClerk>),
+            (ShardCtrler::kind(), serve::<ShardCtrler>),
+            (ShardServer::kind(), serve::<ShardServer>),
+            (ShardClerk::kind(), serve::<ShardClerk>),
+            (Mck::kind(), serve::<Mck>),
         ];
         match serves.into_iter().find(|(k, _)| *k == kind) {
             Some((_, create)) => create(ask, unmetered),

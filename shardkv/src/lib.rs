@@ -14,6 +14,9 @@
 //! | `shardkv/src/server/` | [`Server`], implementing [`ShardKvServer`]: poll the controller; move to each next configuration through your group's Raft log, one at a time and only once the shards of the last one have arrived; pull the shards a configuration gives your group from the group that had them (their data and duplicate tables, through your log); serve a key only while your group has its shard (otherwise answer "wrong group"); tell the old group to delete what you received; snapshot under `max_raft_state` |
 //! | `shardkv/src/clerk/` | [`Clerk`], implementing [`ShardKvClerk`]: ask the controller for the latest configuration, send each operation to the servers of the group serving its key, ask again on "wrong group", tag operations with a client id and a sequence number |
 //!
+//! Your servers and clerks (and the controller clerks and the Raft inside
+//! them) run in WebAssembly, as in Labs 2 and 3.
+//!
 //! ## What the tester checks
 //!
 //! `cargo test --release 4b` runs 6.824's shardkv scenarios against your
@@ -46,8 +49,12 @@ mod clerk;
 mod context;
 pub mod contract;
 #[doc(hidden)]
+pub mod guest;
+#[doc(hidden)]
 pub mod node;
 mod server;
+#[doc(hidden)]
+pub mod world;
 
 pub use clerk::Clerk;
 pub use context::{ShardClerkContext, ShardKvContext};

@@ -22,6 +22,7 @@ use labrpc::{
 };
 use raft::node::{RaftNode, RaftProtocol};
 use raft::{ApplyMsg, Raft};
+use serde::{Deserialize, Serialize};
 use shardctrler::{Config, CtrlerOp, CtrlerOps, Gid};
 
 use crate::context::{ClerkHost, ServerHost, ShardClerkContext, ShardKvContext};
@@ -109,7 +110,7 @@ pub enum ShardTimer<C, G, S> {
 }
 
 /// What a clerk reports when its operation is done.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ShardOutput {
     /// A shardkv clerk's operation: the value read (for `Get`).
     Kv(Completed<String>),
@@ -167,7 +168,7 @@ impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> Embed<RaftProtocol<S::Raft>>
 }
 
 /// The names of a world's shardkv servers ("server-101-2") and their nodes.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Directory {
     by_name: BTreeMap<String, NodeId>,
     by_node: BTreeMap<NodeId, String>,
@@ -183,6 +184,11 @@ impl Directory {
     /// The node named `name`.
     pub fn node(&self, name: &str) -> Option<NodeId> {
         self.by_name.get(name).copied()
+    }
+
+    /// Every named node.
+    pub fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.by_node.keys().copied()
     }
 
     /// The name of `node` ("" if it has none).
@@ -462,7 +468,7 @@ impl<S: ShardKvServer, CC: KvClerk<CtrlerOps>> ServerHost<S> for ServerIo<'_, '_
 }
 
 /// Where a group's servers are, and what they are given.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GroupSpec {
     /// The group's id.
     pub gid: Gid,

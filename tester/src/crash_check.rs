@@ -9,17 +9,16 @@
 //! [`rebuild_kv`]), and must report the same state; the comparison is
 //! [`jobwire::restart::Restart::compare`].
 
+use shardkv::world::ShardWorld;
 use std::panic::{self, AssertUnwindSafe};
 
 use jobwire::restart::Restart;
+use kvraft::Ops;
 use kvraft::world::KvWorld;
-use kvraft::{KvClerk, Ops};
 use labrpc::rand::RngExt;
 use labrpc::{Persister, Sim, SimRng, Time};
 use raft::Raft;
 use raft::node::RaftNode;
-use shardctrler::CtrlerOps;
-use shardkv::ShardKvClerk;
 
 /// How many restarts a run keeps for the check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,38 +146,29 @@ pub fn rebuild_kv<W: KvWorld<O>, O: Ops>(restart: &Restart) -> Result<(u64, bool
 /// The same for a server of a 4B world, laid out as the 4B tester lays it
 /// out (see [`crate::shardkv::config`]): controllers at nodes 0-2, then the
 /// groups of `restart.servers` servers each, gids 100, 101, ...
-pub fn rebuild_shardkv<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-    restart: &Restart,
-) -> Result<(u64, bool), String> {
+pub fn rebuild_shardkv<W: ShardWorld>(restart: &Restart) -> Result<(u64, bool), String> {
     use crate::shardkv::config::{CTRLERS, group_spec};
-    use shardkv::node::{CtrlerNode, Directory, GroupServerNode};
+    use shardkv::node::Directory;
     let n = restart.servers;
     let max = restart.max_raft_state;
-    let mut sim: Sim<shardkv::node::ShardProtocol<C::Server, CC>, ()> = Sim::new(restart.seed, ());
+    let mut sim: Sim<W::Protocol, ()> = Sim::new(restart.seed, ());
     let directory = std::sync::Arc::new(Directory::default());
     start_alone(&mut sim, restart, |sim| {
         for i in 0..=restart.server {
             if i < CTRLERS {
-                sim.add_node(move |ctx| CtrlerNode::<C::Server, CC>::create(ctx, i, CTRLERS))?;
+                sim.add_node(move |ctx| W::ctrler(ctx, i, CTRLERS))?;
             } else {
                 let spec = group_spec((i - CTRLERS) / n, n, max);
                 let dir = std::sync::Arc::clone(&directory);
-                sim.add_node(move |ctx| {
-                    GroupServerNode::<C::Server, CC>::create(
-                        ctx,
-                        &spec,
-                        (i - CTRLERS) % n,
-                        std::sync::Arc::clone(&dir),
-                    )
-                })?;
+                sim.add_node(move |ctx| W::server(ctx, &spec, (i - CTRLERS) % n, &dir))?;
             }
         }
         Ok(())
     })?;
     let node = sim
-        .node::<GroupServerNode<C::Server, CC>>(restart.server)
+        .node::<W::Server>(restart.server)
         .ok_or("the server is not running after its restart")?;
-    catching("state()", || node.raft().state())
+    catching("state()", || W::server_raft(node).state())
 }
 
 fn start_alone<P: labrpc::Protocol>(

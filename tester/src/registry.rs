@@ -235,6 +235,10 @@ pub type TreeRaft = wasmhost::GuestRaft<wasmhost::Wasm<crate::guest::ThisTree>>;
 /// WebAssembly guest.
 pub type TreeKv = wasmhost::GuestKv<wasmhost::Wasm<crate::guest::ThisTree>>;
 
+/// This tree's Lab 4B world (controllers, shardkv servers and clerks, and
+/// the tester's controller clerk), each node in a WebAssembly guest.
+pub type TreeShard = wasmhost::GuestShard<wasmhost::Wasm<crate::guest::ThisTree>>;
+
 /// This tree's shard controllers and their clerks, likewise.
 pub type TreeCtrler =
     wasmhost::GuestKv<wasmhost::Wasm<crate::guest::ThisTree>, shardctrler::CtrlerOps>;
@@ -244,10 +248,7 @@ pub fn registry() -> Vec<Scenario> {
     let mut all = crate::raft::scenarios::<TreeRaft>();
     all.extend(crate::kv::scenarios::<TreeKv>());
     all.extend(crate::shardctrler::scenarios::<TreeCtrler>());
-    all.extend(crate::shardkv::scenarios::<
-        shardkv::Clerk,
-        shardctrler::Clerk,
-    >());
+    all.extend(crate::shardkv::scenarios::<TreeShard>());
     all
 }
 

@@ -1,5 +1,5 @@
 //! The glue between a node in a WebAssembly guest and the simulator changes
-//! nothing a run does: every Raft, kvraft and shard controller scenario, run
+//! nothing a run does: every scenario of every lab, run
 //! with the reference behind the guest's glue (in this process, asks and
 //! answers encoded as across the boundary, or compiled to the module and run
 //! by wasmtime), makes the same trace, bit for bit, as the reference run
@@ -10,26 +10,33 @@ use std::path::Path;
 use kvraft::world::{KvWorld, Native};
 use labrpc::Costs;
 use shardctrler::CtrlerOps;
+use shardkv::world::ShardWorld;
 use tester::registry::Scenario;
-use wasmhost::{Backend, GuestKv, GuestRaft, InProcess, Wasm};
+use wasmhost::{Backend, GuestKv, GuestRaft, GuestShard, InProcess, Wasm};
 
-/// Every scenario of the labs whose code runs in guests, for Raft `R`, kv
-/// world `K` and controller world `C`.
-fn scenarios<R: raft::Raft, K: KvWorld, C: KvWorld<CtrlerOps>>() -> Vec<Scenario> {
+/// Every scenario, for Raft `R`, kv world `K`, controller world `C` and 4B
+/// world `S`.
+fn scenarios<R: raft::Raft, K: KvWorld, C: KvWorld<CtrlerOps>, S: ShardWorld>() -> Vec<Scenario> {
     let mut all = tester::raft::scenarios::<R>();
     all.extend(tester::kv::scenarios::<K>());
     all.extend(tester::shardctrler::scenarios::<C>());
+    all.extend(tester::shardkv::scenarios::<S>());
     all
 }
 
 fn through<B: Backend>() -> Vec<Scenario> {
-    scenarios::<GuestRaft<B>, GuestKv<B>, GuestKv<B, CtrlerOps>>()
+    scenarios::<GuestRaft<B>, GuestKv<B>, GuestKv<B, CtrlerOps>, GuestShard<B>>()
 }
 
 /// Runs every scenario on seeds 1 and 2 natively and through `guest`, and
 /// compares the runs.
 fn same_runs(guest: &[Scenario], how: &str) {
-    let native = scenarios::<raft::Peer, Native<kvraft::Clerk>, Native<shardctrler::Clerk>>();
+    let native = scenarios::<
+        raft::Peer,
+        Native<kvraft::Clerk>,
+        Native<shardctrler::Clerk>,
+        shardkv::world::Native<shardkv::Clerk, shardctrler::Clerk>,
+    >();
     assert_eq!(native.len(), guest.len());
     let free_computation = Costs {
         instruction_rate: 0,
@@ -52,7 +59,7 @@ fn same_runs(guest: &[Scenario], how: &str) {
             compared += 1;
         }
     }
-    assert!(compared >= 140, "{compared} runs compared");
+    assert!(compared >= 190, "{compared} runs compared");
 }
 
 #[test]

@@ -12,6 +12,7 @@
 //!   a guest; [`raft_guest`]: [`GuestRaft`], a [`raft::Raft`] whose code runs
 //!   in a guest, so that the tester's Raft suites run it unchanged; [`kv`]:
 //!   [`GuestKv`], a kv world whose servers and clerks run in guests;
+//!   [`shard`]: [`GuestShard`], a Lab 4B world whose nodes run in guests;
 //! - [`wasm`]: the module and its instances under wasmtime, with instructions
 //!   counted and memory bounded; [`wasi`]: what std asks of the machine,
 //!   answered by the simulation or refused.
@@ -21,6 +22,7 @@ pub mod build;
 pub mod kv;
 pub mod node;
 pub mod raft_guest;
+pub mod shard;
 pub mod wasi;
 pub mod wasm;
 
@@ -28,4 +30,5 @@ pub use backend::{Backend, Fault, InProcess};
 pub use kv::{GuestKv, GuestKvProtocol};
 pub use node::{GuestNode, GuestProtocol, GuestTimer};
 pub use raft_guest::GuestRaft;
+pub use shard::{GuestShard, GuestShardProtocol};
 pub use wasm::{Guest, Installed, LoadError, ModuleSource, Wasm, set_memory_budget};

@@ -3,12 +3,11 @@
 //! reconfiguration, and shards already received, while others move
 //! (challenge 2). Graded as their own part ("4B-challenge").
 
+use shardkv::world::ShardWorld;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use kvraft::KvClerk;
-use shardctrler::{CtrlerOps, key2shard};
-use shardkv::ShardKvClerk;
+use shardctrler::key2shard;
 
 use crate::registry::RunSpec;
 use crate::report::{Check, Report};
@@ -16,8 +15,8 @@ use crate::shardkv::config::ShardConfig;
 use crate::shardkv::part_4b::Keys;
 
 /// Checks keys 0-2.
-fn check_first_three<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-    cfg: &mut ShardConfig<C, CC>,
+fn check_first_three<W: ShardWorld>(
+    cfg: &mut ShardConfig<W>,
     ck: labrpc::NodeId,
     keys: &Keys,
 ) -> Check<()> {
@@ -29,8 +28,8 @@ fn check_first_three<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
 
 /// For every key whose shard is in `owned`: check it, put its value +
 /// `suffix`, and check it again. Returns how many keys that was.
-fn extend_owned<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-    cfg: &mut ShardConfig<C, CC>,
+fn extend_owned<W: ShardWorld>(
+    cfg: &mut ShardConfig<W>,
     ck: labrpc::NodeId,
     values: &mut [String],
     owned: &BTreeSet<usize>,
@@ -63,8 +62,8 @@ fn extend_owned<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
 /// duplicate tables, and slack). Finally every key is checked.
 ///
 /// Premises: servers took snapshots.
-pub fn challenge1_delete_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, false, Some(1), |cfg| {
+pub fn challenge1_delete_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, false, Some(1), |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         let keys = Keys::put(cfg, ck, 30, 1000, false)?;
@@ -112,8 +111,8 @@ pub fn challenge1_delete_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunS
 /// owned: check it, put its value + "-1", check again.
 ///
 /// Premises: group 101 owned a shard (else nothing would be checked).
-pub fn challenge2_unaffected_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, true, Some(100), |cfg| {
+pub fn challenge2_unaffected_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, true, Some(100), |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         let mut values: Vec<String> = vec!["100".to_string(); 10];
@@ -155,8 +154,8 @@ pub fn challenge2_unaffected_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &
 /// shard 102 owned: check it, put its value + "-2", check again.
 ///
 /// Premises: group 102 owned a shard (else nothing would be checked).
-pub fn challenge2_partial_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, true, Some(100), |cfg| {
+pub fn challenge2_partial_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, true, Some(100), |cfg| {
         let ck = cfg.make_client()?;
         cfg.joinm(&[0, 1, 2])?;
         cfg.sleep(Duration::from_secs(1))?;

@@ -5,22 +5,20 @@
 //! and leaves of groups, shutting servers and groups down and starting them
 //! again, clerk operations, and the size checks of persisted state.
 
+use shardkv::world::ShardWorld;
 use std::sync::Arc;
 
-use kvraft::{KvClerk, Op};
+use kvraft::Op;
 use labrpc::NodeId;
-use shardctrler::{Config, CtrlerOp, CtrlerOps, Gid};
-use shardkv::ShardKvClerk;
-use shardkv::node::{
-    CtrlerNode, Directory, GroupServerNode, GroupSpec, MckNode, ShardClerkNode, server_name,
-};
+use shardctrler::{Config, CtrlerOp, Gid};
+use shardkv::node::{Directory, GroupSpec, server_name};
 
 use crate::crash_check::catching;
 use crate::harness::Harness;
 use crate::kv::tester::Operation;
 use crate::registry::RunSpec;
 use crate::report::{Check, Report};
-use crate::shardkv::tester::{ShardTester, ShardWorld, issue};
+use crate::shardkv::tester::{ShardTester, issue};
 
 /// How many controllers a 4B world has (nodes `0..CTRLERS`).
 pub const CTRLERS: usize = 3;
@@ -39,8 +37,8 @@ pub fn group_spec(gi: usize, n: usize, max_raft_state: Option<usize>) -> GroupSp
 }
 
 /// A sharded service under test.
-pub struct ShardConfig<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> {
-    pub(crate) h: Harness<ShardWorld<C, CC>, ShardTester<C, CC>>,
+pub struct ShardConfig<W: ShardWorld> {
+    pub(crate) h: Harness<W::Protocol, ShardTester<W>>,
     /// Servers per group.
     pub n: usize,
     groups: Vec<GroupSpec>,
@@ -50,7 +48,7 @@ pub struct ShardConfig<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> {
     clerks: usize,
 }
 
-impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
+impl<W: ShardWorld> ShardConfig<W> {
     /// Runs `body` on a fresh service with groups of `n` servers and reports
     /// the outcome. `max_raft_state`: when servers should snapshot (`None`:
     /// never).
@@ -59,7 +57,7 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
         n: usize,
         unreliable: bool,
         max_raft_state: Option<usize>,
-        body: impl FnOnce(&mut ShardConfig<C, CC>) -> Check<()>,
+        body: impl FnOnce(&mut ShardConfig<W>) -> Check<()>,
     ) -> Report {
         let groups: Vec<GroupSpec> = (0..GROUPS)
             .map(|gi| group_spec(gi, n, max_raft_state))
@@ -97,18 +95,16 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
 
     fn make(&mut self, unreliable: bool) -> Check<()> {
         for i in 0..CTRLERS {
-            let node = self
-                .h
-                .sim
-                .add_node(move |ctx| CtrlerNode::<C::Server, CC>::create(ctx, i, CTRLERS))?;
+            let node = self.h.sim.add_node(move |ctx| W::ctrler(ctx, i, CTRLERS))?;
             self.h.sim.observer_mut().calls.watch(node, 0);
         }
         for (k, g) in self.groups.clone().into_iter().enumerate() {
             for i in 0..self.n {
                 let (spec, dir) = (g.clone(), Arc::clone(&self.directory));
-                let node = self.h.sim.add_node(move |ctx| {
-                    GroupServerNode::<C::Server, CC>::create(ctx, &spec, i, Arc::clone(&dir))
-                })?;
+                let node = self
+                    .h
+                    .sim
+                    .add_node(move |ctx| W::server(ctx, &spec, i, &dir))?;
                 // Each group is a Raft group of its own (the controllers are 0).
                 self.h.sim.observer_mut().calls.watch(node, k + 1);
             }
@@ -116,7 +112,7 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
         self.mck = self
             .h
             .sim
-            .add_node(|ctx| MckNode::<C::Server, CC>::create(ctx, (0..CTRLERS).collect()))?;
+            .add_node(|ctx| W::mck(ctx, (0..CTRLERS).collect()))?;
         self.h.sim.set_reliable(!unreliable);
         Ok(())
     }
@@ -146,11 +142,9 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
     /// Runs `op` through the tester's controller clerk and waits for it.
     fn ctrl(&mut self, op: CtrlerOp) -> Check<()> {
         self.h.sim.observer_mut().ctrl_done = None;
-        self.h
-            .sim
-            .invoke(self.mck, |node: &mut MckNode<C::Server, CC>, ctx| {
-                node.begin(ctx, op)
-            })?;
+        self.h.sim.invoke(self.mck, |node: &mut W::Mck, ctx| {
+            W::begin_mck(node, ctx, op)
+        })?;
         self.h.run_until(|sim| sim.observer().ctrl_done.is_some())
     }
 
@@ -206,8 +200,8 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
         self.h.sim.note(format!("start server {i} of group {gi}"));
         let (n, max) = (self.n, self.max_raft_state);
         Ok(self.h.restart(node, n, max, |sim| {
-            sim.node::<GroupServerNode<C::Server, CC>>(node)
-                .map(|s| catching("state()", || raft::Raft::state(s.raft())))
+            sim.node::<W::Server>(node)
+                .map(|s| catching("state()", || W::server_raft(s).state()))
         })?)
     }
 
@@ -302,9 +296,10 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> ShardConfig<C, CC> {
     /// A fresh shardkv clerk, labelled with the next client number.
     pub fn make_client(&mut self) -> Check<NodeId> {
         let dir = Arc::clone(&self.directory);
-        let clerk = self.h.sim.add_node(move |ctx| {
-            ShardClerkNode::<C, CC>::create(ctx, (0..CTRLERS).collect(), Arc::clone(&dir))
-        })?;
+        let clerk = self
+            .h
+            .sim
+            .add_node(move |ctx| W::clerk(ctx, (0..CTRLERS).collect(), &dir))?;
         self.h.sim.observer_mut().add_clerk(clerk, self.clerks);
         self.clerks += 1;
         Ok(clerk)

@@ -2,11 +2,11 @@
 //! moment where its service must commit an entry of the new leader's term
 //! on its own, because nothing else will come to it.
 
+use shardkv::world::ShardWorld;
 use std::time::Duration;
 
-use kvraft::{KvClerk, Op};
-use shardctrler::{CtrlerOps, key2shard};
-use shardkv::ShardKvClerk;
+use kvraft::Op;
+use shardctrler::key2shard;
 
 use crate::registry::RunSpec;
 use crate::report::Report;
@@ -51,8 +51,8 @@ const READ_WITHIN: Duration = Duration::from_secs(10);
 /// Premises: each group owned shards after B joined; every server of A
 /// snapshotted after B joined, and logged B's hand-off after its last
 /// snapshot (its Raft state grew, its snapshot did not change).
-pub fn idle_group_restart_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, false, Some(MAX_RAFT_STATE), |cfg| {
+pub fn idle_group_restart_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, false, Some(MAX_RAFT_STATE), |cfg| {
         let (a, b) = (0, 1);
         let n = cfg.n;
         let ck = cfg.make_client()?;

@@ -1,12 +1,11 @@
 //! 4B: the sharded key/value service. 6.824's shardkv tests, step by step
 //! (the two challenges are in `challenges`).
 
+use shardkv::world::ShardWorld;
 use std::time::Duration;
 
-use kvraft::{KvClerk, Op};
+use kvraft::Op;
 use labrpc::NodeId;
-use shardctrler::CtrlerOps;
-use shardkv::ShardKvClerk;
 
 use crate::kv::linearizability::check_ops;
 use crate::registry::RunSpec;
@@ -23,8 +22,8 @@ pub(crate) struct Keys {
 impl Keys {
     /// Puts `n` keys with random values of `len` characters through `ck`,
     /// and checks them (unless `check` is false).
-    pub(crate) fn put<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-        cfg: &mut ShardConfig<C, CC>,
+    pub(crate) fn put<W: ShardWorld>(
+        cfg: &mut ShardConfig<W>,
         ck: NodeId,
         n: usize,
         len: usize,
@@ -47,9 +46,9 @@ impl Keys {
     }
 
     /// Checks every key.
-    pub(crate) fn check_all<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
+    pub(crate) fn check_all<W: ShardWorld>(
         &self,
-        cfg: &mut ShardConfig<C, CC>,
+        cfg: &mut ShardConfig<W>,
         ck: NodeId,
     ) -> Check<()> {
         for (key, value) in self.keys.iter().zip(&self.values) {
@@ -60,9 +59,9 @@ impl Keys {
 
     /// For each key in order: check it, then append a random string of `len`
     /// characters.
-    fn append_round<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
+    fn append_round<W: ShardWorld>(
         &mut self,
-        cfg: &mut ShardConfig<C, CC>,
+        cfg: &mut ShardConfig<W>,
         ck: NodeId,
         len: usize,
     ) -> Check<()> {
@@ -86,8 +85,8 @@ impl Keys {
 /// with the right values; start group 1 again and check every key.
 ///
 /// Premises: none beyond its own steps (which require exactly 5 gets done).
-pub fn static_shards_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, false, None, |cfg| {
+pub fn static_shards_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, false, None, |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         cfg.join(1)?;
@@ -102,7 +101,7 @@ pub fn static_shards_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec)
             cfg.start_op(clerk, op, false)?;
             clerks.push(clerk);
         }
-        let done = |sim: &crate::shardkv::tester::ShardSim<C, CC>| {
+        let done = |sim: &crate::shardkv::tester::ShardSim<W>| {
             clerks
                 .iter()
                 .filter(|&&c| sim.observer().has_finished(c))
@@ -147,8 +146,8 @@ pub fn static_shards_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec)
 /// sleep 1 s; `checklogs`; shut group 0 down; check every key.
 ///
 /// Premises: none beyond its own steps.
-pub fn join_leave_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, false, None, |cfg| {
+pub fn join_leave_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, false, None, |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         let mut keys = Keys::put(cfg, ck, 10, 5, true)?;
@@ -172,8 +171,8 @@ pub fn join_leave_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) ->
 ///
 /// Premises: servers took snapshots, and a restarted server had one to
 /// restart from.
-pub fn snapshot_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, false, Some(1000), |cfg| {
+pub fn snapshot_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, false, Some(1000), |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         let mut keys = Keys::put(cfg, ck, 30, 20, true)?;
@@ -216,8 +215,8 @@ pub fn snapshot_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> R
 /// second, and a Raft's first timeout may come later), with nothing to
 /// persist yet; server 0 of group 0, which served the puts, and the second
 /// round's three, 2 s later, have state whatever the timeouts.
-pub fn miss_change_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, false, Some(1000), |cfg| {
+pub fn miss_change_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, false, Some(1000), |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         let mut keys = Keys::put(cfg, ck, 10, 20, true)?;
@@ -263,8 +262,8 @@ pub fn miss_change_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
 /// every key.
 ///
 /// Premises: servers took snapshots; restarted servers had state.
-pub fn concurrent1_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, false, Some(100), |cfg| {
+pub fn concurrent1_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, false, Some(100), |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         let mut keys = Keys::put(cfg, ck, 10, 5, false)?;
@@ -308,8 +307,8 @@ pub fn concurrent1_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
 /// wait, and check every key.
 ///
 /// Premises: restarted servers had state.
-pub fn concurrent2_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, false, None, |cfg| {
+pub fn concurrent2_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, false, None, |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(1)?;
         cfg.join(0)?;
@@ -350,8 +349,8 @@ pub fn concurrent2_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
 /// wait, and check every key.
 ///
 /// Premises: servers took snapshots; restarted servers had a snapshot.
-pub fn concurrent3_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, false, Some(300), |cfg| {
+pub fn concurrent3_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, false, Some(300), |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         let mut keys = Keys::put(cfg, ck, 10, 1, false)?;
@@ -384,7 +383,7 @@ pub fn concurrent3_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
 }
 
 /// 0 to 900 ms.
-fn random_pause<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(cfg: &mut ShardConfig<C, CC>) -> Duration {
+fn random_pause<W: ShardWorld>(cfg: &mut ShardConfig<W>) -> Duration {
     use labrpc::rand::RngExt;
     Duration::from_millis(cfg.h.sim.tester_rng().random_range(0..900))
 }
@@ -397,8 +396,8 @@ fn random_pause<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(cfg: &mut ShardConfig<C
 /// characters; join 0, leave 1; 20 times, check key `i mod 10`.
 ///
 /// Premises: the network lost requests and replies.
-pub fn unreliable1_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, true, Some(100), |cfg| {
+pub fn unreliable1_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, true, Some(100), |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         let mut keys = Keys::put(cfg, ck, 10, 5, false)?;
@@ -426,9 +425,7 @@ pub fn unreliable1_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
 /// The configuration changes of `unreliable2_4b` and `unreliable3_4b`:
 /// 150 ms, join 1, 500 ms, join 2, 500 ms, leave 0, 500 ms, leave 1,
 /// 500 ms, join 1, join 0, then 2 s.
-fn unreliable_changes<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-    cfg: &mut ShardConfig<C, CC>,
-) -> Check<()> {
+fn unreliable_changes<W: ShardWorld>(cfg: &mut ShardConfig<W>) -> Check<()> {
     let ms = Duration::from_millis;
     cfg.sleep(ms(150))?;
     cfg.join(1)?;
@@ -453,8 +450,8 @@ fn unreliable_changes<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
 /// the workers; make the network reliable; wait for them; check every key.
 ///
 /// Premises: the network lost requests and replies.
-pub fn unreliable2_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, true, Some(100), |cfg| {
+pub fn unreliable2_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, true, Some(100), |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         let mut keys = Keys::put(cfg, ck, 10, 5, false)?;
@@ -477,8 +474,8 @@ pub fn unreliable2_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -
 ///
 /// Premises: the network lost requests and replies, and operations of
 /// several clerks overlapped in time.
-pub fn unreliable3_4b<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(spec: &RunSpec) -> Report {
-    ShardConfig::<C, CC>::run(spec, 3, true, Some(100), |cfg| {
+pub fn unreliable3_4b<W: ShardWorld>(spec: &RunSpec) -> Report {
+    ShardConfig::<W>::run(spec, 3, true, Some(100), |cfg| {
         let ck = cfg.make_client()?;
         cfg.join(0)?;
         for i in 0..10 {

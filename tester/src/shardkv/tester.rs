@@ -2,58 +2,54 @@
 //! tester keeps them), the last operation the tester's controller clerk
 //! completed, and the Raft roles it writes into the trace.
 
-use raft::Raft;
 use std::any::Any;
 use std::marker::PhantomData;
 
-use kvraft::{KvClerk, KvOps, Op};
+use kvraft::{KvOps, Op};
 use labrpc::{Action, NodeId, Observer, Sim, Time};
-use shardctrler::{Config, CtrlerOps};
-use shardkv::ShardKvClerk;
-use shardkv::node::{CtrlerNode, GroupServerNode, ShardClerkNode, ShardOutput, ShardProtocol};
+use shardctrler::Config;
+use shardkv::node::ShardOutput;
+use shardkv::world::ShardWorld;
 
 use crate::crash_check::catching;
 use crate::kv::tester::{Clients, Driver};
 use crate::peer_calls::PeerCalls;
 use crate::status::Described;
 
-/// The protocol of a 4B world with clerks `C` and controller clerks `CC`.
-pub type ShardWorld<C, CC> = ShardProtocol<<C as ShardKvClerk>::Server, CC>;
-
 /// The simulated world of a 4B scenario.
-pub type ShardSim<C, CC> = Sim<ShardWorld<C, CC>, ShardTester<C, CC>>;
+pub type ShardSim<W> = Sim<<W as ShardWorld>::Protocol, ShardTester<W>>;
 
 /// What the 4B tester knows, shared with its scheduled activities.
-pub struct ShardTester<C, CC> {
+pub struct ShardTester<W> {
     clients: Clients<KvOps>,
     /// What the tester's controller clerk completed last, not yet taken.
     pub ctrl_done: Option<Option<Config>>,
     described: Described,
     /// The checks on the servers' Raft calls, group by group.
     pub calls: PeerCalls,
-    _clerks: PhantomData<fn() -> (C, CC)>,
+    _world: PhantomData<fn() -> W>,
 }
 
-impl<C, CC> Default for ShardTester<C, CC> {
+impl<W> Default for ShardTester<W> {
     fn default() -> Self {
         ShardTester {
             clients: Clients::default(),
             ctrl_done: None,
             described: Described::default(),
             calls: PeerCalls::default(),
-            _clerks: PhantomData,
+            _world: PhantomData,
         }
     }
 }
 
-impl<C, CC> std::ops::Deref for ShardTester<C, CC> {
+impl<W> std::ops::Deref for ShardTester<W> {
     type Target = Clients<KvOps>;
     fn deref(&self) -> &Clients<KvOps> {
         &self.clients
     }
 }
 
-impl<C, CC> std::ops::DerefMut for ShardTester<C, CC> {
+impl<W> std::ops::DerefMut for ShardTester<W> {
     fn deref_mut(&mut self) -> &mut Clients<KvOps> {
         &mut self.clients
     }
@@ -61,23 +57,21 @@ impl<C, CC> std::ops::DerefMut for ShardTester<C, CC> {
 
 /// Hands `op` to shardkv clerk `clerk`; with `record`, its completion joins
 /// the history.
-pub fn issue<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-    sim: &mut ShardSim<C, CC>,
+pub fn issue<W: ShardWorld>(
+    sim: &mut ShardSim<W>,
     clerk: NodeId,
     op: Op,
     record: bool,
 ) -> Result<(), labrpc::SimError> {
     let now = sim.now();
     sim.observer_mut().handing(clerk, op.clone(), now, record);
-    sim.invoke(clerk, |node: &mut ShardClerkNode<C, CC>, ctx| {
-        node.begin(ctx, op)
-    })?;
+    sim.invoke(clerk, |node: &mut W::Clerk, ctx| W::begin(node, ctx, op))?;
     Ok(())
 }
 
 /// Puts `driver` in charge of `clerk` and lets it choose the first operation.
-pub fn drive<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-    sim: &mut ShardSim<C, CC>,
+pub fn drive<W: ShardWorld>(
+    sim: &mut ShardSim<W>,
     clerk: NodeId,
     mut driver: Box<dyn Driver>,
 ) -> Result<(), String> {
@@ -90,14 +84,14 @@ pub fn drive<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
     }
 }
 
-impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for ShardTester<C, CC> {
+impl<W: ShardWorld> Observer<W::Protocol> for ShardTester<W> {
     crate::peer_calls::peer_call_hooks!(clients);
 
     fn after_handler(&mut self, _now: Time, node: NodeId, state: &dyn Any) -> Result<(), String> {
-        let state = if let Some(server) = state.downcast_ref::<GroupServerNode<C::Server, CC>>() {
-            catching("state()", || raft::Raft::state(server.raft()))
-        } else if let Some(ctrler) = state.downcast_ref::<CtrlerNode<C::Server, CC>>() {
-            catching("state()", || raft::Raft::state(ctrler.inner().raft()))
+        let state = if let Some(server) = state.downcast_ref::<W::Server>() {
+            catching("state()", || W::server_raft(server).state())
+        } else if let Some(ctrler) = state.downcast_ref::<W::Ctrler>() {
+            catching("state()", || W::ctrler_raft(ctrler).state())
         } else {
             return Ok(());
         };
@@ -116,25 +110,21 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for Sh
     }
 
     fn status(&mut self, node: NodeId, state: &dyn Any, out: &mut String) {
-        if let Some(server) = state.downcast_ref::<GroupServerNode<C::Server, CC>>() {
-            self.described.describe(
-                node,
-                || (server.raft().role(), server.raft().state().0),
-                out,
-            );
-        } else if let Some(ctrler) = state.downcast_ref::<CtrlerNode<C::Server, CC>>() {
-            let raft = ctrler.inner().raft();
+        if let Some(server) = state.downcast_ref::<W::Server>() {
             self.described
-                .describe(node, || (raft.role(), raft.state().0), out);
+                .describe(node, || role_term(W::server_raft(server)), out);
+        } else if let Some(ctrler) = state.downcast_ref::<W::Ctrler>() {
+            self.described
+                .describe(node, || role_term(W::ctrler_raft(ctrler)), out);
         }
     }
 
-    fn follow_ups(&mut self) -> Vec<Action<ShardWorld<C, CC>, Self>> {
+    fn follow_ups(&mut self) -> Vec<Action<W::Protocol, Self>> {
         self.clients
             .woken()
             .into_iter()
-            .map(|clerk| -> Action<ShardWorld<C, CC>, Self> {
-                Box::new(move |sim: &mut ShardSim<C, CC>| {
+            .map(|clerk| -> Action<W::Protocol, Self> {
+                Box::new(move |sim: &mut ShardSim<W>| {
                     let (mut driver, done) = sim.observer_mut().take_driver(clerk);
                     let Some((op, record)) = driver.next(sim.tester_rng(), done)? else {
                         return Ok(());
@@ -144,7 +134,7 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for Sh
                     if pause.is_zero() {
                         return issue(sim, clerk, op, record).map_err(|e| e.to_string());
                     }
-                    sim.schedule(pause, "worker", move |sim: &mut ShardSim<C, CC>| {
+                    sim.schedule(pause, "worker", move |sim: &mut ShardSim<W>| {
                         issue(sim, clerk, op, record).map_err(|e| e.to_string())
                     });
                     Ok(())
@@ -152,4 +142,9 @@ impl<C: ShardKvClerk, CC: KvClerk<CtrlerOps>> Observer<ShardWorld<C, CC>> for Sh
             })
             .collect()
     }
+}
+
+/// A Raft's role and term, as the trace describes it.
+fn role_term(status: raft::guest::RaftStatus) -> (raft::Role, u64) {
+    (status.role, status.term)
 }

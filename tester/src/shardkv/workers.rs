@@ -3,15 +3,14 @@
 //! random operations for the linearizability check; and starting, stopping
 //! and waiting for a set of them.
 
+use shardkv::world::ShardWorld;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use kvraft::{KvClerk, Op};
+use kvraft::Op;
 use labrpc::SimRng;
 use labrpc::rand::RngExt;
-use shardctrler::CtrlerOps;
-use shardkv::ShardKvClerk;
 
 use crate::kv::tester::{Driver, Operation};
 use crate::report::Check;
@@ -101,8 +100,8 @@ pub struct Workers {
 impl Workers {
     /// One appender per key in `values` (their current values), appending
     /// `len` characters with `pause` between appends.
-    pub fn appenders<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-        cfg: &mut ShardConfig<C, CC>,
+    pub fn appenders<W: ShardWorld>(
+        cfg: &mut ShardConfig<W>,
         values: &[String],
         len: usize,
         pause: Duration,
@@ -134,8 +133,8 @@ impl Workers {
 
     /// `count` workers making random, recorded operations on keys
     /// `0..keys`.
-    pub fn random<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-        cfg: &mut ShardConfig<C, CC>,
+    pub fn random<W: ShardWorld>(
+        cfg: &mut ShardConfig<W>,
         count: usize,
         keys: usize,
     ) -> Check<Workers> {
@@ -164,19 +163,16 @@ impl Workers {
     }
 
     /// Waits until every worker's last operation has returned.
-    pub fn wait<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
-        &self,
-        cfg: &mut ShardConfig<C, CC>,
-    ) -> Check<()> {
+    pub fn wait<W: ShardWorld>(&self, cfg: &mut ShardConfig<W>) -> Check<()> {
         cfg.h.run_until(|_| self.done.iter().all(|d| d.get()))
     }
 
     /// Stops the appenders, waits for their last appends, and checks every
     /// key of `keys` through `ck` against what the appends that completed
     /// make it.
-    pub(crate) fn finish<C: ShardKvClerk, CC: KvClerk<CtrlerOps>>(
+    pub(crate) fn finish<W: ShardWorld>(
         &self,
-        cfg: &mut ShardConfig<C, CC>,
+        cfg: &mut ShardConfig<W>,
         keys: &mut Keys,
         ck: labrpc::NodeId,
     ) -> Check<()> {
