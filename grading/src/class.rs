@@ -22,6 +22,7 @@ use jobwire::Listing;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{ClassArgs, Policy};
+use crate::harness::Harness;
 use crate::job;
 use crate::plan::{self, Job};
 use crate::reports::{JsonReport, write_file};
@@ -135,12 +136,15 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
         );
         let t0 = Instant::now();
         let graded_one = grade_one(
-            root,
+            &Grading {
+                root,
+                tree: &tree,
+                listing: &listing,
+                jobs: &jobs,
+                args,
+            },
             dir,
             &out.join("students").join(name),
-            &listing,
-            &jobs,
-            args,
             &interrupted,
         )?;
         let (report, not_graded) = match graded_one {
@@ -251,20 +255,38 @@ fn list_students(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     Ok(students)
 }
 
+/// What every submission of a class is graded with.
+struct Grading<'a> {
+    /// The tree's root.
+    root: &'a Path,
+    /// The tree's harness, which runs each submission's module.
+    tree: &'a Harness,
+    /// Its scenarios.
+    listing: &'a Listing,
+    /// The jobs each submission runs.
+    jobs: &'a [Job],
+    /// The command line.
+    args: &'a ClassArgs,
+}
+
 /// Builds and grades one submission: its report, and why it was not graded
 /// if it was not (in one line); `None` if interrupted; an error if the
 /// grader itself failed (nothing is recorded for the student then).
 fn grade_one(
-    root: &Path,
+    grading: &Grading<'_>,
     dir: &Path,
     artifacts: &Path,
-    listing: &Listing,
-    jobs: &[Job],
-    args: &ClassArgs,
     interrupted: &std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<Option<(JsonReport, Option<String>)>, String> {
+    let Grading {
+        root,
+        tree,
+        listing,
+        jobs,
+        args,
+    } = *grading;
     let options = submission::BuildOptions::new(&args.select.build, false)?;
-    let harness = match submission::build(root, dir, &options) {
+    let harness = match submission::build(root, dir, &options, tree) {
         Ok(harness) => harness,
         Err(e @ submission::SubmissionError::Grader(_)) => {
             return Err(format!("cannot grade {}: {e}", dir.display()));

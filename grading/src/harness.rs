@@ -1,8 +1,9 @@
 //! A harness binary, seen from the trusted side: building it for a tree with
 //! cargo (the same build `cargo test --release` makes, so a student's test and
-//! replay share it; a submission's confined and bounded) and asking it for its
-//! scenarios. The grader links no
-//! student code; everything it knows of a tree's scenarios comes from here.
+//! replay share it), building a submission's guest module (confined and
+//! bounded: a submission is its module, run by this tree's harness) and
+//! asking a harness for its scenarios. The grader links no student code;
+//! everything it knows of a tree's scenarios comes from here.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -20,10 +21,10 @@ const TARGET: &str = "scenarios";
 /// A built harness, ready to run.
 #[derive(Clone, Debug)]
 pub struct Harness {
-    /// Its executable.
+    /// Its executable: this tree's.
     pub exe: PathBuf,
     /// The student code it runs: the guest module, compiled to native code
-    /// by this grader.
+    /// by this grader (this tree's, or a submission's).
     pub guest: PathBuf,
 }
 
@@ -174,15 +175,13 @@ fn cargo(root: &Path, args: &[&str]) -> Result<String, BuildError> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Builds the harness and the guest module of the tree in `jail`, confined
-/// there and each within `bounds` (a submission's build): cargo and every
-/// compiler it starts are killed together at either bound.
-pub fn build_confined(jail: &Jail, bounds: &Bounds) -> Result<Built, BuildError> {
-    let exe =
-        executable(&cargo_confined(jail, &CARGO_ARGS, bounds)?).ok_or(BuildError::NoExecutable)?;
-    let wasm =
-        module(&cargo_confined(jail, &CARGO_GUEST_ARGS, bounds)?).ok_or(BuildError::NoModule)?;
-    Ok(Built { exe, wasm })
+/// Builds the guest module (WebAssembly) of the tree in `jail`, confined
+/// there and within `bounds` (a submission's build): cargo and every
+/// compiler it starts are killed together at either bound. Nothing native is
+/// built of a submission: its code runs only as this module, in this tree's
+/// harness.
+pub fn build_module_confined(jail: &Jail, bounds: &Bounds) -> Result<PathBuf, BuildError> {
+    module(&cargo_confined(jail, &CARGO_GUEST_ARGS, bounds)?).ok_or(BuildError::NoModule)
 }
 
 /// Runs cargo with `args` in `jail` within `bounds`; returns its JSON
@@ -325,6 +324,14 @@ pub fn keep_executable(exe: &Path, dir: &Path) -> Result<PathBuf, String> {
 }
 
 impl Harness {
+    /// The same harness running the guest module at `guest` (a submission's).
+    pub fn with_guest(&self, guest: PathBuf) -> Harness {
+        Harness {
+            exe: self.exe.clone(),
+            guest,
+        }
+    }
+
     /// The harness's scenarios.
     pub fn listing(&self) -> Result<Listing, String> {
         let out = self

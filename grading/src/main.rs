@@ -87,7 +87,7 @@ fn harness_for(submission: Option<&Path>) -> Result<Harness, String> {
         None => tree_harness(),
         Some(dir) => {
             let options = submission::BuildOptions::new(&cli::BuildLimits::default(), false)?;
-            Ok(submission::build(&root(), dir, &options)?)
+            Ok(submission::build(&root(), dir, &options, &tree_harness()?)?)
         }
     }
 }
@@ -248,7 +248,7 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
         Some(dir) => {
             eprintln!("building the submission in {} ...", dir.display());
             let options = submission::BuildOptions::new(&args.select.build, args.require_sandbox)?;
-            match submission::build(&root(), dir, &options) {
+            match submission::build(&root(), dir, &options, &tree) {
                 Ok(harness) => {
                     eprintln!("harness: {}", harness.exe.display());
                     eprintln!("guest module: {}", harness.guest.display());

@@ -524,7 +524,7 @@ pub fn run(root: &Path, tree: Harness, args: &MutantArgs) -> Result<bool, String
             outcomes.len() + 1,
             mutants.len()
         );
-        let outcome = match submission::build(root, &dir, &build) {
+        let outcome = match submission::build(root, &dir, &build, &tree) {
             Ok(harness) => {
                 let results = pool::run(
                     &harness,

@@ -1,19 +1,23 @@
 //! Grading a submission: its student files (only those) are laid over this
-//! tree's handout, which holds nothing instructor-only, and the harness is
-//! built there by cargo inside a sandbox (`build_sandbox`) that can read the
-//! toolchain, the dependencies' sources and that build tree, and nothing else
-//! of this machine, within a wall-clock and a memory limit: whatever the
-//! submission compiles in (`include_bytes!`, `#[path]`), it can only see what
-//! a student sees, and however it compiles, it ends.
+//! tree's handout, which holds nothing instructor-only, and its guest module
+//! (the student code, for WebAssembly) is built there by cargo inside a
+//! sandbox (`build_sandbox`) that can read the toolchain, the dependencies'
+//! sources and that build tree, and nothing else of this machine, within a
+//! wall-clock and a memory limit: whatever the submission compiles in
+//! (`include_bytes!`, `#[path]`), it can only see what a student sees, and
+//! however it compiles, it ends. The grader compiles the module to native code
+//! itself, and this tree's harness runs it: nothing of a submission is built
+//! natively, nor runs natively.
 //!
-//! Each build starts from a copy of the seed (the handout built once, under
-//! `target/submissions/seeds`: the dependencies and the skeletons compiled)
-//! and its build directory is deleted when it ends, so nothing compiled from
-//! one student's files is ever readable to another's build. Builds are named
-//! by the BLAKE3 hash of every file that goes into them and kept under
-//! `target/submissions/bin`, where builds cannot write and jobs cannot reach,
-//! so grading the same submission again (another shard, more seeds) reuses its
-//! harness; a file lock makes graders sharing the build tree take turns.
+//! Each build starts from a copy of the seed (the handout's module built once,
+//! under `target/submissions/seeds`: the dependencies and the skeletons
+//! compiled) and its build directory is deleted when it ends, so nothing
+//! compiled from one student's files is ever readable to another's build.
+//! Modules are named by the BLAKE3 hash of every file that goes into them and
+//! kept under `target/submissions/bin`, where builds cannot write and jobs
+//! cannot reach, so grading the same submission again (another shard, more
+//! seeds) reuses its module; a file lock makes graders sharing the build tree
+//! take turns.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -108,8 +112,14 @@ fn grader(e: impl std::fmt::Display) -> SubmissionError {
 }
 
 /// Builds the submission in `dir` against the handout of the tree at `root`
-/// and returns its harness. Errors carry the compiler's output.
-pub fn build(root: &Path, dir: &Path, options: &BuildOptions) -> Result<Harness, SubmissionError> {
+/// and returns `tree` (the tree's harness) running its module. Errors carry
+/// the compiler's output.
+pub fn build(
+    root: &Path,
+    dir: &Path,
+    options: &BuildOptions,
+    tree: &Harness,
+) -> Result<Harness, SubmissionError> {
     if !dir.is_dir() {
         return Err(SubmissionError::NoDirectory(dir.to_path_buf()));
     }
@@ -203,48 +213,40 @@ pub fn build(root: &Path, dir: &Path, options: &BuildOptions) -> Result<Harness,
         }
     };
     let hash = tree_hash(&work).map_err(grader)?;
-    let cached = bin.join(format!("harness-{hash}"));
-    let cached_guest = bin.join(format!("guest-{hash}.cwasm"));
-    let checked = |harness: Harness| match &unchecked {
-        None => Ok(harness),
+    let cached = bin.join(format!("guest-{hash}.cwasm"));
+    let checked = |guest: PathBuf| match &unchecked {
+        None => Ok(tree.with_guest(guest)),
         Some(e) => Err(rejected(format!(
             "the submission builds, but its files cannot be checked: {e}"
         ))),
     };
-    if cached.is_file() && cached_guest.is_file() {
-        return checked(Harness {
-            exe: cached,
-            guest: cached_guest,
-        });
+    if cached.is_file() {
+        // In use: kept from the pruning below a while longer.
+        let _ = std::fs::File::options()
+            .write(true)
+            .open(&cached)
+            .and_then(|f| f.set_modified(SystemTime::now()));
+        return checked(cached);
     }
+    prune(&bin).map_err(grader)?;
 
     // A build directory holding the dependencies and the handout compiled,
     // and nothing compiled from any student's files; gone after the build.
     copy_tree(&seed, &build_dir).map_err(grader)?;
     std::fs::create_dir_all(&tmp).map_err(|e| grader(format!("{}: {e}", tmp.display())))?;
-    let built = harness::build_confined(&jail, &options.bounds);
-    let kept = built.map(|built| {
-        // Into place under their names only once complete. The module is
-        // compiled to native code here, by the grader, from the WebAssembly
-        // the build made.
+    let built = harness::build_module_confined(&jail, &options.bounds);
+    let kept = built.map(|wasm| {
+        // Compiled to native code here, by the grader, and into place under
+        // its name only once complete.
         let partial = cached.with_extension("partial");
-        std::fs::copy(&built.exe, &partial)
-            .and_then(|_| std::fs::rename(&partial, &cached))
-            .map_err(|e| grader(format!("cannot keep the submission's harness: {e}")))?;
-        let partial = cached_guest.with_extension("partial");
-        wasmhost::Guest::precompile(&built.wasm, &partial)
+        wasmhost::Guest::precompile(&wasm, &partial)
             .map_err(|e| grader(format!("cannot compile the submission's guest module: {e}")))?;
-        std::fs::rename(&partial, &cached_guest)
+        std::fs::rename(&partial, &cached)
             .map_err(|e| grader(format!("cannot keep the submission's guest module: {e}")))
     });
     remove(&build_dir).map_err(grader)?;
     match kept {
-        Ok(kept) => kept.and_then(|()| {
-            checked(Harness {
-                exe: cached,
-                guest: cached_guest,
-            })
-        }),
+        Ok(kept) => kept.and_then(|()| checked(cached)),
         Err(harness::BuildError::DoesNotBuild { diagnostics }) => {
             Err(SubmissionError::DoesNotBuild {
                 diagnostics: untrusted::clean(&diagnostics, untrusted::DIAGNOSTICS),
@@ -260,7 +262,30 @@ pub fn build(root: &Path, dir: &Path, options: &BuildOptions) -> Result<Harness,
     }
 }
 
-/// The least a seed's build may use: it compiles every dependency.
+/// How long a submission's module is kept unused before a build removes it.
+const KEPT_UNUSED: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// Removes from `bin` every module unused for [`KEPT_UNUSED`], and whatever
+/// else is there (what older graders kept, such as native harnesses).
+fn prune(bin: &Path) -> Result<(), String> {
+    for entry in std::fs::read_dir(bin).map_err(|e| format!("{}: {e}", bin.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let module = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("guest-") && n.ends_with(".cwasm"));
+        let stale = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > KEPT_UNUSED));
+        if !module || stale {
+            remove(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The least a seed's build may use: it compiles every dependency of the
+/// module.
 const SEED_LIMITS: Bounds = Bounds {
     wall: Duration::from_secs(3600),
     memory: 16 << 30,
@@ -270,9 +295,9 @@ const SEED_LIMITS: Bounds = Bounds {
 /// The time every handout file of a build tree carries.
 const HANDOUT_TIME: SystemTime = UNIX_EPOCH;
 
-/// Builds the handout in `jail`'s tree, as it is, into its target directory,
-/// and keeps that directory as `seed` (every other seed under `seeds` goes:
-/// they belong to older handouts).
+/// Builds the handout's guest module in `jail`'s tree, as it is, into its
+/// target directory, and keeps that directory as `seed` (every other seed
+/// under `seeds` goes: they belong to older handouts).
 fn build_seed(
     jail: &Jail,
     bounds: &Bounds,
@@ -280,7 +305,7 @@ fn build_seed(
     seed: &Path,
 ) -> Result<(), SubmissionError> {
     eprintln!(
-        "building the handout once, the seed of every submission's build (its dependencies compiled) ..."
+        "building the handout's module once, the seed of every submission's build (its dependencies compiled) ..."
     );
     // The handout is the instructor's code: it has the limits of the
     // largest build this tree needs, whatever a submission is given.
@@ -289,7 +314,7 @@ fn build_seed(
         memory: bounds.memory.max(SEED_LIMITS.memory),
         idle: bounds.idle.max(SEED_LIMITS.idle),
     };
-    harness::build_confined(jail, &bounds).map_err(|e| {
+    harness::build_module_confined(jail, &bounds).map_err(|e| {
         grader(format!(
             "the handout itself does not build in the submissions' sandbox and limits (see --build-timeout and --build-memory-mb): {e}"
         ))
