@@ -126,9 +126,10 @@ const CARGO_ARGS: [&str; 8] = [
 
 /// What cargo is asked for the guest module: the student code, for
 /// WebAssembly.
-const CARGO_GUEST_ARGS: [&str; 9] = [
+const CARGO_GUEST_ARGS: [&str; 10] = [
     "build",
-    "--release",
+    "--profile",
+    wasmhost::build::PROFILE,
     "--message-format=json-render-diagnostics",
     "-p",
     "guest",

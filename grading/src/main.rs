@@ -81,10 +81,27 @@ fn tree_harness() -> Result<Harness, String> {
     harness::build(&root())?.kept_in(&root().join("target/raftlab/harnesses"))
 }
 
+/// Why this tree's own student files may not run, if they break the rules no
+/// compiler checks (see the `sourcecheck` crate), in the words a submission's
+/// rejection uses. A submission's files are checked as it is built.
+fn tree_rejected() -> Option<String> {
+    match sourcecheck::check_tree(&root()) {
+        Ok(found) if found.is_empty() => None,
+        Ok(found) => Some(format!(
+            "the submission was rejected before it was built: {}",
+            sourcecheck::report(&found)
+        )),
+        Err(e) => Some(format!("the submission cannot be checked: {e}")),
+    }
+}
+
 /// The harness to run: this tree's, or a submission's (built against the handout).
 fn harness_for(submission: Option<&Path>) -> Result<Harness, String> {
     match submission {
-        None => tree_harness(),
+        None => match tree_rejected() {
+            Some(why) => Err(why),
+            None => tree_harness(),
+        },
         Some(dir) => {
             let options = submission::BuildOptions::new(&cli::BuildLimits::default(), false)?;
             Ok(submission::build(&root(), dir, &options, &tree_harness()?)?)
@@ -244,7 +261,16 @@ fn grade(args: &GradeArgs) -> Result<bool, String> {
     let listing = tree.listing()?;
     let jobs = plan::jobs(&args.select, args.seeds, args.shard, &listing)?;
     let harness = match &args.submission {
-        None => tree,
+        None => match tree_rejected() {
+            None => tree,
+            Some(e) => {
+                let max_score = plan::points(&jobs);
+                let wall = started.elapsed().as_secs_f64();
+                reports::write_error(&args.reports, &listing, &e, max_score, wall)
+                    .map_err(|w| format!("{e}\n(and the reports: {w})"))?;
+                return Err(e);
+            }
+        },
         Some(dir) => {
             eprintln!("building the submission in {} ...", dir.display());
             let options = submission::BuildOptions::new(&args.select.build, args.require_sandbox)?;

@@ -322,6 +322,19 @@ fn build_seed(
     for old in std::fs::read_dir(seeds).map_err(grader)?.flatten() {
         remove(&old.path()).map_err(grader)?;
     }
+    // The module's profile compiles incrementally (for students' edits), but
+    // a submission's build starts from none of the handout's incremental
+    // state: compiled afresh (the same code, as incremental compilation
+    // partitions it the same way), and never at the mercy of a compiler's
+    // error reusing state compiled from other sources.
+    remove(
+        &jail
+            .target_dir
+            .join(wasmhost::build::TARGET)
+            .join(wasmhost::build::PROFILE)
+            .join("incremental"),
+    )
+    .map_err(grader)?;
     std::fs::rename(&jail.target_dir, seed)
         .map_err(|e| grader(format!("cannot keep the seed {}: {e}", seed.display())))
 }

@@ -246,7 +246,11 @@ fn a_class_of_attackers_leaves_the_honest_student_her_marks() {
         .next()
         .unwrap()
         .path();
-    let deps = format!("{}/release/deps", wasmhost::build::TARGET);
+    let deps = format!(
+        "{}/{}/deps",
+        wasmhost::build::TARGET,
+        wasmhost::build::PROFILE
+    );
     let rlib = std::fs::read_dir(seed.join(&deps))
         .unwrap()
         .flatten()

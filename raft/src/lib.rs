@@ -34,6 +34,9 @@
 //! instance of it: `cargo test` and the grader run the same module the same
 //! way. What that changes from a native program:
 //!
+//! - Your files are compiled for WebAssembly alone, incrementally: an edit
+//!   recompiles your code, not the harness (`cargo check` of the native build
+//!   does not read them; `cargo check -p guest --target wasm32-wasip1` does).
 //! - `usize` is 32 bits: keep indices and terms in `u64`, as the contract does.
 //! - `println!` and `eprintln!` write into your server's column of the run's
 //!   log (`grading run --log`), as `ctx.log` does.
@@ -226,11 +229,17 @@ pub mod contract;
 pub mod guest;
 #[doc(hidden)]
 pub mod node;
+// The student's code is compiled for WebAssembly alone, where the harness
+// runs it: the harness's own build never compiles it, so an edit recompiles
+// the guest module only. The `native` feature compiles it natively as well,
+// for the tests that compare the two (the `crosscheck` crate).
+#[cfg(any(target_arch = "wasm32", feature = "native"))]
 mod peer;
 
 pub use context::RaftContext;
 pub use contract::{ApplyMsg, Persisted, Raft, Role, RpcKind};
 pub use labrpc::{CallId, Message, SimRng, Time, TimerId, decode, encode};
+#[cfg(any(target_arch = "wasm32", feature = "native"))]
 pub use peer::Peer;
 
 /// What a Raft implementation uses, in one line: `use raft::prelude::*;`.

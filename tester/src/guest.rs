@@ -16,13 +16,34 @@ impl ModuleSource for ThisTree {
         if let Some(path) = std::env::var_os("RAFTLAB_GUEST") {
             return load(Path::new(&path));
         }
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("the tester crate lies in the workspace");
-        let module = wasmhost::build::build_module(root, &target_dir().join("guest"))
+        let module = wasmhost::build::build_module(root(), &target_dir().join("guest"))
             .map_err(|e| e.to_string())?;
         load(&module)
     }
+}
+
+/// The root of the tree this harness was built from.
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tester crate lies in the workspace")
+}
+
+/// What breaks the rules no compiler checks (see the `sourcecheck` crate) in
+/// the student files of this tree, if this harness is to run this tree's
+/// module and they break some: then it runs no scenario, and says why, as the
+/// grader would. `None` where the module comes from elsewhere (`--guest`,
+/// `RAFTLAB_GUEST`: the grader checks the files it builds a module from).
+pub fn source_check(guest_given: bool) -> Option<&'static str> {
+    static VERDICT: OnceLock<String> = OnceLock::new();
+    if guest_given || std::env::var_os("RAFTLAB_GUEST").is_some() {
+        return None;
+    }
+    let verdict = VERDICT.get_or_init(|| match sourcecheck::check_tree(root()) {
+        Ok(found) => sourcecheck::report(&found),
+        Err(e) => format!("your files cannot be checked: {e}\n"),
+    });
+    (!verdict.is_empty()).then_some(verdict.as_str())
 }
 
 /// The file this process loaded its module from, for the processes it starts

@@ -27,7 +27,7 @@ fn demo_failure(seed: u64) -> Report {
         stop_at: None,
         live_log: None,
     };
-    Config::<raft::Peer>::run(&spec, 5, Net::Unreliable, false, |cfg| {
+    Config::<tester::registry::TreeRaft>::run(&spec, 5, Net::Unreliable, false, |cfg| {
         cfg.one(command(101), 5, true)?;
         let leader = cfg.check_one_leader()?;
         let other = (leader + 1) % 5;

@@ -14,6 +14,10 @@ use crate::wasm::{Guest, LoadError};
 /// The target student code compiles to (named in `rust-toolchain.toml`).
 pub const TARGET: &str = "wasm32-wasip1";
 
+/// The cargo profile the module is built with, at home and by the grader:
+/// release, compiled incrementally (the workspace's `[profile.guest]`).
+pub const PROFILE: &str = "guest";
+
 /// Why the module could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -40,7 +44,15 @@ pub fn build_module(root: &Path, target_dir: &Path) -> Result<PathBuf, BuildErro
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
         .current_dir(root)
-        .args(["build", "--quiet", "--release", "--locked", "-p", "guest"])
+        .args([
+            "build",
+            "--quiet",
+            "--profile",
+            PROFILE,
+            "--locked",
+            "-p",
+            "guest",
+        ])
         .args(["--target", TARGET])
         .arg("--target-dir")
         .arg(target_dir)
@@ -49,7 +61,7 @@ pub fn build_module(root: &Path, target_dir: &Path) -> Result<PathBuf, BuildErro
     if !status.success() {
         return Err(BuildError::Failed);
     }
-    Ok(target_dir.join(TARGET).join("release").join("guest.wasm"))
+    Ok(target_dir.join(TARGET).join(PROFILE).join("guest.wasm"))
 }
 
 /// Loads the module at `wasm`, compiled to native code once per content: the

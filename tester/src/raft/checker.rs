@@ -522,7 +522,7 @@ mod tests {
 
     #[test]
     fn a_leader_that_gives_an_index_of_its_term_twice_is_named() {
-        let mut tester = Tester::<raft::Peer>::new(3, false);
+        let mut tester = Tester::<crate::registry::TreeRaft>::new(3, false);
         tester.calls.said(0, 2, true);
         tester.started(0, 4, 2, cmd(1)).unwrap();
         tester.started(0, 4, 2, cmd(1)).unwrap();
@@ -538,7 +538,7 @@ mod tests {
 
     #[test]
     fn a_start_answered_by_a_server_that_does_not_say_it_leads_is_named() {
-        let mut tester = Tester::<raft::Peer>::new(3, false);
+        let mut tester = Tester::<crate::registry::TreeRaft>::new(3, false);
         tester.calls.said(2, 5, false);
         let e = tester.started(2, 7, 5, cmd(1)).unwrap_err();
         assert!(
@@ -555,7 +555,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_older_than_what_was_applied_is_named() {
-        let mut tester = Tester::<raft::Peer>::new(3, true);
+        let mut tester = Tester::<crate::registry::TreeRaft>::new(3, true);
         for index in 1..=3 {
             tester.on_output(Time::ZERO, 1, apply(index)).unwrap();
         }

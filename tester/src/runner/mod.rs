@@ -28,11 +28,6 @@ use jobwire::restart::Restart;
 use crate::registry::Scenario;
 use crate::report::{FailureKind, Outcome, Report};
 
-/// What checking the student's files found when this harness was built (see
-/// the `sourcecheck` crate): empty if they keep the rules. A harness whose files
-/// break them runs no scenario.
-pub const SOURCE_CHECK: &str = include_str!(concat!(env!("OUT_DIR"), "/source_check.txt"));
-
 /// The harness's entry point.
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();

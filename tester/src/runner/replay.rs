@@ -51,10 +51,6 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    if !crate::runner::SOURCE_CHECK.is_empty() {
-        eprint!("{}", crate::runner::SOURCE_CHECK);
-        return ExitCode::FAILURE;
-    }
     // The log is printed as the run goes, so a run that never ends still
     // shows what it did.
     let live_log = args.log.then(|| {

@@ -9,21 +9,22 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 use crate::crash_check::{self, Sample};
 use crate::registry::Scenario;
-use crate::runner::{self, SOURCE_CHECK, watchdog, write_picture};
+use crate::runner::{self, watchdog, write_picture};
 use crate::seeds;
 
 /// Runs the trials the command line selects.
 pub fn main() -> ExitCode {
     let args = Arguments::from_args();
-    if !SOURCE_CHECK.is_empty() {
-        eprintln!("{SOURCE_CHECK}");
+    let source_check = crate::guest::source_check(false);
+    if let Some(verdict) = source_check {
+        eprintln!("{verdict}");
     }
     let trials = crate::registry()
         .into_iter()
         .map(|scenario| {
             Trial::test(scenario.name, move || {
-                if !SOURCE_CHECK.is_empty() {
-                    return Err(SOURCE_CHECK.into());
+                if let Some(verdict) = source_check {
+                    return Err(verdict.into());
                 }
                 run_seeds(&scenario)
             })

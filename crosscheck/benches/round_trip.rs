@@ -2,7 +2,7 @@
 //! answers at once that it does not lead), asked of the reference Raft through
 //! the guest's glue in this process, and through wasmtime.
 //!
-//! `cargo bench -p wasmhost --bench round_trip`
+//! `cargo bench -p crosscheck --bench round_trip`
 
 use std::path::Path;
 
@@ -10,6 +10,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use labrpc::guest::{Ask, Asked, Moment, RngState};
 use raft::guest::{RaftCall, RaftSetup};
 use wasmhost::{Backend, InProcess, Wasm};
+
+/// The reference's nodes, natively.
+type Reference = guest::Tree<raft::Peer, kvraft::Clerk, shardctrler::Clerk, shardkv::Clerk>;
 
 fn new_server() -> Ask {
     Ask {
@@ -46,7 +49,7 @@ fn round_trip(c: &mut Criterion) {
     let module = wasmhost::build::build_module(root, &root.join("target/guest")).unwrap();
     wasmhost::build::load_cached(&module).unwrap().install();
     let ask = start();
-    let (mut glued, _) = InProcess::<guest::Tree>::create(&new_server()).unwrap();
+    let (mut glued, _) = InProcess::<Reference>::create(&new_server()).unwrap();
     c.bench_function("start on a follower, through the glue in-process", |b| {
         b.iter(|| glued.ask(&ask).unwrap())
     });

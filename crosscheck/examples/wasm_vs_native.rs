@@ -3,7 +3,7 @@
 //! guest of the harness (as `cargo test` and the grader run it), with each
 //! pair's order alternated; the wall time per part and the ratio.
 //!
-//! `cargo run --release -p tester --example wasm_vs_native -- 20`
+//! `cargo run --release -p crosscheck --example wasm_vs_native -- 20`
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

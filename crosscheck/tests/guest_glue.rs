@@ -1,3 +1,4 @@
+// @solution-file
 //! The glue between a node in a WebAssembly guest and the simulator changes
 //! nothing a run does: every scenario of every lab, run
 //! with the reference behind the guest's glue (in this process, asks and
@@ -16,6 +17,9 @@ use wasmhost::{Backend, GuestKv, GuestRaft, GuestShard, InProcess, Wasm};
 
 /// Every scenario, for Raft `R`, kv world `K`, controller world `C` and 4B
 /// world `S`.
+/// The reference's nodes, natively.
+type Reference = guest::Tree<raft::Peer, kvraft::Clerk, shardctrler::Clerk, shardkv::Clerk>;
+
 fn scenarios<R: raft::Raft, K: KvWorld, C: KvWorld<CtrlerOps>, S: ShardWorld>() -> Vec<Scenario> {
     let mut all = tester::raft::scenarios::<R>();
     all.extend(tester::kv::scenarios::<K>());
@@ -64,7 +68,7 @@ fn same_runs(guest: &[Scenario], how: &str) {
 
 #[test]
 fn the_reference_behind_the_guest_glue_makes_the_same_runs() {
-    same_runs(&through::<InProcess<guest::Tree>>(), "behind the glue");
+    same_runs(&through::<InProcess<Reference>>(), "behind the glue");
 }
 
 #[test]
