@@ -190,23 +190,35 @@ fn runtime(path: &Path, error: wasmtime::Error) -> LoadError {
     }
 }
 
-/// The guest counts only its handlers' own work: every ask begins
-/// unmetered, the glue says `unmetered(0)` as a handler begins and
-/// `unmetered(1)` as it returns, and a handler's context brackets what it does
-/// for the host alone (printing for a recorded run) with `unmetered(1)` and
-/// `unmetered(0)`. The fuel burned while unmetered is given back when the
-/// count resumes (or the ask ends), so that a node is charged for its own
-/// work alone, the same whether the run is recorded or not. Unmetered work
-/// still burns fuel while it runs: it is bounded by the same limit.
+/// The guest counts only its handler's own work: every ask begins
+/// unmetered, and the glue says `unmetered(0)` as the handler begins and
+/// `unmetered(1)` as it returns, once each, in that order; the fuel burned
+/// while unmetered is given back when the count resumes (or the ask ends).
+/// Anything else (a third call, or one out of turn: code that reached the
+/// glue's hook to stop its own count) fails the handler, so no handler runs
+/// uncounted. Unmetered work still burns fuel while it runs: it is bounded
+/// by the same limit.
 fn unmetered(mut caller: Caller<'_, Host>, begin: i32) -> wasmtime::Result<()> {
     let fuel = caller.get_fuel()?;
     let host = caller.data_mut();
-    if begin != 0 {
-        host.unmetered_from.get_or_insert(fuel);
-    } else if let Some(before) = host.unmetered_from.take() {
-        caller.set_fuel(before.max(fuel))?;
+    host.meter_calls += 1;
+    match (host.meter_calls, begin != 0) {
+        (1, false) => {
+            if let Some(before) = host.unmetered_from.take() {
+                caller.set_fuel(before.max(fuel))?;
+            }
+            Ok(())
+        }
+        (2, true) => {
+            host.unmetered_from = Some(fuel);
+            Ok(())
+        }
+        _ => Err(Refused(
+            "the guest switched the count of its instructions on or off out of turn (only the handler's glue may)"
+                .into(),
+        )
+        .into()),
     }
-    Ok(())
 }
 
 /// What the host keeps for one instance.
@@ -214,6 +226,8 @@ struct Host {
     stdio: Stdio,
     /// The fuel left when the guest's unmetered work began.
     unmetered_from: Option<u64>,
+    /// How often the guest called `unmetered` in this ask.
+    meter_calls: u8,
     /// Its memory's size, as counted in [`IN_USE`].
     memory: usize,
     /// The limit the guest asked past, if it did.
@@ -295,6 +309,7 @@ impl<S: ModuleSource> Wasm<S> {
                 panic: Vec::new(),
             },
             unmetered_from: None,
+            meter_calls: 0,
             memory: 0,
             out_of_memory: None,
         };
@@ -337,7 +352,9 @@ impl<S: ModuleSource> Wasm<S> {
         self.store
             .set_fuel(HANDLER_FUEL)
             .map_err(|e| Fault::Trapped(e.to_string()))?;
-        self.store.data_mut().unmetered_from = Some(HANDLER_FUEL);
+        let host = self.store.data_mut();
+        host.unmetered_from = Some(HANDLER_FUEL);
+        host.meter_calls = 0;
         let packed = self.call(&bytes).map_err(|e| self.fault(e))?;
         let left = match self.store.data_mut().unmetered_from.take() {
             Some(before) => before,
