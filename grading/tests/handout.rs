@@ -225,12 +225,13 @@ fn the_handout_builds_and_fails_as_not_implemented() {
     std::fs::remove_file(&results).unwrap();
 }
 
-/// Hard-links into `to` (if it is not there yet) what cargo compiled in `from`
-/// of every package but this workspace's own: the same crates from the same
-/// registry, with the same profile, are the same units to cargo, so the
-/// handout's build compiles its own crates alone, not every dependency again.
+/// Hard-links into `to` what cargo compiled in `from` of every package but
+/// this workspace's own, where `to` has no such file yet: the same crates from
+/// the same registry, with the same profile, are the same units to cargo, so
+/// the handout's build compiles its own crates alone, not every dependency
+/// again.
 fn lend_dependencies(from: &Path, to: &Path) {
-    if to.exists() || !from.is_dir() {
+    if !from.is_dir() {
         return;
     }
     let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
@@ -267,7 +268,7 @@ fn link_tree(from: &Path, to: &Path) {
         for entry in std::fs::read_dir(from).unwrap().flatten() {
             link_tree(&entry.path(), &to.join(entry.file_name()));
         }
-    } else if std::fs::hard_link(from, to).is_err() {
+    } else if !to.exists() && std::fs::hard_link(from, to).is_err() {
         let _ = std::fs::copy(from, to);
     }
 }
