@@ -1,22 +1,45 @@
-//! The price of the WebAssembly boundary, side by side in one run: every Raft
-//! scenario on seeds 1..=N (default 20), the reference run natively and as a
-//! guest of the harness (as `cargo test` and the grader run it), with each
-//! pair's order alternated; the wall time per part and the ratio.
+//! The price of the WebAssembly boundary, side by side in one run: every
+//! scenario of every lab on seeds 1..=N (default 20), the reference run
+//! natively and as guests of the harness (as `cargo test` and the grader run
+//! it), with each pair's order alternated; the wall time per part and the
+//! ratio.
 //!
 //! `cargo run --release -p crosscheck --example wasm_vs_native -- 20`
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use tester::registry::TreeRaft;
+use tester::registry::{Scenario, TreeCtrler, TreeKv, TreeRaft, TreeShard};
+
+/// Every scenario of the reference, natively.
+fn native() -> Vec<Scenario> {
+    let mut all = tester::raft::scenarios::<raft::Peer>();
+    all.extend(tester::kv::scenarios::<kvraft::world::Native<kvraft::Clerk>>());
+    all.extend(tester::shardctrler::scenarios::<
+        kvraft::world::Native<shardctrler::Clerk>,
+    >());
+    all.extend(tester::shardkv::scenarios::<
+        shardkv::world::Native<shardkv::Clerk, shardctrler::Clerk>,
+    >());
+    all
+}
+
+/// The same scenarios, their nodes in WebAssembly.
+fn guest() -> Vec<Scenario> {
+    let mut all = tester::raft::scenarios::<TreeRaft>();
+    all.extend(tester::kv::scenarios::<TreeKv>());
+    all.extend(tester::shardctrler::scenarios::<TreeCtrler>());
+    all.extend(tester::shardkv::scenarios::<TreeShard>());
+    all
+}
 
 fn main() {
     let seeds: u64 = std::env::args()
         .nth(1)
         .map(|s| s.parse().expect("the number of seeds"))
         .unwrap_or(20);
-    let native = tester::raft::scenarios::<raft::Peer>();
-    let guest = tester::raft::scenarios::<TreeRaft>();
+    let native = native();
+    let guest = guest();
     // Load (build, compile) the module before timing anything.
     assert!(guest[0].run(1, false).passed());
     let mut parts: BTreeMap<&str, (Duration, Duration, u64)> = BTreeMap::new();
