@@ -1,5 +1,5 @@
 //! The student code of this tree as one WebAssembly module, and its exports: the
-//! only doors between the host and a server's code.
+//! only doors between the host and a node's code.
 //!
 //! The host writes an ask into the guest's inbox (`raftlab_inbox` makes room and
 //! says where), calls `raftlab_ask`, and reads the answer where the returned

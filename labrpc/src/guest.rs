@@ -12,7 +12,6 @@
 //! recorded run prints of them as text the guest made.
 
 use std::collections::BTreeMap;
-use std::fmt::Debug;
 
 use rand::SeedableRng;
 use serde::de::DeserializeOwned;
@@ -274,7 +273,7 @@ impl<H: Hosted> Served<H> {
     /// Creates the node an [`Asked::New`] describes. Its handlers call
     /// `unmetered` as [`Detached::set_unmetered`] says: a host that counts
     /// instructions counts the handlers' own work, never the glue's (reading
-    /// an ask, writing the answer, printing what a recorded run shows).
+    /// an ask, writing the answer, printing what it sent for a recorded run).
     pub fn create(ask: Ask, unmetered: fn(bool)) -> Result<(Served<H>, Answer), String> {
         let Ask {
             at,
@@ -318,16 +317,16 @@ impl<H: Hosted> Served<H> {
                 Done::Call { to, request, .. } => Act::Call {
                     to: to as u64,
                     topic: <H::Protocol as Protocol>::topic(&request).map(str::to_owned),
-                    text: recording.then(|| self.printed(&request)),
+                    text: recording.then(|| format!("{request:?}")),
                     request: request.to_wire(),
                 },
                 Done::Reply { reply_to, reply } => Act::Reply {
                     reply_to: reply_to.call().number(),
-                    text: recording.then(|| self.printed(&reply)),
+                    text: recording.then(|| format!("{reply:?}")),
                     reply: reply.to_wire(),
                 },
                 Done::Timer { timer, after, tag } => {
-                    let text = recording.then(|| self.printed(&tag));
+                    let text = recording.then(|| format!("{tag:?}"));
                     self.timers.insert(timer.number(), tag);
                     Act::Timer {
                         timer: timer.number(),
@@ -353,11 +352,6 @@ impl<H: Hosted> Served<H> {
             status,
         }
     }
-
-    /// `value` as `Debug` prints it.
-    fn printed(&self, value: &impl Debug) -> String {
-        format!("{value:?}")
-    }
 }
 
 impl<H: Hosted> Serve for Served<H> {
@@ -382,7 +376,7 @@ impl<H: Hosted> Serve for Served<H> {
                 });
                 let returned = match reply {
                     Some(reply) => Returned::Reply {
-                        text: at.recording.then(|| self.printed(&reply)),
+                        text: at.recording.then(|| format!("{reply:?}")),
                         reply: reply.to_wire(),
                     },
                     None => Returned::Nothing,

@@ -32,11 +32,11 @@ fn root() -> &'static Path {
 /// What breaks the rules no compiler checks (see the `sourcecheck` crate) in
 /// the student files of this tree, if this harness is to run this tree's
 /// module and they break some: then it runs no scenario, and says why, as the
-/// grader would. `None` where the module comes from elsewhere (`--guest`,
-/// `RAFTLAB_GUEST`: the grader checks the files it builds a module from).
-pub fn source_check(guest_given: bool) -> Option<&'static str> {
+/// grader would. `None` where the module comes from elsewhere
+/// (`RAFTLAB_GUEST`: the grader checks the files it builds a module from).
+pub fn source_check() -> Option<&'static str> {
     static VERDICT: OnceLock<String> = OnceLock::new();
-    if guest_given || std::env::var_os("RAFTLAB_GUEST").is_some() {
+    if std::env::var_os("RAFTLAB_GUEST").is_some() {
         return None;
     }
     let verdict = VERDICT.get_or_init(|| match sourcecheck::check_tree(root()) {

@@ -1,4 +1,4 @@
-//! [`Backend`]: what runs one server's guest, and [`Fault`]: how a guest fails.
+//! [`Backend`]: what runs one node's guest, and [`Fault`]: how a guest fails.
 //!
 //! The host speaks to a guest in postcard-encoded asks and answers (see
 //! `labrpc::guest`). A backend takes an ask and returns the answer, or says why

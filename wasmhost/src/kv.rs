@@ -9,25 +9,14 @@ use kvraft::guest::{ServerSetup, ServerStatus, clerk_kind, server_kind};
 use kvraft::node::Completed;
 use kvraft::world::KvWorld;
 use kvraft::{KvOps, Ops};
-use labrpc::{Context, Encoded, NodeId, Protocol};
+use labrpc::{Context, NodeId};
 use raft::guest::RaftStatus;
 
 use crate::backend::Backend;
-use crate::node::{GuestNode, GuestTimer};
+use crate::node::{GuestNode, InGuests};
 
 /// The protocol of a kv world whose nodes run in guests.
-pub struct GuestKvProtocol<O>(PhantomData<O>);
-
-impl<O: Ops> Protocol for GuestKvProtocol<O> {
-    type Request = Encoded;
-    type Reply = Encoded;
-    type Timer = GuestTimer;
-    type Output = Completed<O::Value>;
-
-    fn topic(request: &Encoded) -> Option<&'static str> {
-        request.topic()
-    }
-}
+pub type GuestKvProtocol<O> = InGuests<Completed<<O as Ops>::Value>>;
 
 /// A world of `O`'s servers and clerks, each running in a guest behind
 /// backend `B`.

@@ -1,7 +1,7 @@
 //! # wasmhost: the host of student code compiled to WebAssembly
 //!
 //! Student code never runs in the harness's address space. It is compiled to
-//! one WebAssembly module; each server life is a fresh instance of it, whose
+//! one WebAssembly module; each node's life (a server's, a clerk's) is a fresh instance of it, whose
 //! only way out is the answer it gives to the host's ask. The simulator, the
 //! tester and every check stay on this side, where the guest cannot address
 //! them. A crash drops the instance, and everything in its memory with it.
@@ -28,7 +28,7 @@ pub mod wasm;
 
 pub use backend::{Backend, Fault, InProcess};
 pub use kv::{GuestKv, GuestKvProtocol};
-pub use node::{GuestNode, GuestProtocol, GuestTimer};
+pub use node::{GuestNode, GuestProtocol, GuestTimer, InGuests};
 pub use raft_guest::GuestRaft;
 pub use shard::{GuestShard, GuestShardProtocol};
 pub use wasm::{Guest, Installed, LoadError, ModuleSource, Wasm, set_memory_budget};

@@ -6,7 +6,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use labrpc::{Context, Encoded, NodeId, Protocol};
+use labrpc::{Context, NodeId};
 use raft::guest::RaftStatus;
 use shardctrler::CtrlerOp;
 use shardkv::Op;
@@ -15,21 +15,10 @@ use shardkv::node::{Directory, GroupSpec, ShardOutput};
 use shardkv::world::ShardWorld;
 
 use crate::backend::Backend;
-use crate::node::{GuestNode, GuestTimer};
+use crate::node::{GuestNode, InGuests};
 
 /// The protocol of a 4B world whose nodes run in guests.
-pub struct GuestShardProtocol;
-
-impl Protocol for GuestShardProtocol {
-    type Request = Encoded;
-    type Reply = Encoded;
-    type Timer = GuestTimer;
-    type Output = ShardOutput;
-
-    fn topic(request: &Encoded) -> Option<&'static str> {
-        request.topic()
-    }
-}
+pub type GuestShardProtocol = InGuests<ShardOutput>;
 
 /// A 4B world whose nodes each run in a guest behind backend `B`.
 pub struct GuestShard<B>(PhantomData<B>);

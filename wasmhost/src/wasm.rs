@@ -278,7 +278,7 @@ impl ResourceLimiter for Host {
     }
 }
 
-/// One server life's guest: a WebAssembly instance of the module installed,
+/// One node life's guest: a WebAssembly instance of the module installed,
 /// or else of the one `S` loads.
 pub struct Wasm<S: ModuleSource = Installed> {
     store: Store<Host>,

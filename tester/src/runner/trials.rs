@@ -15,7 +15,7 @@ use crate::seeds;
 /// Runs the trials the command line selects.
 pub fn main() -> ExitCode {
     let args = Arguments::from_args();
-    let source_check = crate::guest::source_check(false);
+    let source_check = crate::guest::source_check();
     if let Some(verdict) = source_check {
         eprintln!("{verdict}");
     }
