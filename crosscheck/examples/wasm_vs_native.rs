@@ -4,7 +4,8 @@
 //! it), with each pair's order alternated; the wall time per part and the
 //! ratio.
 //!
-//! `cargo run --release -p crosscheck --example wasm_vs_native -- 20`
+//! `cargo run --release -p crosscheck --example wasm_vs_native -- 20 [PART]`
+//! (a part's name, such as 3A, times that part's scenarios alone)
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -38,13 +39,18 @@ fn main() {
         .nth(1)
         .map(|s| s.parse().expect("the number of seeds"))
         .unwrap_or(20);
+    let only = std::env::args().nth(2);
     let native = native();
     let guest = guest();
     // Load (build, compile) the module before timing anything.
     assert!(guest[0].run(1, false).passed());
     let mut parts: BTreeMap<&str, (Duration, Duration, u64)> = BTreeMap::new();
     let mut failed = 0;
-    for (n, g) in native.iter().zip(&guest) {
+    let chosen = native
+        .iter()
+        .zip(&guest)
+        .filter(|(n, _)| only.as_deref().is_none_or(|part| n.part.name() == part));
+    for (n, g) in chosen {
         for seed in 1..=seeds {
             let mut times = [Duration::ZERO; 2];
             let order = if seed % 2 == 0 { [0, 1] } else { [1, 0] };

@@ -140,24 +140,33 @@ impl<P: Protocol> Context<'_, P> {
     /// Saves `state`, keeping the saved snapshot. Takes effect at once: a crash
     /// after this handler returns keeps it.
     pub fn persist(&mut self, state: Vec<u8>) {
-        let digest = xxh3_64(&state);
         let written = state.len();
-        let saved = self.detached.then(|| Saved {
-            state: state.clone(),
-            snapshot: None,
-        });
+        let (digest, saved) = if self.detached {
+            // The host hashes what it saves again on its side.
+            let saved = Saved {
+                state: state.clone(),
+                snapshot: None,
+            };
+            (0, Some(saved))
+        } else {
+            (xxh3_64(&state), None)
+        };
         self.persister.save_state(state);
         self.note_persist(written, digest, saved);
     }
 
     /// Saves `state` and `snapshot` together, atomically.
     pub fn persist_with_snapshot(&mut self, state: Vec<u8>, snapshot: Vec<u8>) {
-        let digest = xxh3_64(&state) ^ xxh3_64(&snapshot).rotate_left(1);
         let written = state.len() + snapshot.len();
-        let saved = self.detached.then(|| Saved {
-            state: state.clone(),
-            snapshot: Some(snapshot.clone()),
-        });
+        let (digest, saved) = if self.detached {
+            let saved = Saved {
+                state: state.clone(),
+                snapshot: Some(snapshot.clone()),
+            };
+            (0, Some(saved))
+        } else {
+            (xxh3_64(&state) ^ xxh3_64(&snapshot).rotate_left(1), None)
+        };
         self.persister.save(state, snapshot);
         self.note_persist(written, digest, saved);
     }

@@ -94,13 +94,14 @@ fn engine() -> Engine {
         .consume_fuel(true)
         .wasm_backtrace_details(WasmBacktraceDetails::Enable)
         .cranelift_opt_level(wasmtime::OptLevel::Speed)
-        // Address space as the memory is used, not 4 GiB and guards per
-        // instance: a job runs under an address-space limit, with dozens of
-        // instances. Accesses are bounds-checked instead.
-        .memory_reservation(0)
-        .memory_guard_size(0)
-        .memory_reservation_for_growth(1 << 20)
-        .memory_may_move(true);
+        // Each memory reserves its 4 GiB of address space, and guard pages
+        // around it, so that the compiled code needs no bounds check on any
+        // access (a third of a handler's time, measured): the reservation is
+        // address space, inaccessible, never memory. A job's limit is
+        // therefore on its data (what is writable), not its address space.
+        .memory_reservation(4 << 30)
+        .memory_guard_size(32 << 20)
+        .guard_before_linear_memory(true);
     Engine::new(&config).expect("the host's wasmtime configuration is valid")
 }
 
@@ -347,7 +348,6 @@ impl<S: ModuleSource> Wasm<S> {
     }
 
     fn run(&mut self, ask: &Ask) -> Result<Answer, Fault> {
-        let bytes = labrpc::encode(ask);
         self.store.data_mut().stdio.now_us = ask.at.now_us;
         self.store
             .set_fuel(HANDLER_FUEL)
@@ -355,31 +355,41 @@ impl<S: ModuleSource> Wasm<S> {
         let host = self.store.data_mut();
         host.unmetered_from = Some(HANDLER_FUEL);
         host.meter_calls = 0;
-        let packed = self.call(&bytes).map_err(|e| self.fault(e))?;
+        let packed = self.call(ask).map_err(|e| self.fault(e))?;
         let left = match self.store.data_mut().unmetered_from.take() {
             Some(before) => before,
             None => self.store.get_fuel().unwrap_or(0),
         };
         self.instructions = HANDLER_FUEL.saturating_sub(left);
         let (at, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
-        let mut answer = vec![0u8; len.min(self.memory.data_size(&self.store))];
-        self.memory
-            .read(&self.store, at, &mut answer)
-            .map_err(|_| {
+        // Decoded where the guest wrote it: the answer's bytes (a persisted
+        // state, a request) are copied once, into the values they make.
+        let written = self
+            .memory
+            .data(&self.store)
+            .get(at..at + len)
+            .ok_or_else(|| {
                 Fault::Protocol(format!("an answer of {len} bytes at {at} is out of bounds"))
             })?;
-        let mut answer: Answer = labrpc::decode(&answer)
+        let mut answer: Answer = labrpc::decode(written)
             .map_err(|e| Fault::Protocol(format!("the answer does not decode: {e}")))?;
         let printed = self.store.data_mut().stdio.take_lines();
         answer.acts.extend(printed.into_iter().map(Act::Log));
         Ok(answer)
     }
 
-    fn call(&mut self, ask: &[u8]) -> wasmtime::Result<u64> {
-        let len =
-            u32::try_from(ask.len()).map_err(|_| wasmtime::format_err!("an ask over 4 GiB"))?;
-        let at = self.inbox.call(&mut self.store, len)?;
-        self.memory.write(&mut self.store, at as usize, ask)?;
+    /// Writes `ask` into the guest's inbox (encoded where the guest reads it)
+    /// and runs it.
+    fn call(&mut self, ask: &Ask) -> wasmtime::Result<u64> {
+        let len = postcard::experimental::serialized_size(ask)?;
+        let len = u32::try_from(len).map_err(|_| wasmtime::format_err!("an ask over 4 GiB"))?;
+        let at = self.inbox.call(&mut self.store, len)? as usize;
+        let inbox = self
+            .memory
+            .data_mut(&mut self.store)
+            .get_mut(at..at + len as usize)
+            .ok_or_else(|| wasmtime::format_err!("the guest's inbox is out of its memory"))?;
+        postcard::to_slice(ask, inbox)?;
         self.handle.call(&mut self.store, ())
     }
 

@@ -225,10 +225,11 @@ pub(super) fn confine_job(memory_mb: u64, cpu_seconds: u64) -> jobwire::SandboxR
     confine(&Policy {
         read: Vec::new(),
         write: Vec::new(),
-        // Room for the budget plus the runtime's reservations; the budget
-        // (armed by the caller) is what counts.
-        address_space: (memory_mb > 0).then(|| (memory_mb * 2 + 1024) << 20),
-        data: None,
+        // Room for the budget plus the runtime's own; the budget (armed by
+        // the caller) is what counts. A limit on data, not address space:
+        // every guest's memory reserves 4 GiB of address space it never uses.
+        address_space: None,
+        data: (memory_mb > 0).then(|| (memory_mb * 2 + 1024) << 20),
         cpu_seconds: (cpu_seconds > 0).then_some(cpu_seconds),
         file_size: Some(0),
         single_process: true,
