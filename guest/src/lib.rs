@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 
 use kvraft::KvClerk;
 use kvraft::node::{ClerkNode, KvServerNode};
-use labrpc::guest::{Answer, Ask, Hosted, Module, Serve, kind_of, serve};
+use labrpc::guest::{Answer, Ask, Glue, Hosted, Module, Serve, kind_of, serve};
 use raft::Raft;
 use raft::node::RaftNode;
 use shardctrler::CtrlerOps;
@@ -35,8 +35,8 @@ where
     C: KvClerk<CtrlerOps>,
     S: ShardKvClerk,
 {
-    fn create(ask: Ask, unmetered: fn(bool)) -> Result<(Box<dyn Serve>, Answer), String> {
-        type Create = fn(Ask, fn(bool)) -> Result<(Box<dyn Serve>, Answer), String>;
+    fn create(ask: Ask, glue: Glue) -> Result<(Box<dyn Serve>, Answer), String> {
+        type Create = fn(Ask, Glue) -> Result<(Box<dyn Serve>, Answer), String>;
         let Some(kind) = kind_of(&ask).map(str::to_owned) else {
             return Err(format!("the first ask must create the node, not {ask:?}"));
         };
@@ -73,7 +73,7 @@ where
             ),
         ];
         match serves.into_iter().find(|(k, _)| *k == kind) {
-            Some((_, create)) => create(ask, unmetered),
+            Some((_, create)) => create(ask, glue),
             None => Err(format!("this module serves no node of kind {kind:?}")),
         }
     }
@@ -85,7 +85,7 @@ where
 mod exports {
     use std::cell::RefCell;
 
-    use labrpc::guest::{Ask, Module, Serve};
+    use labrpc::guest::{Ask, Glue, Module, Serve};
 
     /// This tree's student code.
     type ThisTree = super::Tree<raft::Peer, kvraft::Clerk, shardctrler::Clerk, shardkv::Clerk>;
@@ -119,7 +119,7 @@ mod exports {
             .unwrap_or_else(|e| panic!("the host's ask does not decode: {e}"));
         let answer = NODE.with_borrow_mut(|node| match node {
             Some(served) => served.handle(ask),
-            None => ThisTree::create(ask, unmetered).map(|(served, answer)| {
+            None => ThisTree::create(ask, GLUE).map(|(served, answer)| {
                 *node = Some(served);
                 answer
             }),
@@ -130,6 +130,13 @@ mod exports {
             (u64::from(address(outbox)) << 32) | outbox.len() as u64
         })
     }
+
+    /// The host counts each handler's instructions, and copies what it
+    /// persisted out of this instance's memory.
+    const GLUE: Glue = Glue {
+        unmetered: Some(unmetered),
+        regions: true,
+    };
 
     /// Tells the host to stop counting the instructions the guest runs (`true`)
     /// or to count them again (`false`): it counts a handler's own work only (see

@@ -43,9 +43,6 @@ pub(crate) enum Effect<P: Protocol> {
         /// Bytes this save wrote (the state, and the snapshot if it was saved).
         written: usize,
         digest: u64,
-        /// What was saved, kept only by a detached context (whose host must
-        /// save it again on the simulator's side).
-        saved: Option<Saved>,
     },
     Output(P::Output),
     Log(String),
@@ -60,6 +57,51 @@ pub(crate) struct Saved {
     pub(crate) snapshot: Option<Vec<u8>>,
 }
 
+/// The saves of one handler run detached, whose host must save them again
+/// on the simulator's side. The last save's bytes stay in the persister (the
+/// host reads them there, never copied on this side); a save that replaces
+/// an earlier one of the same handler moves the earlier one's bytes here.
+pub(crate) struct Journal {
+    /// The persister's count of saves when the handler began.
+    pub(crate) began: u64,
+    /// Whether the handler's latest save replaced the snapshot.
+    pub(crate) latest_with_snapshot: bool,
+    /// The bytes of the handler's saves before its latest, in order.
+    pub(crate) earlier: Vec<Saved>,
+}
+
+impl Journal {
+    /// The journal of a handler beginning with `persister` as it is.
+    pub(crate) fn new(persister: &Persister) -> Journal {
+        Journal {
+            began: persister.saves(),
+            latest_with_snapshot: false,
+            earlier: Vec::new(),
+        }
+    }
+
+    /// Before a save replaces what `persister` holds (the snapshot too if
+    /// `snapshot`): keeps the bytes of the save it replaces if this handler
+    /// made it.
+    fn replacing(&mut self, persister: &mut Persister, snapshot: bool) {
+        if persister.saves() > self.began {
+            let state = persister.take_state();
+            let kept = self.latest_with_snapshot.then(|| {
+                if snapshot {
+                    persister.take_snapshot()
+                } else {
+                    persister.snapshot().to_vec()
+                }
+            });
+            self.earlier.push(Saved {
+                state,
+                snapshot: kept,
+            });
+        }
+        self.latest_with_snapshot = snapshot;
+    }
+}
+
 /// A node's handle on the simulated world during one handler call.
 pub struct Context<'a, P: Protocol> {
     pub(crate) now: Time,
@@ -70,8 +112,9 @@ pub struct Context<'a, P: Protocol> {
     pub(crate) next_id: &'a mut u64,
     pub(crate) effects: &'a mut Vec<Effect<P>>,
     pub(crate) recording: bool,
-    /// Whether this context runs away from the simulator ([`crate::Detached`]).
-    pub(crate) detached: bool,
+    /// The handler's saves, when this context runs away from the simulator
+    /// ([`crate::Detached`]).
+    pub(crate) journal: Option<&'a mut Journal>,
 }
 
 impl<P: Protocol> Context<'_, P> {
@@ -141,43 +184,38 @@ impl<P: Protocol> Context<'_, P> {
     /// after this handler returns keeps it.
     pub fn persist(&mut self, state: Vec<u8>) {
         let written = state.len();
-        let (digest, saved) = if self.detached {
-            // The host hashes what it saves again on its side.
-            let saved = Saved {
-                state: state.clone(),
-                snapshot: None,
-            };
-            (0, Some(saved))
-        } else {
-            (xxh3_64(&state), None)
+        // A detached context's host hashes what it saves on its side.
+        let digest = match &mut self.journal {
+            Some(journal) => {
+                journal.replacing(self.persister, false);
+                0
+            }
+            None => xxh3_64(&state),
         };
         self.persister.save_state(state);
-        self.note_persist(written, digest, saved);
+        self.note_persist(written, digest);
     }
 
     /// Saves `state` and `snapshot` together, atomically.
     pub fn persist_with_snapshot(&mut self, state: Vec<u8>, snapshot: Vec<u8>) {
         let written = state.len() + snapshot.len();
-        let (digest, saved) = if self.detached {
-            let saved = Saved {
-                state: state.clone(),
-                snapshot: Some(snapshot.clone()),
-            };
-            (0, Some(saved))
-        } else {
-            (xxh3_64(&state) ^ xxh3_64(&snapshot).rotate_left(1), None)
+        let digest = match &mut self.journal {
+            Some(journal) => {
+                journal.replacing(self.persister, true);
+                0
+            }
+            None => xxh3_64(&state) ^ xxh3_64(&snapshot).rotate_left(1),
         };
         self.persister.save(state, snapshot);
-        self.note_persist(written, digest, saved);
+        self.note_persist(written, digest);
     }
 
-    fn note_persist(&mut self, written: usize, digest: u64, saved: Option<Saved>) {
+    fn note_persist(&mut self, written: usize, digest: u64) {
         self.effects.push(Effect::Persisted {
             state_bytes: self.persister.state_size(),
             snapshot_bytes: self.persister.snapshot_size(),
             written,
             digest,
-            saved,
         });
     }
 
@@ -274,7 +312,7 @@ impl<P: Protocol> Context<'_, P> {
             next_id: &mut *self.next_id,
             effects: &mut inner_effects,
             recording: self.recording,
-            detached: self.detached,
+            journal: self.journal.as_deref_mut(),
         });
         let mut outputs = Vec::new();
         for effect in inner_effects {
@@ -299,13 +337,11 @@ impl<P: Protocol> Context<'_, P> {
                     snapshot_bytes,
                     written,
                     digest,
-                    saved,
                 } => Effect::Persisted {
                     state_bytes,
                     snapshot_bytes,
                     written,
                     digest,
-                    saved,
                 },
                 Effect::Log(line) => Effect::Log(line),
                 Effect::Computed(n) => Effect::Computed(n),

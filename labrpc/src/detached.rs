@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use crate::context::{Context, Effect, Saved};
+use crate::context::{Context, Effect, Journal, Saved};
 use crate::node::{CallId, NodeId, ReplyTo, TimerId};
 use crate::persister::Persister;
 use crate::protocol::Protocol;
@@ -52,6 +52,13 @@ pub enum Done<P: Protocol> {
         state: Vec<u8>,
         /// The snapshot, if this save replaces it.
         snapshot: Option<Vec<u8>>,
+    },
+    /// Save what [`Detached::persister`] holds now (the handler's last save,
+    /// left there rather than copied): its state, and its snapshot if
+    /// `with_snapshot` (else keep the saved one).
+    PersistHeld {
+        /// Whether this save replaces the snapshot.
+        with_snapshot: bool,
     },
     /// Hand `output` to the layer above.
     Output(P::Output),
@@ -105,6 +112,7 @@ impl Detached {
         f: impl FnOnce(&mut Context<'_, P>) -> T,
     ) -> (T, Vec<Done<P>>) {
         let mut effects = Vec::new();
+        let mut journal = Journal::new(&self.persister);
         if let Some(unmetered) = self.unmetered {
             unmetered(false);
         }
@@ -117,11 +125,13 @@ impl Detached {
             next_id: &mut self.next_id,
             effects: &mut effects,
             recording,
-            detached: true,
+            journal: Some(&mut journal),
         });
         if let Some(unmetered) = self.unmetered {
             unmetered(true);
         }
+        let with_snapshot = journal.latest_with_snapshot;
+        let mut earlier = journal.earlier.into_iter();
         let done = effects
             .into_iter()
             .map(|effect| match effect {
@@ -129,11 +139,10 @@ impl Detached {
                 Effect::Reply { reply_to, reply } => Done::Reply { reply_to, reply },
                 Effect::Timer { timer, after, tag } => Done::Timer { timer, after, tag },
                 Effect::Cancel(timer) => Done::Cancel(timer),
-                Effect::Persisted { saved, .. } => {
-                    let Saved { state, snapshot } =
-                        saved.expect("a detached context keeps what it saved");
-                    Done::Persist { state, snapshot }
-                }
+                Effect::Persisted { .. } => match earlier.next() {
+                    Some(Saved { state, snapshot }) => Done::Persist { state, snapshot },
+                    None => Done::PersistHeld { with_snapshot },
+                },
                 Effect::Output(output) => Done::Output(output),
                 Effect::Log(line) => Done::Log(line),
                 Effect::Computed(_) => unreachable!("a detached handler is not its own host"),
@@ -179,6 +188,7 @@ mod tests {
                 Done::Timer { timer, after, tag } => format!("timer {timer:?} {after:?} {tag}"),
                 Done::Cancel(timer) => format!("cancel {timer:?}"),
                 Done::Persist { state, snapshot } => format!("persist {state:?} {snapshot:?}"),
+                Done::PersistHeld { with_snapshot } => format!("persist held {with_snapshot}"),
                 Done::Output(o) => format!("output {o}"),
                 Done::Log(l) => format!("log {l}"),
             })
@@ -190,11 +200,45 @@ mod tests {
                 "call 1 0 hi",
                 "timer TimerId(2) 1ms 3",
                 "cancel TimerId(2)",
-                "persist [2] Some([3])",
+                "persist held true",
                 "output 5",
                 "log CallId(1)",
             ]
         );
+        assert_eq!(d.persister().read_state(), vec![2]);
         assert_eq!(d.persister().read_snapshot(), vec![3]);
+    }
+
+    /// Every save of a handler reaches its host with the bytes it saved: the
+    /// earlier ones moved out as later ones replace them, the last one held.
+    #[test]
+    fn each_save_of_a_handler_keeps_its_own_bytes() {
+        let saves = |d: &mut Detached, f: &dyn Fn(&mut Context<'_, Ping>)| {
+            let ((), done) = d.run::<Ping, _>(Time::ZERO, false, f);
+            done.iter()
+                .map(|d| match d {
+                    Done::Persist { state, snapshot } => format!("{state:?} {snapshot:?}"),
+                    Done::PersistHeld { with_snapshot } => format!("held {with_snapshot}"),
+                    _ => "other".into(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut d = Detached::new(0, 1, seed::derive(1, 1), Persister::new());
+        let first = saves(&mut d, &|ctx| {
+            ctx.persist_with_snapshot(vec![1], vec![10]);
+            ctx.persist(vec![2]);
+            ctx.persist_with_snapshot(vec![3], vec![30]);
+            ctx.persist(vec![4]);
+        });
+        assert_eq!(
+            first,
+            ["[1] Some([10])", "[2] None", "[3] Some([30])", "held false"]
+        );
+        assert_eq!(d.persister().read_state(), vec![4]);
+        assert_eq!(d.persister().read_snapshot(), vec![30]);
+        // A later handler's first save replaces what the host has already.
+        let second = saves(&mut d, &|ctx| ctx.persist(vec![5]));
+        assert_eq!(second, ["held false"]);
+        assert_eq!(d.persister().read_snapshot(), vec![30]);
     }
 }

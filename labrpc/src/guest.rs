@@ -9,7 +9,9 @@
 //! clerk (asked to begin an operation). The host never sees the node's types:
 //! requests and replies cross as the bytes the guest encoded, timers as the
 //! guest's numbers for them, outputs and reports in postcard, and what a
-//! recorded run prints of them as text the guest made.
+//! recorded run prints of them as text the guest made. What a handler
+//! persisted stays where the node's context saved it: a WebAssembly guest's
+//! answer says where ([`Act::PersistAt`]), and the host copies it out once.
 
 use std::collections::BTreeMap;
 
@@ -136,6 +138,27 @@ pub enum Asked {
     },
 }
 
+/// Bytes in a WebAssembly guest's own memory: where they start and how many
+/// there are. They stay there, unchanged, until the guest's next ask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Region {
+    /// The address of the first byte.
+    pub at: u32,
+    /// How many bytes.
+    pub len: u32,
+}
+
+impl Region {
+    /// Where `bytes` are, in a guest whose addresses are 32-bit.
+    fn of(bytes: &[u8]) -> Region {
+        let fit = |n: usize| u32::try_from(n).expect("a guest with regions has 32-bit addresses");
+        Region {
+            at: fit(bytes.as_ptr() as usize),
+            len: fit(bytes.len()),
+        }
+    }
+}
+
 /// What a handler returned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Returned {
@@ -201,6 +224,15 @@ pub enum Act {
         #[serde(with = "serde_bytes")]
         snapshot: Option<Vec<u8>>,
     },
+    /// Persist what the guest holds at `state` (and at `snapshot`, if given):
+    /// [`Act::Persist`] as a WebAssembly guest answers it, the bytes left in
+    /// its own memory for the host to copy out once.
+    PersistAt {
+        /// Where the state is.
+        state: Region,
+        /// Where the snapshot is, if this save replaces it.
+        snapshot: Option<Region>,
+    },
     /// Hand an output to the layer above: the protocol's output, encoded.
     Output(#[serde(with = "serde_bytes")] Vec<u8>),
     /// A line for the run's log.
@@ -254,14 +286,35 @@ pub trait Serve {
 
 /// The kinds of node a module serves, and how it creates one.
 pub trait Module: 'static {
-    /// Creates the node of the kind `ask` (an [`Asked::New`]) names; its
-    /// handlers call `unmetered` as [`Detached::set_unmetered`] says.
-    fn create(ask: Ask, unmetered: fn(bool)) -> Result<(Box<dyn Serve>, Answer), String>;
+    /// Creates the node of the kind `ask` (an [`Asked::New`]) names, served
+    /// as `glue` says.
+    fn create(ask: Ask, glue: Glue) -> Result<(Box<dyn Serve>, Answer), String>;
+}
+
+/// How the glue around a module serves its nodes.
+#[derive(Clone, Copy, Debug)]
+pub struct Glue {
+    /// The hook the handlers call as [`Detached::set_unmetered`] says, where
+    /// the host counts instructions.
+    pub unmetered: Option<fn(bool)>,
+    /// Whether the host reads what a handler persisted from the guest's own
+    /// memory (a WebAssembly guest): answers then carry [`Act::PersistAt`].
+    pub regions: bool,
+}
+
+impl Glue {
+    /// The glue run in the host's own process (to test it): nothing counts
+    /// instructions, and answers carry the bytes persisted.
+    pub const IN_PROCESS: Glue = Glue {
+        unmetered: None,
+        regions: false,
+    };
 }
 
 /// A node of type `H` on the guest's side.
 pub struct Served<H: Hosted> {
     node: H,
+    glue: Glue,
     context: Detached,
     /// The tags of the timers set and not yet fired or cancelled, by number.
     timers: BTreeMap<u64, <H::Protocol as Protocol>::Timer>,
@@ -271,10 +324,10 @@ type Effects<H> = Vec<Done<<H as Hosted>::Protocol>>;
 
 impl<H: Hosted> Served<H> {
     /// Creates the node an [`Asked::New`] describes. Its handlers call
-    /// `unmetered` as [`Detached::set_unmetered`] says: a host that counts
+    /// `glue`'s hook as [`Detached::set_unmetered`] says: a host that counts
     /// instructions counts the handlers' own work, never the glue's (reading
     /// an ask, writing the answer, printing what it sent for a recorded run).
-    pub fn create(ask: Ask, unmetered: fn(bool)) -> Result<(Served<H>, Answer), String> {
+    pub fn create(ask: Ask, glue: Glue) -> Result<(Served<H>, Answer), String> {
         let Ask {
             at,
             asked:
@@ -299,10 +352,13 @@ impl<H: Hosted> Served<H> {
         let mut persister = Persister::new();
         persister.save(state, snapshot);
         let mut context = Detached::new(me, incarnation, rng.rng(), persister);
-        context.set_unmetered(unmetered);
+        if let Some(unmetered) = glue.unmetered {
+            context.set_unmetered(unmetered);
+        }
         let (node, done) = context.run(time(at), at.recording, |ctx| H::create(ctx, me, setup));
         let mut served = Served {
             node,
+            glue,
             context,
             timers: BTreeMap::new(),
         };
@@ -341,6 +397,20 @@ impl<H: Hosted> Served<H> {
                     }
                 }
                 Done::Persist { state, snapshot } => Act::Persist { state, snapshot },
+                Done::PersistHeld { with_snapshot } => {
+                    let persister = self.context.persister();
+                    if self.glue.regions {
+                        Act::PersistAt {
+                            state: Region::of(persister.state()),
+                            snapshot: with_snapshot.then(|| Region::of(persister.snapshot())),
+                        }
+                    } else {
+                        Act::Persist {
+                            state: persister.read_state(),
+                            snapshot: with_snapshot.then(|| persister.read_snapshot()),
+                        }
+                    }
+                }
                 Done::Output(output) => Act::Output(encode(&output)),
                 Done::Log(line) => Act::Log(line),
             });
@@ -421,9 +491,9 @@ impl<H: Hosted> Serve for Served<H> {
 /// Creates the node of type `H` that `ask` (an [`Asked::New`]) describes.
 pub fn serve<H: Hosted + 'static>(
     ask: Ask,
-    unmetered: fn(bool),
+    glue: Glue,
 ) -> Result<(Box<dyn Serve>, Answer), String> {
-    let (served, answer) = Served::<H>::create(ask, unmetered)?;
+    let (served, answer) = Served::<H>::create(ask, glue)?;
     Ok((Box::new(served), answer))
 }
 
@@ -558,7 +628,7 @@ mod tests {
                 setup: encode(&10u32),
             },
         );
-        let (mut node, answer) = serve::<Deferring>(new, |_| {}).unwrap();
+        let (mut node, answer) = serve::<Deferring>(new, Glue::IN_PROCESS).unwrap();
         assert_eq!(decode::<u32>(&answer.status).unwrap(), 10);
         let [
             Act::Call {
@@ -630,7 +700,7 @@ mod tests {
                 setup: encode(&0u32),
             },
         );
-        let refused = serve::<Deferring>(new, |_| {}).err().unwrap();
+        let refused = serve::<Deferring>(new, Glue::IN_PROCESS).err().unwrap();
         assert_eq!(refused, "asked for a raft, but this is a deferring");
     }
 }

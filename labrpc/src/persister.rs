@@ -53,6 +53,28 @@ impl Persister {
         self.snapshot.len()
     }
 
+    /// The saved state itself, borrowed.
+    pub(crate) fn state(&self) -> &[u8] {
+        &self.state
+    }
+
+    /// The saved snapshot itself, borrowed.
+    pub(crate) fn snapshot(&self) -> &[u8] {
+        &self.snapshot
+    }
+
+    /// Takes the saved state out, leaving it empty (for a save about to
+    /// replace it).
+    pub(crate) fn take_state(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.state)
+    }
+
+    /// Takes the saved snapshot out, leaving it empty (for a save about to
+    /// replace it).
+    pub(crate) fn take_snapshot(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.snapshot)
+    }
+
     /// How many times anything was saved.
     pub fn saves(&self) -> u64 {
         self.saves

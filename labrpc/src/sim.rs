@@ -458,7 +458,7 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             next_id: &mut self.next_id,
             effects: &mut self.effects,
             recording: self.trace.is_recording(),
-            detached: false,
+            journal: None,
         };
         let handle = &mut slot.handle;
         match panic::catch_unwind(AssertUnwindSafe(|| f(handle, &mut ctx))) {

@@ -8,7 +8,7 @@
 
 use std::marker::PhantomData;
 
-use labrpc::guest::{Answer, Ask, Module, Serve};
+use labrpc::guest::{Answer, Ask, Glue, Module, Serve};
 
 /// Why a guest gave no answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -60,7 +60,7 @@ pub struct InProcess<M: Module>(Box<dyn Serve>, PhantomData<M>);
 impl<M: Module> Backend for InProcess<M> {
     fn create(ask: &Ask) -> Result<(Self, Answer), Fault> {
         let ask: Ask = round_trip(ask)?;
-        let (served, answer) = M::create(ask, |_| {}).map_err(Fault::Protocol)?;
+        let (served, answer) = M::create(ask, Glue::IN_PROCESS).map_err(Fault::Protocol)?;
         Ok((InProcess(served, PhantomData), round_trip(&answer)?))
     }
 

@@ -320,6 +320,9 @@ impl<B: Backend, P: GuestProtocol, S: DeserializeOwned> GuestNode<B, P, S> {
                     state,
                     snapshot: Some(snapshot),
                 } => ctx.persist_with_snapshot(state, snapshot),
+                Act::PersistAt { .. } => {
+                    self.broke("a persisted region reached the node unread", during)
+                }
                 Act::Output(output) => match labrpc::decode(&output) {
                     Ok(output) => ctx.emit(output),
                     Err(e) => self.broke(&format!("an output does not decode: {e}"), during),

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use labrpc::guest::{Act, Answer, Ask, Asked};
+use labrpc::guest::{Act, Answer, Ask, Asked, Region};
 use wasmtime::{
     Caller, Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap,
     TypedFunc, WasmBacktrace, WasmBacktraceDetails,
@@ -373,6 +373,15 @@ impl<S: ModuleSource> Wasm<S> {
             })?;
         let mut answer: Answer = labrpc::decode(written)
             .map_err(|e| Fault::Protocol(format!("the answer does not decode: {e}")))?;
+        let memory = self.memory.data(&self.store);
+        for act in &mut answer.acts {
+            if let Act::PersistAt { state, snapshot } = *act {
+                *act = Act::Persist {
+                    state: copied(memory, state)?,
+                    snapshot: snapshot.map(|s| copied(memory, s)).transpose()?,
+                };
+            }
+        }
         let printed = self.store.data_mut().stdio.take_lines();
         answer.acts.extend(printed.into_iter().map(Act::Log));
         Ok(answer)
@@ -442,6 +451,16 @@ impl<S: ModuleSource> Wasm<S> {
     }
 }
 
+/// The bytes of `region` of a guest's `memory`, copied out.
+fn copied(memory: &[u8], region: Region) -> Result<Vec<u8>, Fault> {
+    let (at, len) = (region.at as usize, region.len as usize);
+    memory.get(at..at + len).map(<[u8]>::to_vec).ok_or_else(|| {
+        Fault::Protocol(format!(
+            "a persisted region of {len} bytes at {at} is out of bounds"
+        ))
+    })
+}
+
 fn bounded_lines(text: &str, most: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() <= most {
@@ -471,5 +490,23 @@ impl<S: ModuleSource> Backend for Wasm<S> {
 
     fn instructions(&self) -> u64 {
         self.instructions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_persisted_region_is_copied_out_or_named_out_of_bounds() {
+        let memory = [1, 2, 3, 4];
+        let copy = |at, len| copied(&memory, Region { at, len });
+        assert_eq!(copy(1, 2).unwrap(), vec![2, 3]);
+        assert_eq!(copy(4, 0).unwrap(), Vec::<u8>::new());
+        let Err(Fault::Protocol(why)) = copy(3, 2) else {
+            panic!("a region past the memory's end was copied");
+        };
+        assert_eq!(why, "a persisted region of 2 bytes at 3 is out of bounds");
+        assert!(copy(u32::MAX, u32::MAX).is_err());
     }
 }
