@@ -96,8 +96,8 @@ fn engine() -> Engine {
         .cranelift_opt_level(wasmtime::OptLevel::Speed)
         // Each memory reserves its 4 GiB of address space, and guard pages
         // around it, so that the compiled code needs no bounds check on any
-        // access (a third of a handler's time, measured): the reservation is
-        // address space, inaccessible, never memory. A job's limit is
+        // access (docs/development.md has what that saves): the reservation
+        // is address space, inaccessible, never memory. A job's limit is
         // therefore on its data (what is writable), not its address space.
         .memory_reservation(4 << 30)
         .memory_guard_size(32 << 20)
@@ -362,8 +362,9 @@ impl<S: ModuleSource> Wasm<S> {
         };
         self.instructions = HANDLER_FUEL.saturating_sub(left);
         let (at, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
-        // Decoded where the guest wrote it: the answer's bytes (a persisted
-        // state, a request) are copied once, into the values they make.
+        // Decoded where the guest wrote it: the answer's bytes (a request, a
+        // reply) are copied once, into the values they make; persisted
+        // regions are copied out below.
         let written = self
             .memory
             .data(&self.store)
