@@ -361,25 +361,24 @@ impl<S: ModuleSource> Wasm<S> {
             None => self.store.get_fuel().unwrap_or(0),
         };
         self.instructions = HANDLER_FUEL.saturating_sub(left);
-        let (at, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
+        let region = Region {
+            at: (packed >> 32) as u32,
+            len: packed as u32,
+        };
         // Decoded where the guest wrote it: the answer's bytes (a request, a
         // reply) are copied once, into the values they make; persisted
         // regions are copied out below.
-        let written = self
-            .memory
-            .data(&self.store)
-            .get(at..at + len)
-            .ok_or_else(|| {
-                Fault::Protocol(format!("an answer of {len} bytes at {at} is out of bounds"))
-            })?;
+        let written = within(self.memory.data(&self.store), region, "an answer")?;
         let mut answer: Answer = labrpc::decode(written)
             .map_err(|e| Fault::Protocol(format!("the answer does not decode: {e}")))?;
         let memory = self.memory.data(&self.store);
         for act in &mut answer.acts {
             if let Act::PersistAt { state, snapshot } = *act {
                 *act = Act::Persist {
-                    state: copied(memory, state)?,
-                    snapshot: snapshot.map(|s| copied(memory, s)).transpose()?,
+                    state: within(memory, state, PERSISTED)?.to_vec(),
+                    snapshot: snapshot
+                        .map(|s| within(memory, s, PERSISTED).map(<[u8]>::to_vec))
+                        .transpose()?,
                 };
             }
         }
@@ -452,15 +451,17 @@ impl<S: ModuleSource> Wasm<S> {
     }
 }
 
-/// The bytes of `region` of a guest's `memory`, copied out.
-fn copied(memory: &[u8], region: Region) -> Result<Vec<u8>, Fault> {
+/// The bytes of `region` of a guest's `memory` (`what` they are, for the
+/// complaint if the region lies outside it).
+fn within<'m>(memory: &'m [u8], region: Region, what: &str) -> Result<&'m [u8], Fault> {
     let (at, len) = (region.at as usize, region.len as usize);
-    memory.get(at..at + len).map(<[u8]>::to_vec).ok_or_else(|| {
-        Fault::Protocol(format!(
-            "a persisted region of {len} bytes at {at} is out of bounds"
-        ))
-    })
+    memory
+        .get(at..at + len)
+        .ok_or_else(|| Fault::Protocol(format!("{what} of {len} bytes at {at} is out of bounds")))
 }
+
+/// What [`within`] calls a persisted region in its complaint.
+const PERSISTED: &str = "a persisted region";
 
 fn bounded_lines(text: &str, most: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
@@ -499,9 +500,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_persisted_region_is_copied_out_or_named_out_of_bounds() {
+    fn a_region_is_read_within_the_memory_or_named_out_of_bounds() {
         let memory = [1, 2, 3, 4];
-        let copy = |at, len| copied(&memory, Region { at, len });
+        let copy = |at, len| within(&memory, Region { at, len }, PERSISTED).map(<[u8]>::to_vec);
         assert_eq!(copy(1, 2).unwrap(), vec![2, 3]);
         assert_eq!(copy(4, 0).unwrap(), Vec::<u8>::new());
         let Err(Fault::Protocol(why)) = copy(3, 2) else {
