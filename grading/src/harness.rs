@@ -110,15 +110,14 @@ impl From<BuildError> for String {
 }
 
 /// What cargo is asked: the harness, as a student's plain `cargo test
-/// --release` builds it (the whole workspace, so that the same features are
-/// unified, the same artifacts reused, and an edit compiled once for the test
-/// and the replay).
-const CARGO_ARGS: [&str; 8] = [
+/// --release` builds it (the workspace's default members, so that cargo
+/// unifies the same features and reuses the same artifacts: an edit is
+/// compiled once for the test and the replay, and nothing twice).
+const CARGO_ARGS: [&str; 7] = [
     "test",
     "--release",
     "--no-run",
     "--message-format=json-render-diagnostics",
-    "--workspace",
     "--test",
     TARGET,
     "--quiet",

@@ -1,3 +1,4 @@
+// @solution-file
 //! A node in WebAssembly is charged for its handler's own instructions, the
 //! same on every run: the reference Raft's start and first election timer,
 //! asked of fresh instances of this tree's module, each cost a positive count

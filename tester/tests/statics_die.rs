@@ -1,3 +1,4 @@
+// @solution-file
 //! A crash discards everything a server did not persist, by construction: its
 //! next life is a fresh WebAssembly instance, whose memory starts as the
 //! module's. A Raft that counts its lives in a `static` (which the source
