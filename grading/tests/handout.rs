@@ -1,7 +1,10 @@
 // @solution-file
-//! The handout check: the student version of this tree keeps nothing of the
-//! reference, builds, and fails its scenarios as "not implemented" naming the
-//! part; graded as a submission, it scores zero with those reasons.
+//! The handout check: the student version of this tree (the files git
+//! tracks, alone in an empty directory) keeps nothing of the reference,
+//! passes every test of the README's test command but the scenarios, which
+//! fail as "not implemented" naming the part; graded as a submission, it
+//! scores zero with those reasons. A file a test needs that git does not
+//! track fails here.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -96,10 +99,11 @@ fn the_handout_builds_and_fails_as_not_implemented() {
     // command does, so that cargo compiles each crate with one set of
     // features, once.)
     let target = work.join("target");
-    lend_dependencies(&root().join("target/release"), &target.join("release"));
-    for dir in ["guest/guest", "guest/wasm32-wasip1/guest"] {
-        lend_dependencies(&root().join("target").join(dir), &target.join(dir));
-    }
+    let ours = root().join("target");
+    wasmhost::build::lend_dependencies(&root(), &ours.join("release"), &target.join("release"))
+        .unwrap();
+    wasmhost::build::lend_module_dependencies(&root(), &ours.join("guest"), &target.join("guest"))
+        .unwrap();
     let cargo = env!("CARGO");
     let tests = Command::new(cargo)
         .current_dir(&handout)
@@ -213,54 +217,6 @@ fn the_handout_builds_and_fails_as_not_implemented() {
     }
     std::fs::remove_dir_all(&alone).unwrap();
     std::fs::remove_file(&results).unwrap();
-}
-
-/// Hard-links into `to` what cargo compiled in `from` of every package but
-/// this workspace's own, where `to` has no such file yet: the same crates from
-/// the same registry, with the same profile, are the same units to cargo, so
-/// the handout's build compiles its own crates alone, not every dependency
-/// again.
-fn lend_dependencies(from: &Path, to: &Path) {
-    if !from.is_dir() {
-        return;
-    }
-    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
-    let ours: Vec<String> = manifest
-        .lines()
-        .find_map(|l| l.strip_prefix("members = ["))
-        .expect("the workspace lists its members")
-        .split(',')
-        .map(|m| {
-            m.trim()
-                .trim_matches(|c| c == '"' || c == ']')
-                .replace('-', "_")
-        })
-        .collect();
-    for sub in ["deps", "build", ".fingerprint"] {
-        std::fs::create_dir_all(to.join(sub)).unwrap();
-        for entry in std::fs::read_dir(from.join(sub)).unwrap().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let stem = name.strip_prefix("lib").unwrap_or(&name);
-            let krate = stem
-                .rsplit_once('-')
-                .map_or(stem, |(k, _)| k)
-                .replace('-', "_");
-            if !ours.contains(&krate) {
-                link_tree(&entry.path(), &to.join(sub).join(&name));
-            }
-        }
-    }
-}
-
-fn link_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            link_tree(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else if !to.exists() && std::fs::hard_link(from, to).is_err() {
-        let _ = std::fs::copy(from, to);
-    }
 }
 
 /// The sum of the "N passed" counts of every test binary's summary line.

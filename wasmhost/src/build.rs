@@ -88,3 +88,120 @@ pub fn load_cached(wasm: &Path) -> Result<Guest, LoadError> {
     }
     Guest::precompiled(&compiled)
 }
+
+/// Hard-links into the cargo profile directory `to` (such as
+/// `target/release`, or `target/guest/wasm32-wasip1/guest`) what cargo
+/// compiled in `from` for every package that is not a member of the
+/// workspace at `root`, where `to` has no such file yet. The same crates from
+/// the same registry, with the same profile and features, are the same units
+/// to cargo, so a build of another copy of the tree (a handout, a patched
+/// tree) compiles its own crates alone, not every dependency again. Nothing
+/// is lent of the workspace's own crates: their files in `to` are cargo's to
+/// rewrite. Does nothing if `from` does not exist.
+pub fn lend_dependencies(root: &Path, from: &Path, to: &Path) -> std::io::Result<()> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    let ours = workspace_crates(&std::fs::read_to_string(root.join("Cargo.toml"))?);
+    for sub in ["deps", "build", ".fingerprint"] {
+        std::fs::create_dir_all(to.join(sub))?;
+        let Ok(entries) = std::fs::read_dir(from.join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_prefix("lib").unwrap_or(&name);
+            let krate = stem.rsplit_once('-').map_or(stem, |(k, _)| k);
+            if !ours.iter().any(|o| *o == krate.replace('-', "_")) {
+                link_tree(&entry.path(), &to.join(sub).join(&name))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`lend_dependencies`] for a module's build: from the target directory
+/// `from` that [`build_module`] built into, to `to`, both the dependencies
+/// compiled for WebAssembly and those compiled for the build itself (macros,
+/// build scripts).
+pub fn lend_module_dependencies(root: &Path, from: &Path, to: &Path) -> std::io::Result<()> {
+    for dir in [PathBuf::from(PROFILE), Path::new(TARGET).join(PROFILE)] {
+        lend_dependencies(root, &from.join(&dir), &to.join(&dir))?;
+    }
+    Ok(())
+}
+
+/// The crate names (with `_` for `-`) of the workspace members a root
+/// manifest lists (`members = [...]`, each member's directory named after its
+/// package, as this workspace's are).
+fn workspace_crates(manifest: &str) -> Vec<String> {
+    const KEY: &str = "members = [";
+    let Some((start, _)) = manifest
+        .match_indices(KEY)
+        .find(|&(at, _)| at == 0 || manifest.as_bytes()[at - 1] == b'\n')
+    else {
+        return Vec::new();
+    };
+    let list = &manifest[start + KEY.len()..];
+    let list = &list[..list.find(']').unwrap_or(list.len())];
+    list.split(',')
+        .map(|m| m.trim().trim_matches('"'))
+        .filter(|m| !m.is_empty())
+        .map(|m| m.rsplit('/').next().unwrap_or(m).replace('-', "_"))
+        .collect()
+}
+
+/// Hard-links `from` (a file, or a directory's files) at `to`, copying where
+/// a link cannot be made; keeps whatever `to` already has.
+fn link_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)?.flatten() {
+            link_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else if !to.exists() && std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workspace_crates_are_read_from_the_members_list() {
+        let manifest = "[workspace]\nresolver = \"3\"\nmembers = [\"labrpc\", \"crates/job-wire\",\n  \"tester\"]\ndefault-members = [\"x\"]\n";
+        assert_eq!(workspace_crates(manifest), ["labrpc", "job_wire", "tester"]);
+        assert!(workspace_crates("[package]\nname = \"a\"\n").is_empty());
+    }
+
+    #[test]
+    fn dependencies_are_lent_and_the_workspace_crates_are_not() {
+        let dir = std::env::temp_dir().join(format!("wasmhost-lend-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (root, from, to) = (dir.join("root"), dir.join("from"), dir.join("to"));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("Cargo.toml"), "members = [\"labrpc\"]\n").unwrap();
+        for f in [
+            "deps/libserde-0123.rlib",
+            "deps/liblabrpc-4567.rlib",
+            ".fingerprint/serde-0123/lib-serde",
+            ".fingerprint/labrpc-4567/lib-labrpc",
+            "build/serde-89ab/build-script-build",
+        ] {
+            std::fs::create_dir_all(from.join(f).parent().unwrap()).unwrap();
+            std::fs::write(from.join(f), f).unwrap();
+        }
+        std::fs::create_dir_all(to.join("deps")).unwrap();
+        std::fs::write(to.join("deps/libserde-0123.rlib"), "kept").unwrap();
+        lend_dependencies(&root, &from, &to).unwrap();
+        let read = |f: &str| std::fs::read_to_string(to.join(f)).ok();
+        assert_eq!(read("deps/libserde-0123.rlib").as_deref(), Some("kept"));
+        assert!(read(".fingerprint/serde-0123/lib-serde").is_some());
+        assert!(read("build/serde-89ab/build-script-build").is_some());
+        assert_eq!(read("deps/liblabrpc-4567.rlib"), None);
+        assert_eq!(read(".fingerprint/labrpc-4567/lib-labrpc"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
