@@ -98,12 +98,18 @@ pub fn load_cached(wasm: &Path) -> Result<Guest, LoadError> {
 /// tree) compiles its own crates alone, not every dependency again. Nothing
 /// is lent of the workspace's own crates: their files in `to` are cargo's to
 /// rewrite. Does nothing if `from` does not exist.
+///
+/// The compiled artifacts (`deps`) are hard-linked: rustc replaces an output
+/// rather than writing into it. Cargo's own records (`.fingerprint`, and
+/// `build`, where build scripts' outputs are) are copied, because cargo
+/// rewrites them in place: a borrower that compiles a lent unit again (under
+/// another environment, say) must not rewrite the lender's record of it.
 pub fn lend_dependencies(root: &Path, from: &Path, to: &Path) -> std::io::Result<()> {
     if !from.is_dir() {
         return Ok(());
     }
     let ours = workspace_crates(&std::fs::read_to_string(root.join("Cargo.toml"))?);
-    for sub in ["deps", "build", ".fingerprint"] {
+    for (sub, link) in [("deps", true), ("build", false), (".fingerprint", false)] {
         std::fs::create_dir_all(to.join(sub))?;
         let Ok(entries) = std::fs::read_dir(from.join(sub)) else {
             continue;
@@ -113,7 +119,7 @@ pub fn lend_dependencies(root: &Path, from: &Path, to: &Path) -> std::io::Result
             let stem = name.strip_prefix("lib").unwrap_or(&name);
             let krate = stem.rsplit_once('-').map_or(stem, |(k, _)| k);
             if !ours.iter().any(|o| *o == krate.replace('-', "_")) {
-                link_tree(&entry.path(), &to.join(sub).join(&name))?;
+                lend_tree(&entry.path(), &to.join(sub).join(&name), link)?;
             }
         }
     }
@@ -151,15 +157,16 @@ fn workspace_crates(manifest: &str) -> Vec<String> {
         .collect()
 }
 
-/// Hard-links `from` (a file, or a directory's files) at `to`, copying where
-/// a link cannot be made; keeps whatever `to` already has.
-fn link_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+/// Puts `from` (a file, or a directory's files) at `to`: hard-linked if
+/// `link` (copied where a link cannot be made), else copied; keeps whatever
+/// `to` already has.
+fn lend_tree(from: &Path, to: &Path, link: bool) -> std::io::Result<()> {
     if from.is_dir() {
         std::fs::create_dir_all(to)?;
         for entry in std::fs::read_dir(from)?.flatten() {
-            link_tree(&entry.path(), &to.join(entry.file_name()))?;
+            lend_tree(&entry.path(), &to.join(entry.file_name()), link)?;
         }
-    } else if !to.exists() && std::fs::hard_link(from, to).is_err() {
+    } else if !to.exists() && !(link && std::fs::hard_link(from, to).is_ok()) {
         std::fs::copy(from, to)?;
     }
     Ok(())
@@ -201,6 +208,18 @@ mod tests {
         assert!(read(".fingerprint/serde-0123/lib-serde").is_some());
         assert!(read("build/serde-89ab/build-script-build").is_some());
         assert_eq!(read("deps/liblabrpc-4567.rlib"), None);
+        // A borrower's rewrite of a lent record leaves the lender's as it was;
+        // an artifact is the lender's own file.
+        std::fs::write(to.join(".fingerprint/serde-0123/lib-serde"), "rewritten").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(from.join(".fingerprint/serde-0123/lib-serde")).unwrap(),
+            ".fingerprint/serde-0123/lib-serde"
+        );
+        std::fs::write(to.join("build/serde-89ab/build-script-build"), "rewritten").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(from.join("build/serde-89ab/build-script-build")).unwrap(),
+            "build/serde-89ab/build-script-build"
+        );
         assert_eq!(read(".fingerprint/labrpc-4567/lib-labrpc"), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
