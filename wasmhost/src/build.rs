@@ -166,7 +166,7 @@ fn lend_tree(from: &Path, to: &Path, link: bool) -> std::io::Result<()> {
         for entry in std::fs::read_dir(from)?.flatten() {
             lend_tree(&entry.path(), &to.join(entry.file_name()), link)?;
         }
-    } else if !to.exists() && !(link && std::fs::hard_link(from, to).is_ok()) {
+    } else if !to.exists() && (!link || std::fs::hard_link(from, to).is_err()) {
         std::fs::copy(from, to)?;
     }
     Ok(())
