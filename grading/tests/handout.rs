@@ -95,9 +95,9 @@ fn the_handout_builds_and_fails_as_not_implemented() {
     // builds, and every test passes except the scenarios, which the student
     // has yet to make pass; each of those fails as not implemented. (The
     // dependencies this tree's own build compiled are lent to it, natively
-    // and for WebAssembly. Every command below selects the packages that
-    // command does, so that cargo compiles each crate with one set of
-    // features, once.)
+    // and for WebAssembly; the handout's grader, run below, builds its
+    // harness with the same selection of packages, so with the same features,
+    // and compiles nothing again.)
     let target = work.join("target");
     let ours = root().join("target");
     wasmhost::build::lend_dependencies(&root(), &ours.join("release"), &target.join("release"))
