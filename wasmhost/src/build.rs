@@ -159,7 +159,11 @@ fn workspace_crates(manifest: &str) -> Vec<String> {
 
 /// Puts `from` (a file, or a directory's files) at `to`: hard-linked if
 /// `link` (copied where a link cannot be made), else copied; keeps whatever
-/// `to` already has.
+/// `to` already has. A copy keeps the original's modification time: cargo
+/// orders a unit against its dependencies and a build script's run against
+/// its executable by these times, and a copy stamped with the time of the
+/// copying would look newer than what was built after it, so that cargo
+/// would compile everything above it again.
 fn lend_tree(from: &Path, to: &Path, link: bool) -> std::io::Result<()> {
     if from.is_dir() {
         std::fs::create_dir_all(to)?;
@@ -168,6 +172,11 @@ fn lend_tree(from: &Path, to: &Path, link: bool) -> std::io::Result<()> {
         }
     } else if !to.exists() && (!link || std::fs::hard_link(from, to).is_err()) {
         std::fs::copy(from, to)?;
+        let modified = std::fs::metadata(from)?.modified()?;
+        std::fs::File::options()
+            .write(true)
+            .open(to)?
+            .set_modified(modified)?;
     }
     Ok(())
 }
@@ -200,9 +209,32 @@ mod tests {
             std::fs::create_dir_all(from.join(f).parent().unwrap()).unwrap();
             std::fs::write(from.join(f), f).unwrap();
         }
+        // Cargo's records as they were written: the build script's run
+        // after it was compiled.
+        let at = |secs| std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        let stamp = |f: &str, secs| {
+            std::fs::File::options()
+                .write(true)
+                .open(from.join(f))
+                .unwrap()
+                .set_modified(at(secs))
+                .unwrap();
+        };
+        stamp(".fingerprint/serde-0123/lib-serde", 2_000_000_000);
+        stamp("build/serde-89ab/build-script-build", 1_000_000_000);
         std::fs::create_dir_all(to.join("deps")).unwrap();
         std::fs::write(to.join("deps/libserde-0123.rlib"), "kept").unwrap();
         lend_dependencies(&root, &from, &to).unwrap();
+        // Copies keep those times, so cargo orders them as it built them.
+        let modified = |f: &str| std::fs::metadata(to.join(f)).unwrap().modified().unwrap();
+        assert_eq!(
+            modified(".fingerprint/serde-0123/lib-serde"),
+            at(2_000_000_000)
+        );
+        assert_eq!(
+            modified("build/serde-89ab/build-script-build"),
+            at(1_000_000_000)
+        );
         let read = |f: &str| std::fs::read_to_string(to.join(f)).ok();
         assert_eq!(read("deps/libserde-0123.rlib").as_deref(), Some("kept"));
         assert!(read(".fingerprint/serde-0123/lib-serde").is_some());
