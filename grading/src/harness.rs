@@ -148,11 +148,20 @@ const MAX_BUILD_OUTPUT: usize = 16 << 20;
 pub fn build(root: &Path) -> Result<Built, BuildError> {
     let exe = executable(&cargo(root, &CARGO_ARGS[..CARGO_ARGS.len() - 1])?)
         .ok_or(BuildError::NoExecutable)?;
-    let wasm = module(&cargo(
-        root,
-        &CARGO_GUEST_ARGS[..CARGO_GUEST_ARGS.len() - 1],
-    )?)
-    .ok_or(BuildError::NoModule)?;
+    // Where the harness builds the module of its own tree when `cargo test`
+    // runs it (`<target>/guest`, beside `<target>/release/deps/<harness>`):
+    // the test and the grader share one build of it.
+    let module_dir = exe
+        .ancestors()
+        .nth(3)
+        .ok_or(BuildError::NoExecutable)?
+        .join("guest");
+    let mut args = CARGO_GUEST_ARGS[..CARGO_GUEST_ARGS.len() - 1].to_vec();
+    args.extend([
+        "--target-dir",
+        module_dir.to_str().ok_or(BuildError::NoModule)?,
+    ]);
+    let wasm = module(&cargo(root, &args)?).ok_or(BuildError::NoModule)?;
     Ok(Built { exe, wasm })
 }
 

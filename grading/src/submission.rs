@@ -184,7 +184,7 @@ pub fn build(
         for d in [&tmp, &build_dir] {
             std::fs::create_dir_all(d).map_err(|e| grader(format!("{}: {e}", d.display())))?;
         }
-        build_seed(&jail, &options.bounds, &seeds, &seed)?;
+        build_seed(root, &jail, &options.bounds, &seeds, &seed)?;
     }
     // The handout's skeleton stays where the submission has no directory.
     for d in present_dirs(dir) {
@@ -299,6 +299,7 @@ const HANDOUT_TIME: SystemTime = UNIX_EPOCH;
 /// target directory, and keeps that directory as `seed` (every other seed
 /// under `seeds` goes: they belong to older handouts).
 fn build_seed(
+    root: &Path,
     jail: &Jail,
     bounds: &Bounds,
     seeds: &Path,
@@ -307,6 +308,12 @@ fn build_seed(
     eprintln!(
         "building the handout's module once, the seed of every submission's build (its dependencies compiled) ..."
     );
+    // The dependencies this tree's own module was compiled with (`cargo
+    // test` and the grader build it under target/guest) are lent, so that
+    // the seed compiles the handout's crates alone. Submissions' builds get
+    // copies of the seed, never these links.
+    wasmhost::build::lend_module_dependencies(root, &root.join("target/guest"), &jail.target_dir)
+        .map_err(grader)?;
     // The handout is the instructor's code: it has the limits of the
     // largest build this tree needs, whatever a submission is given.
     let bounds = Bounds {
