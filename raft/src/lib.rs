@@ -72,10 +72,12 @@
 //! A crash drops your `Peer` and everything it owns; the restarted server is built
 //! by [`Raft::new`] from [`Persisted`] alone, the bytes you last gave
 //! `ctx.persist` (and `ctx.persist_with_snapshot`). Keep nothing anywhere else
-//! that could outlive a crash: no `static`, no `thread_local!`, no files. Your
-//! servers share one process here only because the network is simulated; a real
-//! server's memory is gone after a crash, and the tests of part 2C are there to
-//! check that your persisted state alone is enough.
+//! that could outlive a crash: no `static`, no `thread_local!`, no files. As a
+//! real server's memory is gone after a crash, each life of your server runs in
+//! a fresh instance of your compiled code (WebAssembly): a `static` starts
+//! again from its initial value, and the source check refuses one before
+//! anything runs. The tests of part 2C are there to check that your persisted
+//! state alone is enough.
 //!
 //! Encode what you persist with [`encode`] and read it back with [`decode`]:
 //!

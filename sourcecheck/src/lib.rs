@@ -1,13 +1,16 @@
 //! # sourcecheck: what a student's files may not contain
 //!
-//! A simulated crash drops a server's struct and builds a new one from what it
-//! persisted. Every server of a run lives in one process, so anything that
-//! outlives a struct (a `static`, a thread-local, a panic hook, the working
-//! directory) could carry state from one incarnation to the next and pass the
-//! persistence tests without persisting. This check names them in the source;
-//! files, sockets, threads and processes are stopped by a graded job's sandbox
-//! instead, and the grader's crash check (a restarted server built again from
-//! its persisted bytes in a fresh process) catches whatever else gets through.
+//! A simulated crash ends a server's life: its WebAssembly instance is dropped
+//! and the next life is a fresh instance that knows only what was persisted,
+//! so nothing that outlives a struct (a `static`, a thread-local, a panic
+//! hook) carries state from one incarnation to the next. Code that keeps state
+//! there is still a mistake, and one whose symptom (a persistence scenario
+//! failing after a restart) points far from its cause: this check names it in
+//! the source, with file, line and rule, before anything is built. Files,
+//! sockets, threads and processes are refused by the guest's host and a graded
+//! job's sandbox instead, and the grader's crash check (a restarted server
+//! built again from its persisted bytes in a fresh process) remains behind
+//! both.
 //!
 //! This crate reads the student's files as Rust *tokens* (with `proc-macro2`), so
 //! what a macro body or invocation contains counts as much as ordinary code,

@@ -36,11 +36,12 @@ impl Rule {
     pub fn reason(self) -> &'static str {
         match self {
             Rule::ProcessWideState | Rule::ProcessSettings => {
-                "a crash loses everything a server did not persist. All servers of a test share \
-                 one process, so a static, a thread-local or a process setting would carry state \
-                 from one incarnation to the next and pass the persistence tests without \
-                 persisting. Keep state in your struct; save what must survive with ctx.persist \
-                 and restore it in new from what you are given."
+                "a crash loses everything a server did not persist: its next life starts from \
+                 a fresh copy of your code, so a static, a thread-local or a process setting \
+                 never carries state from one incarnation to the next, and code that counts on \
+                 one fails the persistence tests after a restart. Keep state in your struct; \
+                 save what must survive with ctx.persist and restore it in new from what you \
+                 are given."
             }
         }
     }

@@ -1,8 +1,9 @@
 //! The crash check: a crash must lose everything that was not persisted.
 //!
-//! Every server of a run lives in one process, so a `static`, a thread-local or
-//! anything else that outlives a server's incarnation would carry state across
-//! a simulated crash. During a run the [`Sampler`] keeps a bounded, unpredictable
+//! Each life of a server is a fresh WebAssembly instance, so a `static`, a
+//! thread-local or anything else that outlives a server's incarnation dies
+//! with it; this check stands behind that, in depth, trusting neither the
+//! instance nor the source check. During a run the [`Sampler`] keeps a bounded, unpredictable
 //! sample of the restarts: what the persister held and the `state()` the
 //! restarted server reported. After the run, each sampled server is built again
 //! from those bytes alone, in a fresh process ([`rebuild_raft`],
