@@ -148,6 +148,13 @@ pub fn build(
         )));
     }
 
+    // A toolchain that cannot compile for WebAssembly would fail every
+    // submission's build: this machine's trouble, graded as nothing.
+    if !wasmhost::build::has_target(&options.toolchain.sysroot) {
+        return Err(grader(wasmhost::build::BuildError::NoTarget {
+            sysroot: options.toolchain.sysroot.clone(),
+        }));
+    }
     let target = root.join("target/submissions");
     let bin = target.join("bin");
     let seeds = target.join("seeds");

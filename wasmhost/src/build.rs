@@ -32,6 +32,15 @@ pub enum BuildError {
     /// The build failed (the compiler's words are on stderr).
     #[error("the student code does not build for {TARGET} (the compiler's messages are above)")]
     Failed,
+    /// The toolchain cargo runs cannot compile for [`TARGET`] at all.
+    #[error(
+        "the Rust toolchain at {} has no {TARGET} target, which rust-toolchain.toml names: rustup adds it on the first cargo command in this tree, unless RUSTUP_AUTO_INSTALL=0 is set or the toolchain came from elsewhere; add it with `rustup target add {TARGET}`",
+        .sysroot.display()
+    )]
+    NoTarget {
+        /// The toolchain's root (`rustc --print sysroot`).
+        sysroot: PathBuf,
+    },
     /// The module was built but cannot be loaded.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -57,11 +66,43 @@ pub fn build_module(root: &Path, target_dir: &Path) -> Result<PathBuf, BuildErro
         .arg("--target-dir")
         .arg(target_dir)
         .status()
-        .map_err(|error| BuildError::Cargo { cargo, error })?;
+        .map_err(|error| BuildError::Cargo {
+            cargo: cargo.clone(),
+            error,
+        })?;
     if !status.success() {
-        return Err(BuildError::Failed);
+        return Err(match sysroot(&cargo) {
+            Some(sysroot) if !has_target(&sysroot) => BuildError::NoTarget { sysroot },
+            _ => BuildError::Failed,
+        });
     }
     Ok(target_dir.join(TARGET).join(PROFILE).join("guest.wasm"))
+}
+
+/// Whether the toolchain whose root is `sysroot` can compile for [`TARGET`]
+/// (has its standard library).
+pub fn has_target(sysroot: &Path) -> bool {
+    sysroot
+        .join("lib/rustlib")
+        .join(TARGET)
+        .join("lib")
+        .is_dir()
+}
+
+/// The root of the toolchain `cargo` (a path, or a name on the path) belongs
+/// to: the directory above its `bin`, if that holds a toolchain.
+fn sysroot(cargo: &str) -> Option<PathBuf> {
+    let cargo = Path::new(cargo);
+    let root = if cargo.components().count() > 1 {
+        cargo.parent()?.parent()?.to_path_buf()
+    } else {
+        let out = Command::new("rustc")
+            .args(["--print", "sysroot"])
+            .output()
+            .ok()?;
+        PathBuf::from(String::from_utf8(out.stdout).ok()?.trim())
+    };
+    root.join("lib/rustlib").is_dir().then_some(root)
 }
 
 /// Loads the module at `wasm`, compiled to native code once per content: the
@@ -184,6 +225,26 @@ fn lend_tree(from: &Path, to: &Path, link: bool) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_toolchain_without_the_target_is_told_apart() {
+        let dir = std::env::temp_dir().join(format!("wasmhost-sysroot-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        std::fs::create_dir_all(dir.join("lib/rustlib/x86_64-unknown-linux-gnu/lib")).unwrap();
+        let cargo = dir.join("bin/cargo");
+        let found = sysroot(cargo.to_str().unwrap()).unwrap();
+        assert_eq!(found, dir);
+        assert!(!has_target(&found));
+        let message = BuildError::NoTarget { sysroot: found }.to_string();
+        assert!(
+            message.contains("rustup target add wasm32-wasip1"),
+            "{message}"
+        );
+        std::fs::create_dir_all(dir.join("lib/rustlib/wasm32-wasip1/lib")).unwrap();
+        assert!(has_target(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn the_workspace_crates_are_read_from_the_members_list() {
