@@ -422,12 +422,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
         } else {
             std::fs::copy(&src, &dst)
                 .and_then(|_| meta.modified())
-                .and_then(|time| {
-                    std::fs::File::options()
-                        .write(true)
-                        .open(&dst)?
-                        .set_modified(time)
-                })
+                .and_then(|time| std::fs::File::open(&dst)?.set_modified(time))
                 .map_err(|e| format!("{}: {e}", dst.display()))?;
         }
     }

@@ -6,6 +6,7 @@
 //! scores zero with those reasons. A file a test needs that git does not
 //! track fails here.
 
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -35,8 +36,10 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            // A link is an entry of its own, never followed.
+            if entry.file_type().unwrap().is_dir() {
                 stack.push(path);
             } else {
                 out.push(path.strip_prefix(dir).unwrap().to_path_buf());
@@ -86,6 +89,22 @@ fn the_handout_builds_and_fails_as_not_implemented() {
         "raftlab-handout-{}",
         &blake3::hash(root().as_os_str().as_encoded_bytes()).to_hex()[..12]
     ));
+    // Made by this user, for this user alone: nothing another user put in
+    // the shared temporary directory is read, written or removed.
+    if !alone.exists() {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&alone)
+            .unwrap();
+    }
+    let meta = std::fs::symlink_metadata(&alone).unwrap();
+    assert!(
+        meta.is_dir()
+            && meta.uid() == std::fs::metadata(&work).unwrap().uid()
+            && meta.mode() & 0o077 == 0,
+        "{} is not a private directory of this user's: remove it",
+        alone.display()
+    );
     let handout = alone.join("handout");
     let fresh = alone.join(format!("fresh-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&fresh);

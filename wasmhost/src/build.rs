@@ -71,7 +71,7 @@ pub fn build_module(root: &Path, target_dir: &Path) -> Result<PathBuf, BuildErro
             error,
         })?;
     if !status.success() {
-        return Err(match sysroot(&cargo) {
+        return Err(match sysroot(root, &cargo) {
             Some(sysroot) if !has_target(&sysroot) => BuildError::NoTarget { sysroot },
             _ => BuildError::Failed,
         });
@@ -91,12 +91,13 @@ pub fn has_target(sysroot: &Path) -> bool {
 
 /// The root of the toolchain `cargo` (a path, or a name on the path) belongs
 /// to: the directory above its `bin`, if that holds a toolchain.
-fn sysroot(cargo: &str) -> Option<PathBuf> {
+fn sysroot(root: &Path, cargo: &str) -> Option<PathBuf> {
     let cargo = Path::new(cargo);
     let root = if cargo.components().count() > 1 {
         cargo.parent()?.parent()?.to_path_buf()
     } else {
         let out = Command::new("rustc")
+            .current_dir(root)
             .args(["--print", "sysroot"])
             .output()
             .ok()?;
@@ -159,7 +160,11 @@ pub fn lend_dependencies(root: &Path, from: &Path, to: &Path) -> std::io::Result
             let name = entry.file_name().to_string_lossy().into_owned();
             let stem = name.strip_prefix("lib").unwrap_or(&name);
             let krate = stem.rsplit_once('-').map_or(stem, |(k, _)| k);
+            // Some outputs carry no hash (`guest.wasm`, `libguest.rlib`).
+            let krate = krate.split('.').next().unwrap_or(krate);
             if !ours.iter().any(|o| *o == krate.replace('-', "_")) {
+                // A dependency list (`.d`) is written in place, not replaced.
+                let link = link && !name.ends_with(".d");
                 lend_tree(&entry.path(), &to.join(sub).join(&name), link)?;
             }
         }
@@ -212,12 +217,10 @@ fn lend_tree(from: &Path, to: &Path, link: bool) -> std::io::Result<()> {
             lend_tree(&entry.path(), &to.join(entry.file_name()), link)?;
         }
     } else if !to.exists() && (!link || std::fs::hard_link(from, to).is_err()) {
-        std::fs::copy(from, to)?;
         let modified = std::fs::metadata(from)?.modified()?;
-        std::fs::File::options()
-            .write(true)
-            .open(to)?
-            .set_modified(modified)?;
+        std::fs::copy(from, to)?;
+        // Setting the times asks ownership, not write permission.
+        std::fs::File::open(to)?.set_modified(modified)?;
     }
     Ok(())
 }
@@ -233,7 +236,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("bin")).unwrap();
         std::fs::create_dir_all(dir.join("lib/rustlib/x86_64-unknown-linux-gnu/lib")).unwrap();
         let cargo = dir.join("bin/cargo");
-        let found = sysroot(cargo.to_str().unwrap()).unwrap();
+        let found = sysroot(&dir, cargo.to_str().unwrap()).unwrap();
         assert_eq!(found, dir);
         assert!(!has_target(&found));
         let message = BuildError::NoTarget { sysroot: found }.to_string();
@@ -259,10 +262,17 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let (root, from, to) = (dir.join("root"), dir.join("from"), dir.join("to"));
         std::fs::create_dir_all(&root).unwrap();
-        std::fs::write(root.join("Cargo.toml"), "members = [\"labrpc\"]\n").unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "members = [\"labrpc\", \"guest\"]\n",
+        )
+        .unwrap();
         for f in [
             "deps/libserde-0123.rlib",
+            "deps/serde-0123.d",
             "deps/liblabrpc-4567.rlib",
+            "deps/libguest.rlib",
+            "deps/guest.wasm",
             ".fingerprint/serde-0123/lib-serde",
             ".fingerprint/labrpc-4567/lib-labrpc",
             "build/serde-89ab/build-script-build",
@@ -301,6 +311,14 @@ mod tests {
         assert!(read(".fingerprint/serde-0123/lib-serde").is_some());
         assert!(read("build/serde-89ab/build-script-build").is_some());
         assert_eq!(read("deps/liblabrpc-4567.rlib"), None);
+        assert_eq!(read("deps/libguest.rlib"), None);
+        assert_eq!(read("deps/guest.wasm"), None);
+        // A dependency list is a copy: rustc rewrites it in place.
+        std::fs::write(to.join("deps/serde-0123.d"), "rewritten").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(from.join("deps/serde-0123.d")).unwrap(),
+            "deps/serde-0123.d"
+        );
         // A borrower's rewrite of a lent record leaves the lender's as it was;
         // an artifact is the lender's own file.
         std::fs::write(to.join(".fingerprint/serde-0123/lib-serde"), "rewritten").unwrap();
