@@ -142,10 +142,11 @@ pub fn load_cached(wasm: &Path) -> Result<Guest, LoadError> {
 /// rewrite. Does nothing if `from` does not exist.
 ///
 /// The compiled artifacts (`deps`) are hard-linked: rustc replaces an output
-/// rather than writing into it. Cargo's own records (`.fingerprint`, and
-/// `build`, where build scripts' outputs are) are copied, because cargo
-/// rewrites them in place: a borrower that compiles a lent unit again (under
-/// another environment, say) must not rewrite the lender's record of it.
+/// rather than writing into it. What is rewritten in place is copied: cargo's
+/// own records (`.fingerprint`, and `build`, where build scripts' outputs
+/// are) and rustc's dependency lists (`deps/*.d`), so that a borrower that
+/// compiles a lent unit again (under another environment, say) never
+/// rewrites the lender's.
 pub fn lend_dependencies(root: &Path, from: &Path, to: &Path) -> std::io::Result<()> {
     if !from.is_dir() {
         return Ok(());
