@@ -37,6 +37,8 @@ pub enum Timer {
     Heartbeat(u64),
     /// Send newly started commands, if still leader of this term.
     Replicate(u64),
+    /// Ask again for the votes not yet granted, if still candidate of this term.
+    Canvass(u64),
 }
 
 /// A Raft server (the reference solution).
@@ -316,6 +318,7 @@ impl Raft for Peer {
                     self.replicate_new(ctx);
                 }
             }
+            Timer::Canvass(term) => self.on_canvass_timer(ctx, term),
         }
         self.persist(ctx);
         // @skeleton

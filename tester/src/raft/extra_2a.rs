@@ -61,8 +61,9 @@ pub fn stale_heartbeats_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
 /// keep the others from electing a new leader.
 ///
 /// Every call is kept from the start. Server C is cut off and campaigns alone
-/// for a few terms. C rejoins and a leader of a later term is elected; it and C
-/// are cut off. The three left must elect a leader while every kept call to
+/// for a few terms. C rejoins and a leader of a later term is elected (should C
+/// win the term it campaigned in, it is cut off again and the others elect
+/// one); it and C are cut off. The three left must elect a leader while every kept call to
 /// them (the first leader's heartbeats, C's RequestVotes: all of terms they
 /// have left) reaches them again every 50 ms. Rule: a server restarts its
 /// election timer when it grants a vote, not when it refuses one (Figure 2,
@@ -84,8 +85,15 @@ pub fn stale_vote_requests_echoed_2a<R: Raft>(spec: &RunSpec) -> Report {
             format!("from term {term} to {stale_term} in 5 s"),
         );
         cfg.connect(candidate);
-        let leader = cfg.check_one_leader()?;
-        cfg.settled_term()?;
+        let mut leader = cfg.check_one_leader()?;
+        if cfg.settled_term()? <= stale_term {
+            // C won the term it campaigned in: its kept RequestVotes are of the
+            // others' current term, not stale. Cut it off again so that the
+            // others elect a leader of a later term.
+            cfg.disconnect(leader);
+            leader = cfg.check_one_leader()?;
+            cfg.settled_term()?;
+        }
         let other = if leader == candidate {
             (candidate + 1) % cfg.n
         } else {
