@@ -182,7 +182,10 @@
 //!   up to 2.2 s late (also to a server restarted since). Refuse requests of
 //!   older terms, keep entries that already match, ignore replies to requests
 //!   of an earlier term, and refuse a snapshot that is not past your
-//!   `commit_index`.
+//!   `commit_index`. With two replies in three held back longer than an
+//!   election timeout, a candidate that asks each peer once per term can go
+//!   many terms without winning: ask again, a heartbeat apart, for the votes
+//!   not yet granted.
 //! - `stale_storm_figure8_2c`: the Figure 8 runs of `figure8_unreliable_2c`
 //!   while, every 20 ms, calls of terms their callers have left are delivered
 //!   again: requests to their servers (answered) and replies to their callers.
