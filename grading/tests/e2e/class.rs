@@ -10,8 +10,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-mod common;
-use common::{reference_submission, root, with_fixture};
+use crate::common::{reference_submission, root, with_fixture};
 
 /// Grades the class in `class` into `out` (with more options `extra`);
 /// returns stdout.

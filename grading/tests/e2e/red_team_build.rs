@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-mod common;
-use common::{patch, reference_submission, root, with_module};
+use crate::common::{patch, reference_submission, root, with_module};
 
 /// A submission under `target/NAME`: the reference with `code` added at the
 /// end of raft/src/peer/mod.rs.

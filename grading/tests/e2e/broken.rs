@@ -16,13 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
-mod common;
-use common::{reference_submission, root, with_fixture};
+use crate::common::{reference_submission, root, with_fixture};
 
-/// The fixture itself, for its list of faults.
-#[path = "fixtures/hostile.rs"]
-#[allow(dead_code)]
-mod hostile;
+use crate::hostile;
 
 /// The broken submission's directory (written once per test run).
 fn submission() -> &'static Path {

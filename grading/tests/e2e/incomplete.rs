@@ -10,13 +10,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-mod common;
-use common::{copy_dir, patch, reference_submission, root};
+use crate::common::{copy_dir, patch, reference_submission, root};
 
-#[path = "fixtures/incomplete.rs"]
-#[allow(dead_code)]
-mod incomplete;
-use incomplete::VARIANTS;
+use crate::variants::VARIANTS;
 
 fn submission() -> std::path::PathBuf {
     let dir = reference_submission("incomplete-submission");
