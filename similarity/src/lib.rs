@@ -18,6 +18,9 @@
 //!    the handout's own code (its skeletons and contracts, which every
 //!    submission holds) are left out, as MOSS's base file is. [`overlap`]
 //!    tells which of two documents' tokens the other shares.
+//! 4. [`Index`]: a class's documents (and known solutions) by fingerprint,
+//!    giving the pairs that share code without comparing every pair, and
+//!    leaving out what most of them hold (idioms, not copying).
 //!
 //! Similarity is evidence for a person to read, never a verdict: nothing
 //! here changes a score.
@@ -26,6 +29,8 @@ pub mod tokens;
 pub mod winnow;
 
 mod document;
+mod index;
 
 pub use document::{Base, Document, Overlap, Region, Side, Source, overlap};
+pub use index::{Index, Pair};
 pub use winnow::Params;
