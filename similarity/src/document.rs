@@ -160,49 +160,82 @@ pub struct Overlap {
     pub first: Side,
     /// The second's.
     pub second: Side,
+    /// Which region of the first and which of the second hold a fingerprint
+    /// in common (indices into their `regions`), in order.
+    pub links: Vec<(usize, usize)>,
 }
 
 /// What `a` and `b` share.
 pub fn overlap(a: &Document, b: &Document) -> Overlap {
     let (ha, hb) = (a.hashes(), b.hashes());
     let common: BTreeSet<u64> = ha.intersection(&hb).copied().collect();
+    let (first, in_a) = covered(a, &common);
+    let (second, in_b) = covered(b, &common);
+    let mut links = BTreeSet::new();
+    for hash in &common {
+        for &ra in &in_a[hash] {
+            for &rb in &in_b[hash] {
+                links.insert((ra, rb));
+            }
+        }
+    }
     Overlap {
         shared: common.len(),
-        first: covered(a, &common),
-        second: covered(b, &common),
+        first,
+        second,
+        links: links.into_iter().collect(),
     }
 }
 
-/// `doc`'s side of an overlap whose common fingerprints are `common`.
-fn covered(doc: &Document, common: &BTreeSet<u64>) -> Side {
+/// `doc`'s side of an overlap whose common fingerprints are `common`, and
+/// for each of those the regions that hold it.
+fn covered(doc: &Document, common: &BTreeSet<u64>) -> (Side, BTreeMap<u64, BTreeSet<usize>>) {
     let k = doc.params.k;
+    let shared: Vec<&Print> = doc
+        .prints
+        .iter()
+        .filter(|p| common.contains(&p.hash))
+        .collect();
     let mut marked: BTreeMap<usize, Vec<bool>> = BTreeMap::new();
-    for p in doc.prints.iter().filter(|p| common.contains(&p.hash)) {
+    for p in &shared {
         let len = doc.sources[p.source].tokens.len();
         marked.entry(p.source).or_insert_with(|| vec![false; len])[p.token..p.token + k].fill(true);
     }
     let mut own_marked = 0;
-    let mut regions = Vec::new();
+    let mut regions: Vec<Region> = Vec::new();
+    // For each marked source, the region of each of its tokens.
+    let mut region_of: BTreeMap<usize, Vec<Option<usize>>> = BTreeMap::new();
     for (&s, marks) in &marked {
         let source = &doc.sources[s];
-        let mut run: Option<Range<usize>> = None;
+        let of = region_of
+            .entry(s)
+            .or_insert_with(|| vec![None; marks.len()]);
+        let mut open = false;
         for (i, &m) in marks.iter().enumerate() {
-            if m && !source.base[i] {
+            if !m {
+                open = false;
+                continue;
+            }
+            if !source.base[i] {
                 own_marked += 1;
             }
             let bytes = &source.tokens[i].bytes;
-            match (&mut run, m) {
-                (Some(r), true) => r.end = bytes.end,
-                (None, true) => run = Some(bytes.clone()),
-                (Some(_), false) => regions.push(Region {
+            if open {
+                regions.last_mut().unwrap().bytes.end = bytes.end;
+            } else {
+                regions.push(Region {
                     source: s,
-                    bytes: run.take().unwrap(),
-                }),
-                (None, false) => {}
+                    bytes: bytes.clone(),
+                });
+                open = true;
             }
+            of[i] = Some(regions.len() - 1);
         }
-        if let Some(bytes) = run {
-            regions.push(Region { source: s, bytes });
+    }
+    let mut holding: BTreeMap<u64, BTreeSet<usize>> = BTreeMap::new();
+    for p in &shared {
+        if let Some(r) = region_of[&p.source][p.token] {
+            holding.entry(p.hash).or_default().insert(r);
         }
     }
     let own = doc.own_tokens();
@@ -211,7 +244,7 @@ fn covered(doc: &Document, common: &BTreeSet<u64>) -> Side {
     } else {
         own_marked as f64 / own as f64
     };
-    Side { share, regions }
+    (Side { share, regions }, holding)
 }
 
 #[cfg(test)]
@@ -302,6 +335,13 @@ mod tests {
             shown.iter().any(|s| s.contains("matched.sort_unstable()")),
             "{shown:?}"
         );
+        // Each region of either side is linked to one of the other's.
+        for r in 0..shared.first.regions.len() {
+            assert!(shared.links.iter().any(|l| l.0 == r), "{:?}", shared.links);
+        }
+        for r in 0..shared.second.regions.len() {
+            assert!(shared.links.iter().any(|l| l.1 == r), "{:?}", shared.links);
+        }
     }
 
     #[test]

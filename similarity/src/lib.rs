@@ -21,6 +21,8 @@
 //! 4. [`Index`]: a class's documents (and known solutions) by fingerprint,
 //!    giving the pairs that share code without comparing every pair, and
 //!    leaving out what most of them hold (idioms, not copying).
+//! 5. [`pair_page`]: two documents side by side, their shared code marked
+//!    and linked region to region.
 //!
 //! Similarity is evidence for a person to read, never a verdict: nothing
 //! here changes a score.
@@ -29,8 +31,10 @@ pub mod tokens;
 pub mod winnow;
 
 mod document;
+mod html;
 mod index;
 
 pub use document::{Base, Document, Overlap, Region, Side, Source, overlap};
+pub use html::pair_page;
 pub use index::{Index, Pair};
 pub use winnow::Params;
