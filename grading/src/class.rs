@@ -10,6 +10,10 @@
 //! that was interrupted resumes where it stopped, and shards of the class
 //! graded on several machines (`--shard K/N` over students) merge by copying
 //! their `students/` reports into one OUT and running again.
+//!
+//! The table also lists the students whose code is too alike, with one
+//! another or with known solutions (see `similar`), each pair with its
+//! side-by-side page: evidence for a person to read, never a change of score.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,6 +31,7 @@ use crate::job;
 use crate::plan::{self, Job};
 use crate::reports::{JsonReport, write_file};
 use crate::score::score;
+use crate::similar::{self, SimilarPair};
 use crate::{pool, submission};
 
 /// What `OUT/students/NAME.json` holds.
@@ -82,12 +87,22 @@ struct ClassTable<'a> {
     students: &'a [Row],
     /// Students of DIR with no report yet (another shard's, or interrupted).
     not_graded: &'a [String],
+    /// The pairs whose code is too alike, most alike first.
+    similar: &'a [SimilarPair],
+    /// The threshold of `similar`, in percent.
+    similarity_min: f64,
 }
 
 /// Grades the class in `args.dir`; true if every student of this shard has
 /// a report.
 pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
     let started = Instant::now();
+    if !(0.0..=100.0).contains(&args.similarity_min) {
+        return Err(format!(
+            "--similarity-min {} is not a percentage (0 to 100)",
+            args.similarity_min
+        ));
+    }
     let students = list_students(&args.dir)?;
     if students.is_empty() {
         return Err(format!(
@@ -198,19 +213,36 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
         .filter(|p| rows.iter().any(|r| r.parts.contains_key(*p)))
         .cloned()
         .collect();
+    let similar = similar::pairs(
+        root,
+        &students,
+        args.corpus.as_deref(),
+        args.similarity_min,
+        &out,
+    )?;
     let table = ClassTable {
         seeds: args.seeds,
         parts: &parts,
         students: &rows,
         not_graded: &not_graded,
+        similar: &similar,
+        similarity_min: args.similarity_min,
     };
-    write_file(&out.join("class.csv"), &csv(&rows, &parts)?)?;
+    write_file(&out.join("class.csv"), &csv(&rows, &parts, &similar)?)?;
     write_file(
         &out.join("class.json"),
         &serde_json::to_string_pretty(&table).map_err(|e| e.to_string())?,
     )?;
     write_file(&out.join("class.html"), &html(&table))?;
     print!("{}", text(&rows, &parts));
+    if !similar.is_empty() {
+        println!(
+            "{} pairs share at least {}% of one's own code: see class.html (evidence to read, \
+             not a verdict)",
+            similar.len(),
+            args.similarity_min
+        );
+    }
     println!(
         "{graded} graded now, {kept} up to date, {} not graded; reports in {} \
          (class.csv, class.json, class.html); wall time {:.1} s",
@@ -435,11 +467,11 @@ fn first_line(text: &str) -> &str {
 }
 
 /// `class.csv`: one line per student.
-fn csv(rows: &[Row], parts: &[String]) -> Result<String, String> {
+fn csv(rows: &[Row], parts: &[String], similar: &[SimilarPair]) -> Result<String, String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["student".to_string(), "score".into(), "max_score".into()];
     header.extend(parts.iter().cloned());
-    header.extend(["error".to_string(), "failing".into()]);
+    header.extend(["error".to_string(), "failing".into(), "similar".into()]);
     w.write_record(&header).map_err(|e| e.to_string())?;
     for r in rows {
         let mut record = vec![
@@ -462,10 +494,31 @@ fn csv(rows: &[Row], parts: &[String]) -> Result<String, String> {
                 .collect::<Vec<_>>()
                 .join("; "),
         );
+        record.push(similar_to(&r.student, similar).join("; "));
         w.write_record(&record).map_err(|e| e.to_string())?;
     }
     let bytes = w.into_inner().map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+/// Whom `student` is listed as alike with, and how much of their own code
+/// each shares: "bob (82% of mine, 75% of theirs)".
+fn similar_to(student: &str, similar: &[SimilarPair]) -> Vec<String> {
+    similar
+        .iter()
+        .filter_map(|p| {
+            if p.first == student {
+                Some((&p.second, p.first_percent, p.second_percent))
+            } else if p.second == student {
+                Some((&p.first, p.second_percent, p.first_percent))
+            } else {
+                None
+            }
+        })
+        .map(|(other, mine, theirs)| {
+            format!("{other} ({mine:.0}% of mine, {theirs:.0}% of theirs)")
+        })
+        .collect()
 }
 
 /// The table on the terminal.
@@ -567,8 +620,10 @@ fn html(table: &ClassTable<'_>) -> String {
         }
         out.push_str("</td></tr>\n");
     }
+    out.push_str("</tbody></table>\n");
+    similarity_section(&mut out, table);
     out.push_str(
-        "</tbody></table>\n<script>\n\
+        "<script>\n\
          document.querySelectorAll('#grades th').forEach((th, col) => {\n\
            let up = true;\n\
            th.addEventListener('click', () => {\n\
@@ -583,4 +638,39 @@ fn html(table: &ClassTable<'_>) -> String {
          </script>\n</body></html>\n",
     );
     out
+}
+
+/// The similarity view of `class.html`: the pairs, most alike first, each
+/// linked to its side-by-side page.
+fn similarity_section(out: &mut String, table: &ClassTable<'_>) {
+    let _ = writeln!(
+        out,
+        "<h2 id=\"similarity\">Similarity</h2>\n<p>Pairs of which one shares at least {}% of its \
+         own code (beyond the handout's) with the other; names, values, comments, layout and the \
+         order of functions are ignored. This is evidence for a person to read, not a verdict: \
+         it changes no score.</p>",
+        table.similarity_min
+    );
+    if table.similar.is_empty() {
+        out.push_str("<p>No pair.</p>\n");
+        return;
+    }
+    out.push_str(
+        "<table id=\"similar\"><thead><tr><th>first</th><th>second</th><th>first's code \
+         shared</th><th>second's code shared</th><th>fingerprints</th></tr></thead><tbody>\n",
+    );
+    for p in table.similar {
+        let _ = writeln!(
+            out,
+            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td class=\"n\">{:.0}%</td>\
+             <td class=\"n\">{:.0}%</td><td class=\"n\">{}</td></tr>",
+            escape(&p.page),
+            escape(&p.first),
+            escape(&p.second),
+            p.first_percent,
+            p.second_percent,
+            p.fingerprints
+        );
+    }
+    out.push_str("</tbody></table>\n");
 }

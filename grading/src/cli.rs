@@ -164,6 +164,14 @@ pub struct ClassArgs {
     /// Grade every student again, even those whose report is up to date.
     #[arg(long)]
     pub regrade: bool,
+    /// Known solutions (earlier years', public ones) to compare the class
+    /// with: one directory per solution, laid out as a submission.
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// List a pair when one of them shares at least this percentage of its
+    /// own code (beyond the handout's) with the other.
+    #[arg(long, default_value_t = 30.0)]
+    pub similarity_min: f64,
 }
 
 /// `grading mutants`.

@@ -20,6 +20,7 @@ mod plan;
 mod pool;
 mod reports;
 mod score;
+mod similar;
 mod submission;
 mod untrusted;
 

@@ -1,0 +1,161 @@
+//! Which students of a class share code, with one another or with known
+//! solutions (`grading class --corpus DIR`): each submission's student files
+//! as fingerprints (crate `similarity`), the handout's own code left out, the
+//! pairs that share code found by hash, and a side-by-side page for each pair
+//! listed. Evidence for a person to read: nothing here changes a score.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use similarity::{Base, Document, Index, Params};
+
+use crate::handout;
+use crate::reports::write_file;
+use crate::submission;
+
+/// A pair listed: one of them shares at least the threshold of its own code
+/// with the other.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarPair {
+    /// A student.
+    pub first: String,
+    /// Another student, or a known solution (`known:NAME`).
+    pub second: String,
+    /// The share of the first's own code (beyond the handout's) that the
+    /// second also holds, in percent.
+    pub first_percent: f64,
+    /// The same, of the second's.
+    pub second_percent: f64,
+    /// Distinct fingerprints both hold.
+    pub fingerprints: usize,
+    /// Their side-by-side page, relative to the class's reports.
+    pub page: String,
+}
+
+/// A fingerprint held by more documents than this share of them (and at
+/// least [`MIN_HOLDERS`]) is an idiom of the lab, not a sign of copying.
+const IDIOM_SHARE: usize = 4;
+const MIN_HOLDERS: usize = 10;
+/// Fewer fingerprints in common than this is noise, whatever the share.
+const MIN_FINGERPRINTS: usize = 3;
+
+/// The pairs among `students` (and between them and the known solutions of
+/// `corpus`, one directory per solution) of which one shares at least
+/// `min_percent` of its own code with the other, most alike first; each
+/// pair's page is written under `out/similarity/`.
+pub fn pairs(
+    root: &Path,
+    students: &[(String, PathBuf)],
+    corpus: Option<&Path>,
+    min_percent: f64,
+    out: &Path,
+) -> Result<Vec<SimilarPair>, String> {
+    let params = Params::default();
+    let base = Base::new(&handout_sources(root)?, params)
+        .map_err(|e| format!("the handout's code cannot be fingerprinted: {e}"))?;
+    let mut names = Vec::new();
+    let mut docs = Vec::new();
+    let mut index = Index::new();
+    for (name, dir) in students {
+        let doc = Document::new(&submission_sources(dir), &base, params);
+        index.add(&doc, false);
+        names.push(name.clone());
+        docs.push(doc);
+    }
+    if let Some(corpus) = corpus {
+        for (name, dir) in known_solutions(corpus)? {
+            let doc = Document::new(&submission_sources(&dir), &base, params);
+            index.add(&doc, true);
+            names.push(format!("known:{name}"));
+            docs.push(doc);
+        }
+    }
+    let pages = out.join("similarity");
+    if pages.exists() {
+        std::fs::remove_dir_all(&pages).map_err(|e| format!("{}: {e}", pages.display()))?;
+    }
+    let max_holders = MIN_HOLDERS.max(docs.len() / IDIOM_SHARE);
+    let mut listed = Vec::new();
+    for pair in index.pairs(MIN_FINGERPRINTS, max_holders) {
+        let (a, b) = (&docs[pair.first], &docs[pair.second]);
+        let overlap = similarity::overlap(a, b);
+        let (pa, pb) = (100.0 * overlap.first.share, 100.0 * overlap.second.share);
+        if pa.max(pb) < min_percent {
+            continue;
+        }
+        let (na, nb) = (&names[pair.first], &names[pair.second]);
+        let file = format!("{}--{}.html", na.replace(':', "-"), nb.replace(':', "-"));
+        write_file(
+            &pages.join(&file),
+            &similarity::pair_page(na, a, nb, b, &overlap),
+        )?;
+        listed.push(SimilarPair {
+            first: na.clone(),
+            second: nb.clone(),
+            first_percent: pa,
+            second_percent: pb,
+            fingerprints: overlap.shared,
+            page: format!("similarity/{file}"),
+        });
+    }
+    listed.sort_by(|x, y| {
+        let key = |p: &SimilarPair| p.first_percent.max(p.second_percent);
+        key(y).total_cmp(&key(x))
+    });
+    Ok(listed)
+}
+
+/// Every Rust file of the handout (the tree's files as students receive
+/// them), as path and text.
+fn handout_sources(root: &Path) -> Result<Vec<(String, String)>, String> {
+    let mut files = Vec::new();
+    for rel in handout::tracked_files(root)? {
+        let name = rel.to_string_lossy().into_owned();
+        if !name.ends_with(".rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(root.join(&rel))
+            .map_err(|e| format!("{}: {e}", root.join(&rel).display()))?;
+        if let Some(handed_out) = handout::transform(&name, &text)? {
+            files.push((name, handed_out));
+        }
+    }
+    Ok(files)
+}
+
+/// The Rust files of a submission's student directories, as path and text
+/// (a file that cannot be read as text is left out: it cannot be compared).
+fn submission_sources(dir: &Path) -> Vec<(String, String)> {
+    submission::student_files(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, rel)| rel.extension().is_some_and(|e| e == "rs"))
+        .filter_map(|(from, rel)| {
+            let text = std::fs::read_to_string(from).ok()?;
+            Some((rel.to_string_lossy().into_owned(), text))
+        })
+        .collect()
+}
+
+/// The known solutions of `corpus`: one directory per solution, by name.
+fn known_solutions(corpus: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+    let entries = std::fs::read_dir(corpus)
+        .map_err(|e| format!("cannot read the corpus {}: {e}", corpus.display()))?;
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", corpus.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) && !name.starts_with('.') {
+            found.push((name, entry.path()));
+        }
+    }
+    found.sort();
+    if found.is_empty() {
+        return Err(format!(
+            "the corpus {} holds no solution directories (one per solution, laid out as a \
+             submission)",
+            corpus.display()
+        ));
+    }
+    Ok(found)
+}
