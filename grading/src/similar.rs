@@ -76,7 +76,8 @@ pub fn pairs(
     }
     let max_holders = MIN_HOLDERS.max(docs.len() / IDIOM_SHARE);
     let mut listed = Vec::new();
-    for pair in index.pairs(MIN_FINGERPRINTS, max_holders) {
+    let counts: Vec<usize> = docs.iter().map(Document::fingerprint_count).collect();
+    for pair in index.likely_pairs(&counts, min_percent, MIN_FINGERPRINTS, max_holders) {
         let (a, b) = (&docs[pair.first], &docs[pair.second]);
         let overlap = similarity::overlap(a, b);
         let (pa, pb) = (100.0 * overlap.first.share, 100.0 * overlap.second.share);

@@ -57,6 +57,26 @@ impl Index {
         self.corpus.is_empty()
     }
 
+    /// The pairs of [`Index::pairs`] that can share `min_percent` of one's
+    /// code: those whose fingerprints in common are at least half that share
+    /// of the smaller one's (`counts`: each document's fingerprint count), so
+    /// that [`crate::overlap`] is worked out only where it may matter.
+    pub fn likely_pairs(
+        &self,
+        counts: &[usize],
+        min_percent: f64,
+        min_shared: usize,
+        max_holders: usize,
+    ) -> Vec<Pair> {
+        self.pairs(min_shared, max_holders)
+            .into_iter()
+            .filter(|p| {
+                let smaller = counts[p.first].min(counts[p.second]).max(1);
+                200.0 * p.shared as f64 >= min_percent * smaller as f64
+            })
+            .collect()
+    }
+
     /// Every pair that shares at least `min_shared` fingerprints held by at
     /// most `max_holders` documents, most shared first (then in order of
     /// addition); pairs of two corpus documents are left out.
@@ -163,6 +183,26 @@ mod tests {
             .max()
             .unwrap_or(0);
         assert!(4 * most < docs[6].hashes().len(), "{pairs:?}");
+        // The copies are likely to share 30% of their code, and few others.
+        let counts: Vec<usize> = (0..index.len())
+            .map(|i| match i {
+                i if i < 20 => docs[i].fingerprint_count(),
+                i if i == copied => docs[6].fingerprint_count(),
+                _ => docs[2].fingerprint_count(),
+            })
+            .collect();
+        let likely: Vec<(usize, usize)> = index
+            .likely_pairs(&counts, 30.0, 1, index.len())
+            .iter()
+            .map(|p| (p.first, p.second))
+            .collect();
+        assert_eq!(likely[..3], [(2, known), (2, also_known), (6, copied)]);
+        assert!(
+            likely.len() < pairs.len() / 4,
+            "{} of {}",
+            likely.len(),
+            pairs.len()
+        );
     }
 
     #[test]
