@@ -30,14 +30,14 @@ pub fn pair_page(
         "<h1>{}</h1>\n<p class=\"note\">Code both hold, beyond the handout's own: evidence for a \
          person to read, not a verdict. Names, values, comments and layout are ignored, so \
          renamed or reformatted code is found; the order of functions does not matter.</p>\n\
-         <p>{} shares {:.0}% of its code with {}; {} shares {:.0}% of its code with {} \
+         <p>{:.0}% of {}'s own code is also in {}'s; {:.0}% of {}'s is also in {}'s \
          ({} fingerprints in common).</p>\n",
         text(&title),
-        text(first_name),
         100.0 * overlap.first.share,
-        text(second_name),
+        text(first_name),
         text(second_name),
         100.0 * overlap.second.share,
+        text(second_name),
         text(first_name),
         overlap.shared
     );
@@ -196,7 +196,10 @@ mod tests {
         assert!(page.contains("id=\"a0\"") && page.contains("href=\"#b0\""));
         assert!(page.contains("id=\"b0\"") && page.contains("href=\"#a0\""));
         assert!(o.first.share > 0.9, "{o:?}");
-        let said = format!("shares {:.0}% of its code with bob", 100.0 * o.first.share);
+        let said = format!(
+            "{:.0}% of alice &amp; co's own code is also in bob's",
+            100.0 * o.first.share
+        );
         assert!(page.contains(&said), "{page}");
     }
 }
