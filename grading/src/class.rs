@@ -255,7 +255,7 @@ pub fn run(root: &Path, args: &ClassArgs) -> Result<bool, String> {
 
 /// The student directories of `dir`, by name: every directory whose name does
 /// not start with a dot. A name that is not UTF-8, or a link, is an error.
-fn list_students(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+pub(crate) fn list_students(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read the class {}: {e}", dir.display()))?;
     let mut students = Vec::new();

@@ -138,19 +138,11 @@ fn submission_sources(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The known solutions of `corpus`: one directory per solution, by name.
+/// The known solutions of `corpus`: one directory per solution, by name (as
+/// a class's students are listed).
 fn known_solutions(corpus: &Path) -> Result<Vec<(String, PathBuf)>, String> {
-    let entries = std::fs::read_dir(corpus)
-        .map_err(|e| format!("cannot read the corpus {}: {e}", corpus.display()))?;
-    let mut found = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("{}: {e}", corpus.display()))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type().is_ok_and(|t| t.is_dir()) && !name.starts_with('.') {
-            found.push((name, entry.path()));
-        }
-    }
-    found.sort();
+    let found = crate::class::list_students(corpus)
+        .map_err(|e| format!("the corpus {}: {e}", corpus.display()))?;
     if found.is_empty() {
         return Err(format!(
             "the corpus {} holds no solution directories (one per solution, laid out as a \
