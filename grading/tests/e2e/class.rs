@@ -143,6 +143,52 @@ fn a_class_of_four_is_graded_once_each() {
     let second = grade_class(&class, &out, &[]);
     assert!(second.contains("0 graded now, 4 up to date"), "{second}");
 
+    // Against a known solution (the reference, as a solution of an earlier
+    // year): nobody is graded again, and the three pair with it; a corpus
+    // with no solution in it is an error.
+    let corpus = root().join("target/class-test-corpus");
+    let _ = std::fs::remove_dir_all(&corpus);
+    reference_submission("class-test-corpus/2025");
+    let known = grade_class(&class, &out, &["--corpus", corpus.to_str().unwrap()]);
+    assert!(known.contains("0 graded now, 4 up to date"), "{known}");
+    let table: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("class.json")).unwrap()).unwrap();
+    for name in ["alice", "bob", "carol"] {
+        assert!(
+            table["similar"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["first"] == name && p["second"] == "known:2025"),
+            "{name} and the known solution: {:#}",
+            table["similar"]
+        );
+    }
+    let empty = root().join("target/class-test-corpus-empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_grading"))
+        .arg("class")
+        .arg(&class)
+        .arg("--out")
+        .arg(&out)
+        .arg("--corpus")
+        .arg(&empty)
+        .args([
+            "--test",
+            "initial_election_2a",
+            "--seeds",
+            "1",
+            "--seed-start",
+            "1000",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && stderr.contains("holds no solution directories"),
+        "{stderr}"
+    );
+
     // Alice changes a file: only she is graded again.
     let alice_mod = class.join("alice/raft/src/peer/mod.rs");
     let text = std::fs::read_to_string(&alice_mod).unwrap();
