@@ -3,8 +3,9 @@
 //! every name changed and the layout and comments gone; the functions of
 //! each `impl` in reverse order with other comments; a few functions written
 //! anew. Each pairs with the reference by most of its code; code of another
-//! service shares little with it; and the handout's own code (its skeleton
-//! of the same files) never counts.
+//! service, and a Raft written independently (`tests/data`), share little
+//! with it; and the handout's own code (its skeleton of the same files) never
+//! counts.
 
 use std::path::PathBuf;
 
@@ -153,6 +154,13 @@ fn copies_pair_with_the_reference_and_other_code_does_not() {
         }
     }
     let other_service = files("kvraft/src/server");
+    let independent = vec![(
+        "raft/src/peer/mod.rs".to_string(),
+        std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/independent_raft.rs"),
+        )
+        .unwrap(),
+    )];
 
     let share = |files: &[(String, String)]| {
         let o = overlap(&original, &document(files, &base));
@@ -169,10 +177,16 @@ fn copies_pair_with_the_reference_and_other_code_does_not() {
     assert!(w1 > 80.0 && w1 < r1, "rewritten: {w1:.0}% {w2:.0}%");
     let (d1, d2) = share(&other_service);
     assert!(d1 < 15.0 && d2 < 15.0, "another service: {d1:.0}% {d2:.0}%");
+    let (i1, i2) = share(&independent);
+    assert!(
+        i1 < 15.0 && i2 < 15.0,
+        "an independent Raft: {i1:.0}% {i2:.0}%"
+    );
     eprintln!(
         "reference against: renamed and reformatted {r1:.0}%/{r2:.0}%, reordered \
          {o1:.0}%/{o2:.0}%, one function rewritten {w1:.0}%/{w2:.0}%, another service \
-         {d1:.0}%/{d2:.0}%; the skeleton covers {:.0}% of the reference",
+         {d1:.0}%/{d2:.0}%, an independent Raft {i1:.0}%/{i2:.0}%; the skeleton covers {:.0}% \
+         of the reference",
         100.0 * (1.0 - own)
     );
 
