@@ -26,22 +26,24 @@ pub struct Source {
 #[derive(Debug, Clone, Default)]
 pub struct Base {
     hashes: BTreeSet<u64>,
+    /// Files that are not Rust's tokens, and why: they are left out.
+    pub unreadable: Vec<(String, String)>,
 }
 
 impl Base {
-    /// The base made of `files` (path and text); a file that is not Rust's
-    /// tokens is an error naming it.
-    pub fn new(files: &[(String, String)], params: Params) -> Result<Base, String> {
-        let mut hashes = BTreeSet::new();
+    /// The base made of `files` (path and text).
+    pub fn new(files: &[(String, String)], params: Params) -> Base {
+        let mut base = Base::default();
         for (path, text) in files {
-            let symbols: Vec<u16> = tokens(text)
-                .map_err(|e| format!("{path}: {e}"))?
-                .iter()
-                .map(|t| t.symbol)
-                .collect();
-            hashes.extend(kgram_hashes(&symbols, params.k));
+            match tokens(text) {
+                Ok(found) => {
+                    let symbols: Vec<u16> = found.iter().map(|t| t.symbol).collect();
+                    base.hashes.extend(kgram_hashes(&symbols, params.k));
+                }
+                Err(e) => base.unreadable.push((path.clone(), e)),
+            }
         }
-        Ok(Base { hashes })
+        base
     }
 }
 
@@ -315,7 +317,7 @@ mod tests {
     #[test]
     fn the_base_counts_for_no_one() {
         let params = Params { k: 8, w: 4 };
-        let base = Base::new(&[("skeleton.rs".into(), ORIGINAL.into())], params).unwrap();
+        let base = Base::new(&[("skeleton.rs".into(), ORIGINAL.into())], params);
         let original = doc(ORIGINAL, &base);
         assert_eq!(original.own_tokens(), 0);
         let copy = overlap(&original, &doc(COPIED, &base));

@@ -108,7 +108,9 @@ fn handout_base() -> Base {
             kept.push('\n');
         }
     }
-    Base::new(&[("raft/src/peer/mod.rs".into(), kept)], Params::default()).unwrap()
+    let base = Base::new(&[("raft/src/peer/mod.rs".into(), kept)], Params::default());
+    assert!(base.unreadable.is_empty(), "{:?}", base.unreadable);
+    base
 }
 
 #[test]
