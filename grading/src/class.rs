@@ -662,10 +662,12 @@ fn similarity_section(out: &mut String, table: &ClassTable<'_>) {
     for p in table.similar {
         let _ = writeln!(
             out,
-            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td class=\"n\">{:.0}%</td>\
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{:.0}%</td>\
              <td class=\"n\">{:.0}%</td><td class=\"n\">{}</td></tr>",
-            escape(&p.page),
-            escape(&p.first),
+            match &p.page {
+                Some(page) => format!("<a href=\"{}\">{}</a>", escape(page), escape(&p.first)),
+                None => escape(&p.first).into_owned(),
+            },
             escape(&p.second),
             p.first_percent,
             p.second_percent,

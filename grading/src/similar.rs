@@ -28,9 +28,15 @@ pub struct SimilarPair {
     pub second_percent: f64,
     /// Distinct fingerprints both hold.
     pub fingerprints: usize,
-    /// Their side-by-side page, relative to the class's reports.
-    pub page: String,
+    /// Their side-by-side page, relative to the class's reports (the
+    /// [`MAX_PAGES`] most alike pairs have one).
+    pub page: Option<String>,
 }
+
+/// At most this many pair pages are written (each holds both sides' files
+/// in full): a class half of which copied one public solution has tens of
+/// thousands of pairs, and the most alike are the ones to read.
+pub const MAX_PAGES: usize = 500;
 
 /// A fingerprint held by more documents than this share of them (and at
 /// least [`MIN_HOLDERS`]) is an idiom of the lab, not a sign of copying.
@@ -41,8 +47,8 @@ const MIN_FINGERPRINTS: usize = 3;
 
 /// The pairs among `students` (and between them and the known solutions of
 /// `corpus`, one directory per solution) of which one shares at least
-/// `min_percent` of its own code with the other, most alike first; each
-/// pair's page is written under `out/similarity/`.
+/// `min_percent` of its own code with the other, most alike first; the pages
+/// of the [`MAX_PAGES`] most alike are written under `out/similarity/`.
 pub fn pairs(
     root: &Path,
     students: &[(String, PathBuf)],
@@ -79,32 +85,39 @@ pub fn pairs(
     let mut listed = Vec::new();
     let counts: Vec<usize> = docs.iter().map(Document::fingerprint_count).collect();
     for pair in index.likely_pairs(&counts, min_percent, MIN_FINGERPRINTS, max_holders) {
-        let (a, b) = (&docs[pair.first], &docs[pair.second]);
-        let overlap = similarity::overlap(a, b);
-        let (pa, pb) = (100.0 * overlap.first.share, 100.0 * overlap.second.share);
-        if pa.max(pb) < min_percent {
+        let overlap = similarity::overlap(&docs[pair.first], &docs[pair.second]);
+        if 100.0 * overlap.first.share.max(overlap.second.share) < min_percent {
             continue;
         }
-        let (na, nb) = (&names[pair.first], &names[pair.second]);
-        let file = format!("{}--{}.html", na.replace(':', "-"), nb.replace(':', "-"));
-        write_file(
-            &pages.join(&file),
-            &similarity::pair_page(na, a, nb, b, &overlap),
-        )?;
-        listed.push(SimilarPair {
-            first: na.clone(),
-            second: nb.clone(),
-            first_percent: pa,
-            second_percent: pb,
-            fingerprints: overlap.shared,
-            page: format!("similarity/{file}"),
-        });
+        listed.push((pair.first, pair.second, overlap));
     }
     listed.sort_by(|x, y| {
-        let key = |p: &SimilarPair| p.first_percent.max(p.second_percent);
-        key(y).total_cmp(&key(x))
+        let key = |o: &similarity::Overlap| o.first.share.max(o.second.share);
+        key(&y.2).total_cmp(&key(&x.2))
     });
-    Ok(listed)
+    let mut similar = Vec::new();
+    for (n, (a, b, overlap)) in listed.into_iter().enumerate() {
+        let (na, nb) = (&names[a], &names[b]);
+        let page = if n < MAX_PAGES {
+            let file = format!("{}--{}.html", na.replace(':', "-"), nb.replace(':', "-"));
+            write_file(
+                &pages.join(&file),
+                &similarity::pair_page(na, &docs[a], nb, &docs[b], &overlap),
+            )?;
+            Some(format!("similarity/{file}"))
+        } else {
+            None
+        };
+        similar.push(SimilarPair {
+            first: na.clone(),
+            second: nb.clone(),
+            first_percent: 100.0 * overlap.first.share,
+            second_percent: 100.0 * overlap.second.share,
+            fingerprints: overlap.shared,
+            page,
+        });
+    }
+    Ok(similar)
 }
 
 /// Every Rust file of the handout (the tree's files as students receive
