@@ -85,3 +85,13 @@ pub fn patch(file: &Path, patches: &[(&str, &str)]) {
     }
     std::fs::write(file, text).unwrap();
 }
+
+/// Student `name`'s line of a class table (`class.json`).
+pub fn student<'a>(table: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    table["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["student"] == name)
+        .unwrap_or_else(|| panic!("{name} is in the table: {table:#}"))
+}

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{reference_submission, root, with_fixture};
+use crate::common::{reference_submission, root, student, with_fixture};
 
 /// Grades the class in `class` into `out` (with more options `extra`);
 /// returns stdout.
@@ -33,15 +33,6 @@ fn grade_class(class: &Path, out: &Path, extra: &[&str]) -> String {
         String::from_utf8_lossy(&run.stderr)
     );
     stdout
-}
-
-fn student<'a>(table: &'a Value, name: &str) -> &'a Value {
-    table["students"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["student"] == name)
-        .unwrap_or_else(|| panic!("{name} is in the table: {table:#}"))
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{patch, reference_submission, root, with_module};
+use crate::common::{patch, reference_submission, root, student, with_module};
 
 /// A submission under `target/NAME`: the reference with `code` added at the
 /// end of raft/src/peer/mod.rs.
@@ -202,15 +202,6 @@ fn a_grader_killed_mid_build_leaves_no_process_behind() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn student<'a>(table: &'a Value, name: &str) -> &'a Value {
-    table["students"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["student"] == name)
-        .unwrap_or_else(|| panic!("{name} is in the table: {table:#}"))
 }
 
 /// A class of an honest student with a marker compiled into her kvraft, a
