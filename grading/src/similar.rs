@@ -83,8 +83,7 @@ pub fn pairs(
     }
     let max_holders = MIN_HOLDERS.max(docs.len() / IDIOM_SHARE);
     let mut listed = Vec::new();
-    let counts: Vec<usize> = docs.iter().map(Document::fingerprint_count).collect();
-    for pair in index.likely_pairs(&counts, min_percent, MIN_FINGERPRINTS, max_holders) {
+    for pair in index.likely_pairs(min_percent, MIN_FINGERPRINTS, max_holders) {
         let overlap = similarity::overlap(&docs[pair.first], &docs[pair.second]);
         if 100.0 * overlap.first.share.max(overlap.second.share) < min_percent {
             continue;

@@ -72,8 +72,7 @@ fn benches(c: &mut Criterion) {
             for d in &docs {
                 index.add(d, false);
             }
-            let counts: Vec<usize> = docs.iter().map(Document::fingerprint_count).collect();
-            let pairs = index.likely_pairs(&counts, 30.0, 3, 75);
+            let pairs = index.likely_pairs(30.0, 3, 75);
             pairs
                 .iter()
                 .map(|p| overlap(&docs[p.first], &docs[p.second]).shared)

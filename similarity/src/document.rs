@@ -128,11 +128,6 @@ impl Document {
         self.sources.iter().map(|s| s.tokens.len()).sum()
     }
 
-    /// How many distinct fingerprints it has.
-    pub fn fingerprint_count(&self) -> usize {
-        self.hashes().len()
-    }
-
     /// The distinct hashes of its fingerprints.
     pub fn hashes(&self) -> BTreeSet<u64> {
         self.prints.iter().map(|p| p.hash).collect()

@@ -27,6 +27,8 @@ pub struct Index {
     /// For each document, whether it is a known solution (a corpus document):
     /// two of those are never paired.
     corpus: Vec<bool>,
+    /// For each document, how many distinct fingerprints it has.
+    counts: Vec<usize>,
     /// Each hash's documents, in order of addition, each once.
     holders: BTreeMap<u64, Vec<usize>>,
 }
@@ -40,8 +42,10 @@ impl Index {
     /// Adds `doc` (a known solution if `corpus`), and returns its number.
     pub fn add(&mut self, doc: &Document, corpus: bool) -> usize {
         let n = self.corpus.len();
+        let hashes = doc.hashes();
         self.corpus.push(corpus);
-        for hash in doc.hashes() {
+        self.counts.push(hashes.len());
+        for hash in hashes {
             self.holders.entry(hash).or_default().push(n);
         }
         n
@@ -59,11 +63,10 @@ impl Index {
 
     /// The pairs of [`Index::pairs`] that can share `min_percent` of one's
     /// code: those whose fingerprints in common are at least half that share
-    /// of the smaller one's (`counts`: each document's fingerprint count), so
-    /// that [`crate::overlap`] is worked out only where it may matter.
+    /// of the smaller one's, so that [`crate::overlap`] is worked out only
+    /// where it may matter.
     pub fn likely_pairs(
         &self,
-        counts: &[usize],
         min_percent: f64,
         min_shared: usize,
         max_holders: usize,
@@ -71,7 +74,7 @@ impl Index {
         self.pairs(min_shared, max_holders)
             .into_iter()
             .filter(|p| {
-                let smaller = counts[p.first].min(counts[p.second]).max(1);
+                let smaller = self.counts[p.first].min(self.counts[p.second]).max(1);
                 200.0 * p.shared as f64 >= min_percent * smaller as f64
             })
             .collect()
@@ -184,15 +187,8 @@ mod tests {
             .unwrap_or(0);
         assert!(4 * most < docs[6].hashes().len(), "{pairs:?}");
         // The copies are likely to share 30% of their code, and few others.
-        let counts: Vec<usize> = (0..index.len())
-            .map(|i| match i {
-                i if i < 20 => docs[i].fingerprint_count(),
-                i if i == copied => docs[6].fingerprint_count(),
-                _ => docs[2].fingerprint_count(),
-            })
-            .collect();
         let likely: Vec<(usize, usize)> = index
-            .likely_pairs(&counts, 30.0, 1, index.len())
+            .likely_pairs(30.0, 1, index.len())
             .iter()
             .map(|p| (p.first, p.second))
             .collect();
