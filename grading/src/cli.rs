@@ -23,6 +23,11 @@ pub enum Command {
     List,
     /// Run one scenario with one seed in this process and print its summary.
     Run(RunArgs),
+    /// Shrink a failed run: run the scenario again from the same seed with
+    /// fewer of the network's faults until none can be spared and it still
+    /// fails the same rule; print the sizes before and after and the command
+    /// that replays the shrunk run (`run ... --faults SET`).
+    Shrink(ShrinkArgs),
     /// Run one scenario twice with the same seed and compare the traces.
     Determinism {
         /// The scenario.
@@ -97,6 +102,18 @@ pub struct RunArgs {
     pub replay: jobwire::replay::ReplayArgs,
     /// Replay this submission's code instead of this tree's (the build its
     /// grading used).
+    #[arg(long)]
+    pub submission: Option<PathBuf>,
+}
+
+/// `grading shrink`.
+#[derive(Args, Debug)]
+pub struct ShrinkArgs {
+    /// The failed run and how far to go.
+    #[command(flatten)]
+    pub shrink: jobwire::replay::ShrinkArgs,
+    /// Shrink this submission's failed run instead of this tree's (the build
+    /// its grading used).
     #[arg(long)]
     pub submission: Option<PathBuf>,
 }

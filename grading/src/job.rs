@@ -50,6 +50,9 @@ pub struct JobResult {
     pub commands: u64,
     /// The command that replays it.
     pub replay: String,
+    /// The command that shrinks it, if it failed.
+    #[serde(default)]
+    pub shrink: String,
     /// The HTML timeline of the failed run, if one was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeline: Option<String>,
@@ -116,9 +119,17 @@ impl JobResult {
         self.outcome == Status::Passed
     }
 
-    /// The lines that name the files written for this job (empty if none).
+    /// The lines to print after the replay command: how to shrink a failed
+    /// run (a failure of the scenario's own, which shrinking reproduces
+    /// in-process), and the files written for this job (empty if none).
     pub fn files(&self) -> String {
         let mut out = String::new();
+        if matches!(
+            self.outcome,
+            Status::Failed | Status::Panicked | Status::Stuck
+        ) {
+            out.push_str(&format!("\nshrink: {}", self.shrink));
+        }
         if let Some(t) = &self.timeline {
             out.push_str(&format!("\ntimeline: {t}"));
         }
@@ -148,6 +159,7 @@ impl JobResult {
             trace_digest: String::new(),
             commands: 0,
             replay: replay_command(job.test, job.seed, options.submission.as_deref()),
+            shrink: grading_command("shrink", job.test, job.seed, options.submission.as_deref()),
             timeline: None,
             linearizability: None,
             restarts_checked: 0,
@@ -161,7 +173,14 @@ impl JobResult {
 
 /// The command that replays (`test`, `seed`) of this tree or of `submission`.
 pub fn replay_command(test: &str, seed: u64, submission: Option<&Path>) -> String {
-    let mut command = format!("cargo run --release -p grading -- run --test {test} --seed {seed}");
+    grading_command("run", test, seed, submission)
+}
+
+/// The grader's command `verb` for (`test`, `seed`) of this tree or of
+/// `submission`.
+fn grading_command(verb: &str, test: &str, seed: u64, submission: Option<&Path>) -> String {
+    let mut command =
+        format!("cargo run --release -p grading -- {verb} --test {test} --seed {seed}");
     if let Some(dir) = submission {
         command.push_str(&format!(" --submission {}", dir.display()));
     }

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, GradeArgs, RunArgs};
+use crate::cli::{Cli, Command, GradeArgs, RunArgs, ShrinkArgs};
 use crate::harness::Harness;
 
 fn main() -> ExitCode {
@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         None => grade(&cli.grade),
         Some(Command::List) => list(),
         Some(Command::Run(args)) => run(&args),
+        Some(Command::Shrink(args)) => shrink(&args),
         Some(Command::Determinism {
             test,
             seed,
@@ -126,25 +127,51 @@ fn list() -> Result<bool, String> {
 }
 
 /// `grading run`: the harness of the tree (or submission) replays the run.
-/// This tree's becomes this process (its log in colour on a terminal); a
-/// submission's prints (its log and failure, in a student's words) reach this
-/// terminal line by line with every escape sequence made visible.
 fn run(args: &RunArgs) -> Result<bool, String> {
     let harness = harness_for(args.submission.as_deref())?;
     let mut command = harness.command("run");
     command.args(args.replay.to_args());
-    let Some(dir) = &args.submission else {
+    if let Some(dir) = &args.submission {
+        let mut replay = job::replay_command(&args.replay.test, args.replay.seed, Some(dir));
+        if let Some(faults) = &args.replay.faults {
+            replay.push_str(&format!(" --faults {faults}"));
+        }
+        command.arg("--replay").arg(replay);
+    }
+    speak(&harness, command, args.submission.is_some())
+}
+
+/// `grading shrink`: the harness of the tree (or submission) shrinks the run.
+fn shrink(args: &ShrinkArgs) -> Result<bool, String> {
+    let harness = harness_for(args.submission.as_deref())?;
+    let mut command = harness.command("shrink");
+    command.args(args.shrink.to_args());
+    if let Some(dir) = &args.submission {
+        command.arg("--replay").arg(job::replay_command(
+            &args.shrink.test,
+            args.shrink.seed,
+            Some(dir),
+        ));
+    }
+    speak(&harness, command, args.submission.is_some())
+}
+
+/// Runs a harness `command` for a person at the terminal. This tree's
+/// becomes this process (its log in colour on a terminal); a submission's
+/// prints (its log and failure, in a student's words) reach this terminal
+/// line by line with every escape sequence made visible.
+fn speak(
+    harness: &Harness,
+    mut command: std::process::Command,
+    untrusted: bool,
+) -> Result<bool, String> {
+    if !untrusted {
         return Err(format!(
             "cannot run the harness {}: {}",
             harness.exe.display(),
             command.exec()
         ));
-    };
-    command.arg("--replay").arg(job::replay_command(
-        &args.replay.test,
-        args.replay.seed,
-        Some(dir),
-    ));
+    }
     let mut child = command
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

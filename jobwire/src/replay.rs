@@ -39,6 +39,11 @@ pub struct ReplayArgs {
     /// wall-clock time up to where it was.
     #[arg(long)]
     pub stop_at_ms: Option<u64>,
+    /// Inject only these of the faults the network draws, numbered in the
+    /// order drawn (`all`, `none`, or indices and ranges such as
+    /// `3,17,40-44`): the others are spared. What `grading shrink` prints.
+    #[arg(long, value_name = "SET")]
+    pub faults: Option<String>,
 }
 
 impl ReplayArgs {
@@ -74,6 +79,44 @@ impl ReplayArgs {
         if let Some(ms) = self.stop_at_ms {
             out.extend(["--stop-at-ms".into(), ms.to_string().into()]);
         }
+        if let Some(faults) = &self.faults {
+            out.extend(["--faults".into(), faults.clone().into()]);
+        }
+        out
+    }
+}
+
+/// A failed run to shrink (`grading shrink`), and how far to go.
+#[derive(clap::Args, Clone, Debug, Default, PartialEq)]
+pub struct ShrinkArgs {
+    /// The scenario.
+    #[arg(long)]
+    pub test: String,
+    /// The seed of the failed run.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Runs to try at most (each a run of the scenario).
+    #[arg(long, default_value_t = 300)]
+    pub max_runs: usize,
+    /// Write the shrunk run's HTML timeline here.
+    #[arg(long)]
+    pub timeline: Option<PathBuf>,
+}
+
+impl ShrinkArgs {
+    /// The command-line flags that parse back into these arguments.
+    pub fn to_args(&self) -> Vec<OsString> {
+        let mut out: Vec<OsString> = vec![
+            "--test".into(),
+            self.test.clone().into(),
+            "--seed".into(),
+            self.seed.to_string().into(),
+            "--max-runs".into(),
+            self.max_runs.to_string().into(),
+        ];
+        if let Some(path) = &self.timeline {
+            out.extend(["--timeline".into(), path.clone().into()]);
+        }
         out
     }
 }
@@ -90,6 +133,24 @@ mod tests {
         args: ReplayArgs,
     }
 
+    #[derive(Parser)]
+    struct ShrinkCli {
+        #[command(flatten)]
+        args: ShrinkArgs,
+    }
+
+    #[test]
+    fn forwarded_shrink_flags_parse_back_to_the_same_arguments() {
+        let args = ShrinkArgs {
+            test: "figure8_unreliable_2c".into(),
+            seed: 7,
+            max_runs: 40,
+            timeline: Some(PathBuf::from("shrunk.html")),
+        };
+        let argv = std::iter::once(OsString::from("x")).chain(args.to_args());
+        assert_eq!(ShrinkCli::parse_from(argv).args, args);
+    }
+
     #[test]
     fn forwarded_flags_parse_back_to_the_same_arguments() {
         let args = ReplayArgs {
@@ -103,6 +164,7 @@ mod tests {
             to: Some(3.25),
             timeline: Some(PathBuf::from("out.html")),
             stop_at_ms: Some(3_040),
+            faults: Some("3,17,40-44".into()),
         };
         let argv = std::iter::once(OsString::from("x")).chain(args.to_args());
         assert_eq!(Cli::parse_from(argv).args, args);

@@ -61,6 +61,7 @@ mod dispatch;
 mod echo;
 mod encoded;
 mod error;
+mod fault_set;
 #[doc(hidden)]
 pub mod guest;
 pub mod network;
@@ -84,6 +85,7 @@ pub use detached::{Detached, Done};
 pub use echo::{EchoError, Kept};
 pub use encoded::Encoded;
 pub use error::SimError;
+pub use fault_set::{FaultSet, FaultSetError};
 pub use network::{Faults, Network};
 pub use node::{CallId, Node, NodeId, ReplyTo, TimerId};
 pub use observer::{CallSeen, Observer};

@@ -21,12 +21,17 @@
 //! ([`crate::Costs`]), a message also takes its bytes over the link's
 //! bandwidth, and leaves only when the persists of the handler that sent it
 //! are done (labrpc has no cost model; real time charges for work there).
+//!
+//! The faults it draws are numbered, and a run injects those its
+//! [`FaultSet`] keeps (all by default): a fault spared takes the draws it
+//! would have taken, so the draws after it are the seed's.
 
 use std::time::Duration;
 
 use rand::RngExt;
 
 use crate::budget::{Peaks, Usage};
+use crate::fault_set::FaultSet;
 use crate::node::NodeId;
 use crate::seed::SimRng;
 use crate::time::{Time, micros};
@@ -44,6 +49,10 @@ pub struct Network {
     bytes_total: u64,
     delivered: Vec<u64>,
     faults: Faults,
+    /// Faults drawn so far, injected or spared: the next one's index.
+    drawn: u64,
+    /// Which drawn faults are injected.
+    kept: FaultSet,
     /// `link_free[from][to]`: when the link from `from` to `to` has carried
     /// what was put on it (with a cost model that charges for bytes).
     link_free: Vec<Vec<Time>>,
@@ -54,7 +63,7 @@ pub struct Network {
 
 /// What the network did to messages on purpose, counted from the start: how
 /// a tester tells that an unreliable scenario really was unreliable.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Faults {
     /// Requests lost by the unreliable network.
     pub requests_lost: u64,
@@ -64,6 +73,13 @@ pub struct Faults {
     pub replies_held: u64,
     /// Requests delivered a second time by duplication.
     pub requests_duplicated: u64,
+}
+
+impl Faults {
+    /// Every fault counted, of every kind.
+    pub fn total(&self) -> u64 {
+        self.requests_lost + self.replies_lost + self.replies_held + self.requests_duplicated
+    }
 }
 
 /// What the network decided for a request that has somewhere to go.
@@ -85,6 +101,8 @@ impl Network {
             bytes_total: 0,
             delivered: Vec::new(),
             faults: Faults::default(),
+            drawn: 0,
+            kept: FaultSet::All,
             link_free: Vec::new(),
             usage: Vec::new(),
             peaks: Vec::new(),
@@ -143,6 +161,16 @@ impl Network {
         self.faults
     }
 
+    /// Faults drawn so far, injected or spared (see [`FaultSet`]).
+    pub fn faults_drawn(&self) -> u64 {
+        self.drawn
+    }
+
+    /// Which drawn faults are injected.
+    pub fn kept_faults(&self) -> &FaultSet {
+        &self.kept
+    }
+
     /// Total calls made, including those that were dropped or failed.
     pub fn rpc_total(&self) -> u64 {
         self.rpc_total
@@ -172,6 +200,17 @@ impl Network {
 
     pub(crate) fn set_duplicating(&mut self, on: bool) {
         self.duplicating = on;
+    }
+
+    pub(crate) fn set_kept_faults(&mut self, kept: FaultSet) {
+        self.kept = kept;
+    }
+
+    /// Numbers a fault just drawn; whether it is injected.
+    fn inject(&mut self) -> bool {
+        let index = self.drawn;
+        self.drawn += 1;
+        self.kept.contains(index)
     }
 
     pub(crate) fn set_latency(&mut self, min: Duration, max: Duration) {
@@ -249,7 +288,7 @@ impl Network {
             }
         } else {
             let delay_us = self.rng.random_range(0..27u64) * 1000;
-            let lost = self.rng.random_range(0..1000) < 100;
+            let lost = self.rng.random_range(0..1000) < 100 && self.inject();
             self.faults.requests_lost += u64::from(lost);
             RequestPlan { delay_us, lost }
         }
@@ -262,20 +301,33 @@ impl Network {
         if !self.duplicating || self.rng.random_range(0..1000) >= 100 {
             return None;
         }
+        let after_us = self.rng.random_range(0..=2200u64) * 1000 + self.latency();
+        if !self.inject() {
+            return None;
+        }
         self.faults.requests_duplicated += 1;
-        Some(self.rng.random_range(0..=2200u64) * 1000 + self.latency())
+        Some(after_us)
     }
 
     /// The way of a reply back to its caller: `None` if it is lost, else its delay.
+    /// A spared fault's reply comes back at the shortest latency, drawing
+    /// nothing more than the fault did.
     pub(crate) fn plan_reply(&mut self) -> Option<u64> {
         if !self.reliable && self.rng.random_range(0..1000) < 100 {
+            if !self.inject() {
+                return Some(self.latency_us.0);
+            }
             self.faults.replies_lost += 1;
             return None;
         }
         if self.long_reordering && self.rng.random_range(0..900) < 600 {
-            self.faults.replies_held += 1;
             let inner = self.rng.random_range(0..2000u64);
-            return Some((200 + self.rng.random_range(0..=inner)) * 1000);
+            let held_us = (200 + self.rng.random_range(0..=inner)) * 1000;
+            if !self.inject() {
+                return Some(self.latency_us.0);
+            }
+            self.faults.replies_held += 1;
+            return Some(held_us);
         }
         Some(self.latency())
     }

@@ -564,6 +564,13 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         self.note_net(NetChange::Duplicating { on }, [103, u64::from(on), 0]);
     }
 
+    /// Which of the faults the network draws it injects (default: all, the
+    /// run the seed alone gives); the others are spared (see [`FaultSet`](crate::FaultSet)).
+    /// Set before the run begins.
+    pub fn set_kept_faults(&mut self, kept: crate::FaultSet) {
+        self.net.set_kept_faults(kept);
+    }
+
     /// Sets the per-hop latency range of a reliable network (default 10-1000 µs).
     pub fn set_latency(&mut self, min: Duration, max: Duration) {
         self.net.set_latency(min, max);

@@ -83,6 +83,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
         if let Some(at) = spec.stop_at {
             sim.set_stop_at(at);
         }
+        sim.set_kept_faults(spec.faults.clone());
         if let Some(live) = &spec.live_log {
             sim.set_trace_sink(live.sink());
         }
@@ -377,9 +378,11 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             servers,
             names: self.names,
             events: self.sim.events(),
+            faults: net.faults(),
+            faults_drawn: net.faults_drawn(),
             trace_digest: self.sim.digest(),
             warnings: self.warnings,
-            replay: replay_command(spec.test, spec.seed),
+            replay: replay_command(spec.test, spec.seed, &spec.faults),
             records: self.sim.trace_mut().take_records(),
             linearizability: self.linearizability,
             restarts: self.restarts.into_restarts(),

@@ -58,6 +58,7 @@ pub mod runner;
 pub mod seeds;
 pub mod shardctrler;
 pub mod shardkv;
+pub mod shrink;
 pub mod status;
 pub mod waste;
 

@@ -127,6 +127,8 @@ pub struct RunSpec {
     pub stop_at: Option<labrpc::Time>,
     /// Print the column log as the run goes.
     pub live_log: Option<crate::live_log::LiveLog>,
+    /// Which of the faults the network draws it injects (all, when graded).
+    pub faults: labrpc::FaultSet,
 }
 
 /// A graded scenario.
@@ -165,6 +167,7 @@ impl Scenario {
             progress: None,
             stop_at: None,
             live_log: None,
+            faults: labrpc::FaultSet::All,
         }
     }
 

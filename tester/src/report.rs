@@ -149,6 +149,12 @@ pub struct Report {
     pub names: Vec<String>,
     /// Simulator events processed.
     pub events: u64,
+    /// The faults the network injected.
+    #[serde(default)]
+    pub faults: labrpc::Faults,
+    /// The faults it drew, injected or spared (see [`labrpc::FaultSet`]).
+    #[serde(default)]
+    pub faults_drawn: u64,
     /// Digest of the run's trace (equal digests: identical runs).
     pub trace_digest: u64,
     /// Non-fatal remarks (for example "term changed even though there were no failures").
@@ -204,17 +210,35 @@ impl Report {
         match &self.outcome {
             Outcome::Passed => self.summary(),
             Outcome::Failed { message, .. } => {
-                format!(
+                let mut out = format!(
                     "{} failed with seed {}:\n  {message}\n  replay: {}",
                     self.test, self.seed, self.replay
-                )
+                );
+                if let Some(shrink) = shrink_command(&self.replay) {
+                    out.push_str(&format!("\n  shrink: {shrink}"));
+                }
+                out
             }
         }
     }
 }
 
+/// The command that shrinks the run `replay` replays (the same command
+/// with `shrink` for `run`), if it is a seed's own run: a run with some
+/// faults spared is already a shrunk one.
+pub fn shrink_command(replay: &str) -> Option<String> {
+    if replay.contains(" --faults ") || !replay.contains(" -- run ") {
+        return None;
+    }
+    Some(replay.replacen(" -- run ", " -- shrink ", 1))
+}
+
 /// The one command that replays `test` with `seed`, bit for bit (add `--log` to
 /// see the run server by server, `--timeline FILE.html` to draw it).
-pub fn replay_command(test: &str, seed: u64) -> String {
-    format!("cargo run --release -p grading -- run --test {test} --seed {seed}")
+pub fn replay_command(test: &str, seed: u64, faults: &labrpc::FaultSet) -> String {
+    let mut command = format!("cargo run --release -p grading -- run --test {test} --seed {seed}");
+    if !faults.is_all() {
+        command.push_str(&format!(" --faults {faults}"));
+    }
+    command
 }

@@ -9,4 +9,5 @@ mod determinism;
 mod duplicates;
 mod echoes;
 mod faults;
+mod spared;
 mod world;

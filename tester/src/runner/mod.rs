@@ -14,6 +14,7 @@ mod premises;
 mod rebuild;
 mod replay;
 mod select;
+mod shrink;
 mod trials;
 pub mod watchdog;
 
@@ -61,6 +62,7 @@ pub fn main() -> ExitCode {
         HarnessCommand::Premises(args) => premises::main(&args),
         HarnessCommand::Costs(args) => costs::main(&args),
         HarnessCommand::Run(args) => replay::run(&args),
+        HarnessCommand::Shrink(args) => shrink::main(&args),
         HarnessCommand::Determinism { test, seed } => replay::determinism(&test, seed),
     }
 }
@@ -93,6 +95,8 @@ enum HarnessCommand {
     Costs(costs::CostsArgs),
     /// Run one scenario with one seed and print its summary, log or timeline.
     Run(replay::RunArgs),
+    /// Shrink a failed run: fewer of the network's faults, the same rule broken.
+    Shrink(shrink::ShrinkArgs),
     /// Run a scenario twice and compare the traces.
     Determinism {
         /// The scenario.

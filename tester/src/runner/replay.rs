@@ -42,6 +42,10 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    let faults = match args.faults.as_deref().map(str::parse).transpose() {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => return fail(format!("--faults: {e}")),
+    };
     let topics = match args
         .topics
         .iter()
@@ -82,6 +86,7 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
         },
         stop_at,
         live_log: live_log.clone(),
+        faults,
         ..scenario.spec(args.seed)
     });
     crate::runner::crash_check(&mut report);
@@ -109,6 +114,9 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
             "virtual_ms": report.virtual_ms,
             "wall_ms": wall.as_millis() as u64,
             "rpcs": report.rpcs,
+            "events": report.events,
+            "faults": report.faults.total(),
+            "faults_drawn": report.faults_drawn,
             "bytes": report.bytes,
             "trace_digest": format!("{:016x}", report.trace_digest),
             "replay": report.replay,

@@ -55,7 +55,7 @@ pub fn diagnose(
     before: Snapshot,
     after: Snapshot,
 ) -> String {
-    let replay = replay_command(test, seed);
+    let replay = replay_command(test, seed, &labrpc::FaultSet::All);
     format!(
         "{test} seed {seed}: {}\n  replay: {replay}\n  its log up to there: {replay} --stop-at-ms {} --log",
         reason(limit, before, after),
