@@ -38,6 +38,15 @@ fn bad_arguments_get_clear_errors() {
         err.contains("unknown scenario") && err.contains("initial_election_2a"),
         "{err}"
     );
+    let (code, err) = run(&["shrink", "--test", "no_such_test"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown scenario"), "{err}");
+    let (code, err) = run(&["run", "--test", "initial_election_2a", "--faults", "3,x"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--faults") && err.contains("\"x\" is not a fault index or range"),
+        "{err}"
+    );
     let (code, err) = run(&["--part", "9z"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown part"), "{err}");
