@@ -2,6 +2,7 @@
 //! nothing, one that is all `todo!()`, one that is non-deterministic. Each must be
 //! failed quickly, with the right kind of message, never hang or pass.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -9,31 +10,94 @@ use raft::{Persisted, Raft, RaftContext};
 use tester::raft::scenarios;
 use tester::{FailureKind, Outcome, determinism};
 
-/// A Raft that never does anything.
-struct Idle;
+/// How [`Wrong`] is wrong, for the test running on this thread: one type
+/// with three behaviours, so that the scenarios are compiled once for this
+/// file rather than once per behaviour.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// It never does anything.
+    Idle,
+    /// Every method is still `todo!()`, as in the handout.
+    Todo,
+    /// Idle, but with a timer whose length depends on the iteration order
+    /// of a `HashMap`: the kind of bug the determinism check exists for.
+    HashOrder,
+}
 
-impl Raft for Idle {
+thread_local! {
+    static MODE: Cell<Mode> = const { Cell::new(Mode::Idle) };
+}
+
+/// Makes the servers this thread's scenarios create behave as `mode`.
+fn behave(mode: Mode) {
+    MODE.with(|m| m.set(mode));
+}
+
+fn todo() -> bool {
+    MODE.with(Cell::get) == Mode::Todo
+}
+
+/// A Raft that is wrong on purpose, as [`Mode`] says.
+struct Wrong {
+    fired: u32,
+}
+
+impl Raft for Wrong {
     type Request = ();
     type Reply = ();
     type Timer = ();
-    fn new(_: &mut RaftContext<'_, '_, Self>, _: usize, _: usize, _: Persisted) -> Self {
-        Idle
+    fn new(ctx: &mut RaftContext<'_, '_, Self>, me: usize, peers: usize, _: Persisted) -> Self {
+        match MODE.with(Cell::get) {
+            Mode::Idle => {}
+            Mode::Todo => todo!("2A: create a Raft server"),
+            Mode::HashOrder => {
+                let peers: HashMap<usize, ()> =
+                    (0..peers).filter(|&p| p != me).map(|p| (p, ())).collect();
+                let first = *peers.keys().next().expect("a peer");
+                ctx.set_timer(Duration::from_millis(100 + first as u64), ());
+            }
+        }
+        Wrong { fired: 0 }
     }
     fn start(&mut self, _: &mut RaftContext<'_, '_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
+        if todo() {
+            todo!("2B: start agreement")
+        }
         None
     }
     fn state(&self) -> (u64, bool) {
-        (0, false)
+        if todo() {
+            todo!("2A: report the state")
+        }
+        (u64::from(self.fired), false)
     }
-    fn snapshot(&mut self, _: &mut RaftContext<'_, '_, Self>, _: u64, _: Vec<u8>) {}
-    fn handle_request(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: ()) {}
-    fn handle_reply(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: (), _: Option<()>) {}
-    fn handle_timer(&mut self, _: &mut RaftContext<'_, '_, Self>, _: ()) {}
+    fn snapshot(&mut self, _: &mut RaftContext<'_, '_, Self>, _: u64, _: Vec<u8>) {
+        if todo() {
+            todo!("2D: snapshot")
+        }
+    }
+    fn handle_request(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: ()) {
+        if todo() {
+            todo!("2A: handle a request")
+        }
+    }
+    fn handle_reply(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: (), _: Option<()>) {
+        if todo() {
+            todo!("2A: handle a reply")
+        }
+    }
+    fn handle_timer(&mut self, _: &mut RaftContext<'_, '_, Self>, _: ()) {
+        if todo() {
+            todo!("2A: handle a timer")
+        }
+        self.fired += 1;
+    }
 }
 
 #[test]
 fn an_idle_raft_fails_every_scenario_with_a_clear_message() {
-    for scenario in scenarios::<Idle>() {
+    behave(Mode::Idle);
+    for scenario in scenarios::<Wrong>() {
         let report = scenario.run(3, false);
         let Outcome::Failed { kind, message } = &report.outcome else {
             panic!("{} passed with a Raft that does nothing", scenario.name);
@@ -85,39 +149,10 @@ fn an_idle_raft_fails_every_scenario_with_a_clear_message() {
     }
 }
 
-/// A Raft whose every method is still `todo!()`, as in the handout.
-struct Todo;
-
-impl Raft for Todo {
-    type Request = ();
-    type Reply = ();
-    type Timer = ();
-    fn new(_: &mut RaftContext<'_, '_, Self>, _: usize, _: usize, _: Persisted) -> Self {
-        todo!("2A: create a Raft server")
-    }
-    fn start(&mut self, _: &mut RaftContext<'_, '_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
-        todo!("2B: start agreement")
-    }
-    fn state(&self) -> (u64, bool) {
-        todo!("2A: report the state")
-    }
-    fn snapshot(&mut self, _: &mut RaftContext<'_, '_, Self>, _: u64, _: Vec<u8>) {
-        todo!("2D: snapshot")
-    }
-    fn handle_request(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: ()) {
-        todo!("2A: handle a request")
-    }
-    fn handle_reply(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: (), _: Option<()>) {
-        todo!("2A: handle a reply")
-    }
-    fn handle_timer(&mut self, _: &mut RaftContext<'_, '_, Self>, _: ()) {
-        todo!("2A: handle a timer")
-    }
-}
-
 #[test]
 fn a_todo_raft_fails_every_scenario_as_not_implemented() {
-    for scenario in scenarios::<Todo>() {
+    behave(Mode::Todo);
+    for scenario in scenarios::<Wrong>() {
         let report = scenario.run(1, false);
         let Outcome::Failed { kind, message } = &report.outcome else {
             panic!("{} passed with todo!()", scenario.name);
@@ -131,39 +166,10 @@ fn a_todo_raft_fails_every_scenario_as_not_implemented() {
     }
 }
 
-/// Wraps [`Idle`]-like behaviour around a timer whose length depends on the
-/// iteration order of a `HashMap`: the kind of bug the determinism check exists for.
-struct HashOrder {
-    fired: u32,
-}
-
-impl Raft for HashOrder {
-    type Request = ();
-    type Reply = ();
-    type Timer = ();
-    fn new(ctx: &mut RaftContext<'_, '_, Self>, me: usize, peers: usize, _: Persisted) -> Self {
-        let peers: HashMap<usize, ()> = (0..peers).filter(|&p| p != me).map(|p| (p, ())).collect();
-        let first = *peers.keys().next().expect("a peer");
-        ctx.set_timer(Duration::from_millis(100 + first as u64), ());
-        HashOrder { fired: 0 }
-    }
-    fn start(&mut self, _: &mut RaftContext<'_, '_, Self>, _: Vec<u8>) -> Option<(u64, u64)> {
-        None
-    }
-    fn state(&self) -> (u64, bool) {
-        (u64::from(self.fired), false)
-    }
-    fn snapshot(&mut self, _: &mut RaftContext<'_, '_, Self>, _: u64, _: Vec<u8>) {}
-    fn handle_request(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: ()) {}
-    fn handle_reply(&mut self, _: &mut RaftContext<'_, '_, Self>, _: usize, _: (), _: Option<()>) {}
-    fn handle_timer(&mut self, _: &mut RaftContext<'_, '_, Self>, _: ()) {
-        self.fired += 1;
-    }
-}
-
 #[test]
 fn a_hashmap_dependent_raft_is_named_non_deterministic() {
-    let scenario = scenarios::<HashOrder>()
+    behave(Mode::HashOrder);
+    let scenario = scenarios::<Wrong>()
         .into_iter()
         .find(|s| s.name == "many_elections_2a")
         .unwrap();
@@ -186,7 +192,8 @@ fn a_hashmap_dependent_raft_is_named_non_deterministic() {
 
 #[test]
 fn an_idle_raft_is_deterministic() {
-    for scenario in scenarios::<Idle>().iter().take(5) {
+    behave(Mode::Idle);
+    for scenario in scenarios::<Wrong>().iter().take(5) {
         determinism::check(scenario, 11).unwrap();
     }
 }
