@@ -8,7 +8,6 @@
 use std::path::Path;
 
 use labrpc::TraceEvent;
-use wasmhost::{GuestRaft, Wasm};
 
 /// Copies the workspace at `from` to `to`, leaving out what is not source.
 fn copy_tree(from: &Path, to: &Path) {
@@ -61,10 +60,9 @@ fn a_static_does_not_survive_a_crash() {
     let module = wasmhost::build::build_module(&tree, &work.join("build")).unwrap();
     assert!(wasmhost::build::load_cached(&module).unwrap().install());
 
-    let scenario = tester::raft::scenarios::<GuestRaft<Wasm>>()
-        .into_iter()
-        .find(|s| s.name == "persist1_2c")
-        .unwrap();
+    // The registry's scenario, whose servers run the module installed above
+    // (the first installed is every guest's).
+    let scenario = tester::find("persist1_2c").unwrap();
     let report = scenario.run(1, true);
     assert!(report.passed(), "{}", report.explain());
     let counts: Vec<&str> = report
