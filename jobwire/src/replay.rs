@@ -49,12 +49,7 @@ pub struct ReplayArgs {
 impl ReplayArgs {
     /// The command-line flags that parse back into these arguments.
     pub fn to_args(&self) -> Vec<OsString> {
-        let mut out: Vec<OsString> = vec![
-            "--test".into(),
-            self.test.clone().into(),
-            "--seed".into(),
-            self.seed.to_string().into(),
-        ];
+        let mut out = run_of(&self.test, self.seed);
         if self.json {
             out.push("--json".into());
         }
@@ -86,6 +81,16 @@ impl ReplayArgs {
     }
 }
 
+/// The flags that name one run: a scenario and a seed.
+fn run_of(test: &str, seed: u64) -> Vec<OsString> {
+    vec![
+        "--test".into(),
+        test.into(),
+        "--seed".into(),
+        seed.to_string().into(),
+    ]
+}
+
 /// A failed run to shrink (`grading shrink`), and how far to go.
 #[derive(clap::Args, Clone, Debug, Default, PartialEq)]
 pub struct ShrinkArgs {
@@ -106,14 +111,8 @@ pub struct ShrinkArgs {
 impl ShrinkArgs {
     /// The command-line flags that parse back into these arguments.
     pub fn to_args(&self) -> Vec<OsString> {
-        let mut out: Vec<OsString> = vec![
-            "--test".into(),
-            self.test.clone().into(),
-            "--seed".into(),
-            self.seed.to_string().into(),
-            "--max-runs".into(),
-            self.max_runs.to_string().into(),
-        ];
+        let mut out = run_of(&self.test, self.seed);
+        out.extend(["--max-runs".into(), self.max_runs.to_string().into()]);
         if let Some(path) = &self.timeline {
             out.extend(["--timeline".into(), path.clone().into()]);
         }
