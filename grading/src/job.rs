@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use jobwire::replay::RunName;
 use jobwire::restart::Restart;
 use jobwire::{JobMessage, Key, MAX_RESULT_BYTES, Status, child};
 use serde::{Deserialize, Serialize};
@@ -145,6 +146,7 @@ impl JobResult {
         outcome: Status,
         reason: String,
     ) -> Self {
+        let name = run_name(job.test, job.seed, options.submission.as_deref());
         JobResult {
             test: job.test.to_string(),
             part: job.part.to_string(),
@@ -158,8 +160,8 @@ impl JobResult {
             bytes: 0,
             trace_digest: String::new(),
             commands: 0,
-            replay: replay_command(job.test, job.seed, options.submission.as_deref()),
-            shrink: grading_command("shrink", job.test, job.seed, options.submission.as_deref()),
+            replay: name.replay(),
+            shrink: name.shrink().unwrap_or_default(),
             timeline: None,
             linearizability: None,
             restarts_checked: 0,
@@ -171,20 +173,12 @@ impl JobResult {
     }
 }
 
-/// The command that replays (`test`, `seed`) of this tree or of `submission`.
-pub fn replay_command(test: &str, seed: u64, submission: Option<&Path>) -> String {
-    grading_command("run", test, seed, submission)
-}
-
-/// The grader's command `verb` for (`test`, `seed`) of this tree or of
-/// `submission`.
-fn grading_command(verb: &str, test: &str, seed: u64, submission: Option<&Path>) -> String {
-    let mut command =
-        format!("cargo run --release -p grading -- {verb} --test {test} --seed {seed}");
-    if let Some(dir) = submission {
-        command.push_str(&format!(" --submission {}", dir.display()));
+/// The name of the run (`test`, `seed`) of this tree or of `submission`.
+fn run_name(test: &str, seed: u64, submission: Option<&Path>) -> RunName {
+    RunName {
+        submission: submission.map(Path::to_path_buf),
+        ..RunName::new(test, seed)
     }
-    command
 }
 
 /// Set once the grader has said that the sandbox is incomplete.

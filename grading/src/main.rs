@@ -132,11 +132,7 @@ fn run(args: &RunArgs) -> Result<bool, String> {
     let mut command = harness.command("run");
     command.args(args.replay.to_args());
     if let Some(dir) = &args.submission {
-        let mut replay = job::replay_command(&args.replay.test, args.replay.seed, Some(dir));
-        if let Some(faults) = &args.replay.faults {
-            replay.push_str(&format!(" --faults {faults}"));
-        }
-        command.arg("--replay").arg(replay);
+        command.arg("--shown-submission").arg(dir);
     }
     speak(&harness, command, args.submission.is_some())
 }
@@ -147,11 +143,7 @@ fn shrink(args: &ShrinkArgs) -> Result<bool, String> {
     let mut command = harness.command("shrink");
     command.args(args.shrink.to_args());
     if let Some(dir) = &args.submission {
-        command.arg("--replay").arg(job::replay_command(
-            &args.shrink.test,
-            args.shrink.seed,
-            Some(dir),
-        ));
+        command.arg("--shown-submission").arg(dir);
     }
     speak(&harness, command, args.submission.is_some())
 }

@@ -47,6 +47,19 @@ fn bad_arguments_get_clear_errors() {
         err.contains("--faults") && err.contains("\"x\" is not a fault index or range"),
         "{err}"
     );
+    let (code, err) = run(&[
+        "run",
+        "--test",
+        "initial_election_2a",
+        "--choices",
+        "zero:0-9,drop:3",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--choices")
+            && err.contains("\"drop:3\" is not an edit of the tester's choices"),
+        "{err}"
+    );
     let (code, err) = run(&["--part", "9z"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown part"), "{err}");

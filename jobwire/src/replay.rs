@@ -1,5 +1,6 @@
 //! The flags of a replay (`grading run`), declared once: the grader parses
-//! them and forwards them to the harness, which parses them again and runs.
+//! them and forwards them to the harness, which parses them again and runs;
+//! and the commands a person is shown to replay or shrink a run ([`RunName`]).
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -44,6 +45,11 @@ pub struct ReplayArgs {
     /// `3,17,40-44`): the others are spared. What `grading shrink` prints.
     #[arg(long, value_name = "SET")]
     pub faults: Option<String>,
+    /// Edit the tester's own random choices (`seed` for none, or such as
+    /// `zero:0-40,skip:57`): words of its stream read as zero or passed
+    /// over. What `grading shrink` prints.
+    #[arg(long, value_name = "EDITS")]
+    pub choices: Option<String>,
 }
 
 impl ReplayArgs {
@@ -77,7 +83,68 @@ impl ReplayArgs {
         if let Some(faults) = &self.faults {
             out.extend(["--faults".into(), faults.clone().into()]);
         }
+        if let Some(choices) = &self.choices {
+            out.extend(["--choices".into(), choices.clone().into()]);
+        }
         out
+    }
+}
+
+/// One run as a person names it to the grader: the scenario, the seed, whose
+/// code (a submission's directory, or this tree), and the edits that made it
+/// a shrunk run (the network's faults kept, the tester's choices edited).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunName {
+    /// The scenario.
+    pub test: String,
+    /// The seed.
+    pub seed: u64,
+    /// The submission's directory (none: this tree).
+    pub submission: Option<PathBuf>,
+    /// The faults kept, if not all (`--faults`).
+    pub faults: Option<String>,
+    /// The edits of the tester's choices, if any (`--choices`).
+    pub choices: Option<String>,
+}
+
+impl RunName {
+    /// The seed's own run of `test`, in this tree.
+    pub fn new(test: &str, seed: u64) -> RunName {
+        RunName {
+            test: test.to_string(),
+            seed,
+            ..RunName::default()
+        }
+    }
+
+    /// The command that replays the run, bit for bit (add `--log` to see it
+    /// server by server, `--timeline FILE.html` to draw it).
+    pub fn replay(&self) -> String {
+        let mut command = self.command("run");
+        if let Some(faults) = &self.faults {
+            command.push_str(&format!(" --faults {faults}"));
+        }
+        if let Some(choices) = &self.choices {
+            command.push_str(&format!(" --choices {choices}"));
+        }
+        command
+    }
+
+    /// The command that shrinks the run, if it is a seed's own: an edited
+    /// run is already a shrunk one.
+    pub fn shrink(&self) -> Option<String> {
+        (self.faults.is_none() && self.choices.is_none()).then(|| self.command("shrink"))
+    }
+
+    fn command(&self, verb: &str) -> String {
+        let mut command = format!(
+            "cargo run --release -p grading -- {verb} --test {} --seed {}",
+            self.test, self.seed
+        );
+        if let Some(dir) = &self.submission {
+            command.push_str(&format!(" --submission {}", dir.display()));
+        }
+        command
     }
 }
 
@@ -164,8 +231,35 @@ mod tests {
             timeline: Some(PathBuf::from("out.html")),
             stop_at_ms: Some(3_040),
             faults: Some("3,17,40-44".into()),
+            choices: Some("zero:0-40,skip:57".into()),
         };
         let argv = std::iter::once(OsString::from("x")).chain(args.to_args());
         assert_eq!(Cli::parse_from(argv).args, args);
+    }
+
+    #[test]
+    fn a_run_is_replayed_and_shrunk_by_its_name() {
+        let mut run = RunName::new("figure8_2c", 17);
+        assert_eq!(
+            run.replay(),
+            "cargo run --release -p grading -- run --test figure8_2c --seed 17"
+        );
+        assert_eq!(
+            run.shrink().unwrap(),
+            "cargo run --release -p grading -- shrink --test figure8_2c --seed 17"
+        );
+        run.submission = Some(PathBuf::from("class/alice"));
+        assert_eq!(
+            run.shrink().unwrap(),
+            "cargo run --release -p grading -- shrink --test figure8_2c --seed 17 --submission class/alice"
+        );
+        run.faults = Some("3,17".into());
+        run.choices = Some("zero:0-9".into());
+        assert_eq!(
+            run.replay(),
+            "cargo run --release -p grading -- run --test figure8_2c --seed 17 --submission class/alice \
+             --faults 3,17 --choices zero:0-9"
+        );
+        assert_eq!(run.shrink(), None, "a shrunk run is not shrunk again");
     }
 }

@@ -53,6 +53,7 @@
 //! ```
 
 mod budget;
+mod choices;
 mod codec;
 mod context;
 mod costs;
@@ -78,6 +79,7 @@ mod time;
 pub mod trace;
 
 pub use budget::{Budgets, Peaks};
+pub use choices::{ChoiceEdits, ChoiceEditsError, Choices, Edit};
 pub use codec::{DecodeError, Message, decode, encode, split_tag, tagged_to_wire};
 pub use context::{Context, MIN_TIMER};
 pub use costs::Costs;

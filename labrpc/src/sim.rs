@@ -111,7 +111,7 @@ pub struct Sim<P: Protocol, O: Observer<P> = ()> {
     pub(crate) queue: Queue<Event<P, O>>,
     pub(crate) slots: Vec<Slot<P>>,
     pub(crate) net: Network,
-    pub(crate) tester_rng: SimRng,
+    pub(crate) tester_rng: crate::Choices,
     pub(crate) trace: Trace,
     pub(crate) observer: O,
     pub(crate) next_id: u64,
@@ -145,7 +145,10 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
             queue: Queue::new(),
             slots: Vec::new(),
             net: Network::new(seed::derive(seed, seed::NETWORK_STREAM)),
-            tester_rng: seed::derive(seed, seed::TESTER_STREAM),
+            tester_rng: crate::Choices::new(
+                seed::derive(seed, seed::TESTER_STREAM),
+                crate::ChoiceEdits::none(),
+            ),
             trace: Trace::new(seed),
             observer,
             next_id: 0,
@@ -211,9 +214,16 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
         self.queue.len()
     }
 
-    /// The tester's own random stream (independent of the network's and the nodes').
-    pub fn tester_rng(&mut self) -> &mut SimRng {
+    /// The tester's own random stream (independent of the network's and the
+    /// nodes'), with the edits [`Sim::set_choices`] made to it.
+    pub fn tester_rng(&mut self) -> &mut crate::Choices {
         &mut self.tester_rng
+    }
+
+    /// How many words of the seed's stream the tester's choices have read so
+    /// far (see [`Choices`](crate::Choices)).
+    pub fn choices_read(&self) -> u64 {
+        self.tester_rng.words_read()
     }
 
     /// The observer.
@@ -569,6 +579,18 @@ impl<P: Protocol, O: Observer<P>> Sim<P, O> {
     /// Set before the run begins.
     pub fn set_kept_faults(&mut self, kept: crate::FaultSet) {
         self.net.set_kept_faults(kept);
+    }
+
+    /// Makes `edits` to the tester's random stream (default: none, the
+    /// seed's own choices; see [`ChoiceEdits`](crate::ChoiceEdits)). Set
+    /// before the tester draws anything: it panics otherwise.
+    pub fn set_choices(&mut self, edits: crate::ChoiceEdits) {
+        assert_eq!(
+            self.tester_rng.words_read(),
+            0,
+            "the tester's choices are edited before it makes any"
+        );
+        self.tester_rng = crate::Choices::new(seed::derive(self.seed, seed::TESTER_STREAM), edits);
     }
 
     /// Sets the per-hop latency range of a reliable network (default 10-1000 µs).

@@ -10,7 +10,7 @@ use labrpc::{Budgets, Faults, NodeId, Observer, Peaks, Protocol, Sim, SimError, 
 use crate::crash_check::{Sampler, persisted};
 use crate::premise::{Premise, vacuous};
 use crate::registry::RunSpec;
-use crate::report::{Check, Failure, FailureKind, Outcome, Report, replay_command};
+use crate::report::{Check, Failure, FailureKind, Outcome, Report, run_name};
 use crate::waste;
 
 /// Every scenario must finish within this much virtual time.
@@ -84,6 +84,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             sim.set_stop_at(at);
         }
         sim.set_kept_faults(spec.faults.clone());
+        sim.set_choices(spec.choices.clone());
         if let Some(live) = &spec.live_log {
             sim.set_trace_sink(live.sink());
         }
@@ -367,6 +368,7 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             bytes_per_sec: a.bytes_per_sec.max(p.bytes_per_sec),
             largest_request: a.largest_request.max(p.largest_request),
         });
+        let name = run_name(spec.test, spec.seed, &spec.faults, &spec.choices);
         Report {
             test: spec.test.to_string(),
             seed: spec.seed,
@@ -382,7 +384,9 @@ impl<P: Protocol, O: Observer<P>> Harness<P, O> {
             faults_drawn: net.faults_drawn(),
             trace_digest: self.sim.digest(),
             warnings: self.warnings,
-            replay: replay_command(spec.test, spec.seed, &spec.faults),
+            replay: name.replay(),
+            shrink: name.shrink(),
+            choices_read: self.sim.choices_read(),
             records: self.sim.trace_mut().take_records(),
             linearizability: self.linearizability,
             restarts: self.restarts.into_restarts(),

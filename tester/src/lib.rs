@@ -63,4 +63,4 @@ pub mod status;
 pub mod waste;
 
 pub use registry::{Part, RunSpec, Scenario, find, registry};
-pub use report::{Check, Failure, FailureKind, Outcome, Report, replay_command};
+pub use report::{Check, Failure, FailureKind, Outcome, Report, run_name};

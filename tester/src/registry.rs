@@ -129,6 +129,8 @@ pub struct RunSpec {
     pub live_log: Option<crate::live_log::LiveLog>,
     /// Which of the faults the network draws it injects (all, when graded).
     pub faults: labrpc::FaultSet,
+    /// The edits made to the tester's own random choices (none, when graded).
+    pub choices: labrpc::ChoiceEdits,
 }
 
 /// A graded scenario.
@@ -168,6 +170,7 @@ impl Scenario {
             stop_at: None,
             live_log: None,
             faults: labrpc::FaultSet::All,
+            choices: labrpc::ChoiceEdits::none(),
         }
     }
 

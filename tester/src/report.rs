@@ -155,12 +155,19 @@ pub struct Report {
     /// The faults it drew, injected or spared (see [`labrpc::FaultSet`]).
     #[serde(default)]
     pub faults_drawn: u64,
+    /// The words of the seed's stream the tester's choices read (see
+    /// [`labrpc::Choices`]).
+    #[serde(default)]
+    pub choices_read: u64,
     /// Digest of the run's trace (equal digests: identical runs).
     pub trace_digest: u64,
     /// Non-fatal remarks (for example "term changed even though there were no failures").
     pub warnings: Vec<String>,
     /// The one command that replays this run.
     pub replay: String,
+    /// The command that shrinks this run, if it is a seed's own.
+    #[serde(default)]
+    pub shrink: Option<String>,
     /// The full trace, when recording was asked for.
     #[serde(skip)]
     pub records: Vec<TraceRecord>,
@@ -214,7 +221,7 @@ impl Report {
                     "{} failed with seed {}:\n  {message}\n  replay: {}",
                     self.test, self.seed, self.replay
                 );
-                if let Some(shrink) = shrink_command(&self.replay) {
+                if let Some(shrink) = &self.shrink {
                     out.push_str(&format!("\n  shrink: {shrink}"));
                 }
                 out
@@ -223,22 +230,18 @@ impl Report {
     }
 }
 
-/// The command that shrinks the run `replay` replays (the same command
-/// with `shrink` for `run`), if it is a seed's own run: a run with some
-/// faults spared is already a shrunk one.
-pub fn shrink_command(replay: &str) -> Option<String> {
-    if replay.contains(" --faults ") || !replay.contains(" -- run ") {
-        return None;
+/// The name of the run of `test` with `seed` that keeps the faults `faults`
+/// and edits the tester's choices by `choices`, in this tree: what replays
+/// and shrinks it.
+pub fn run_name(
+    test: &str,
+    seed: u64,
+    faults: &labrpc::FaultSet,
+    choices: &labrpc::ChoiceEdits,
+) -> jobwire::replay::RunName {
+    jobwire::replay::RunName {
+        faults: (!faults.is_all()).then(|| faults.to_string()),
+        choices: (!choices.is_none()).then(|| choices.to_string()),
+        ..jobwire::replay::RunName::new(test, seed)
     }
-    Some(replay.replacen(" -- run ", " -- shrink ", 1))
-}
-
-/// The one command that replays `test` with `seed`, bit for bit (add `--log` to
-/// see the run server by server, `--timeline FILE.html` to draw it).
-pub fn replay_command(test: &str, seed: u64, faults: &labrpc::FaultSet) -> String {
-    let mut command = format!("cargo run --release -p grading -- run --test {test} --seed {seed}");
-    if !faults.is_all() {
-        command.push_str(&format!(" --faults {faults}"));
-    }
-    command
 }

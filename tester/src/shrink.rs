@@ -1,17 +1,26 @@
-//! Shrinking a failed run: the smallest set of the network's faults found
+//! Shrinking a failed run: edits to the tester's own choices that make it
+//! fail sooner ([`shrink`]), the smallest set of the network's faults found
 //! that still fails the same rule ([`minimise`]), and what "the same rule"
 //! means for two failures ([`Rule`]).
 //!
-//! A run's faults are numbered in the order the network draws them (see
-//! [`labrpc::FaultSet`]); a candidate keeps some and spares the others, and
-//! is a genuine run of the same code from the same seed. The search is
-//! delta debugging (Zeller's ddmin): try to spare each of n chunks of the
-//! faults kept, keep any candidate that fails the same rule, and split the
-//! chunks finer when none does, until single faults cannot be spared or the
-//! budget of runs is spent. A candidate is kept only if it is also no
-//! longer (in events) than the smallest run so far.
+//! A candidate is a genuine run of the same code from the same seed, with
+//! two kinds of edit (see [`labrpc::ChoiceEdits`] and [`labrpc::FaultSet`]):
+//!
+//! 1. *The tester's choices.* Blocks of the words its random stream read,
+//!    from the whole stream down to single words, are read as zero (the
+//!    smallest choice: no wait, the first server) or passed over (the choices
+//!    after them move up). A candidate is kept if it fails the same rule in
+//!    fewer events: its scenario reached the failure by a shorter way.
+//! 2. *The network's faults.* They are numbered in the order the network
+//!    draws them; delta debugging (Zeller's ddmin) tries to spare each of n
+//!    chunks of the faults kept, keeps any candidate that fails the same rule
+//!    and is no longer (in events) than the smallest run so far, and splits
+//!    the chunks finer when none does, until single faults cannot be spared
+//!    or the budget of runs is spent.
+//!
+//! The first phase may use half the budget; the second what is left.
 
-use labrpc::FaultSet;
+use labrpc::{ChoiceEdits, Edit, FaultSet};
 
 use crate::report::{FailureKind, Outcome, Report};
 
@@ -51,6 +60,24 @@ impl std::fmt::Display for Rule {
     }
 }
 
+/// The edits that make a candidate run of the same scenario and seed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Candidate {
+    /// The faults the network injects.
+    pub faults: FaultSet,
+    /// The edits of the tester's choices.
+    pub choices: ChoiceEdits,
+}
+
+/// Which phase found a smaller run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Editing the tester's choices.
+    Choices,
+    /// Sparing the network's faults.
+    Faults,
+}
+
 /// A failed run and its shrunk self.
 #[derive(Clone, Debug)]
 pub struct Shrunk {
@@ -58,10 +85,10 @@ pub struct Shrunk {
     pub rule: Rule,
     /// The seed's own run.
     pub original: Report,
-    /// The run with only `kept`'s faults (recorded if asked for).
+    /// The run `found` makes (recorded if asked for).
     pub shrunk: Report,
-    /// The faults the shrunk run keeps.
-    pub kept: FaultSet,
+    /// The edits that make the shrunk run.
+    pub found: Candidate,
     /// Runs it took, the two above included.
     pub runs: usize,
     /// Whether the budget of runs ran out first.
@@ -78,43 +105,97 @@ pub enum ShrinkError {
     Diverged(Outcome),
 }
 
-/// Shrinks the failed run that `run` runs with every fault kept: `run(kept,
-/// record)` runs it with the faults `kept`, recorded if `record`; at most
-/// `max_runs` candidates are tried, and `better` hears of each one kept: a
-/// run with fewer faults and no more events that fails the same rule.
+/// Shrinks the failed run that `run` runs with no edit: `run(candidate,
+/// record)` runs it with `candidate`'s edits, recorded if `record`; at most
+/// `max_runs` candidates are tried, and `better` hears of each one kept.
 pub fn shrink(
-    mut run: impl FnMut(FaultSet, bool) -> Report,
+    mut run: impl FnMut(&Candidate, bool) -> Report,
     max_runs: usize,
     record: bool,
-    mut better: impl FnMut(usize, &Report),
+    mut better: impl FnMut(Phase, &Candidate, &Report),
 ) -> Result<Shrunk, ShrinkError> {
-    let original = run(FaultSet::All, false);
+    let original = run(&Candidate::default(), false);
     let rule = Rule::of(&original.outcome).ok_or(ShrinkError::Passed)?;
-    // A candidate must also be no longer than the smallest run so far: with
-    // fewer faults, a wrong server may take longer to fail (a lost message
-    // it never sees can be what ended its run early).
-    let mut events = original.events;
-    let found = minimise((0..original.faults_drawn).collect(), max_runs, |kept| {
-        let report = run(FaultSet::only(kept.iter().copied()), false);
-        let smaller = Rule::of(&report.outcome).as_ref() == Some(&rule) && report.events <= events;
+    let fails = |report: &Report| Rule::of(&report.outcome).as_ref() == Some(&rule);
+    let mut best = Candidate::default();
+    let mut smallest = original.clone();
+    let mut runs = 0;
+
+    // 1. The tester's choices: each block of the words read, largest first,
+    //    read as zero or passed over.
+    let choices_budget = max_runs / 2;
+    let mut exhausted = false;
+    let mut size = smallest.choices_read.max(1);
+    'sizes: loop {
+        let mut start = 0;
+        while start < smallest.choices_read {
+            for edit in [Edit::Zero, Edit::Skip] {
+                let end = (start + size).min(smallest.choices_read) - 1;
+                let choices = best.choices.with(start..=end, edit);
+                if choices == best.choices {
+                    continue;
+                }
+                if runs >= choices_budget {
+                    exhausted = true;
+                    break 'sizes;
+                }
+                let candidate = Candidate {
+                    choices,
+                    ..best.clone()
+                };
+                let report = run(&candidate, false);
+                runs += 1;
+                if fails(&report) && report.events < smallest.events {
+                    better(Phase::Choices, &candidate, &report);
+                    best = candidate;
+                    smallest = report;
+                    break;
+                }
+            }
+            start += size;
+        }
+        if size == 1 {
+            break;
+        }
+        size = size.div_ceil(2);
+    }
+
+    // 2. The network's faults, with the choices found. A candidate must also
+    //    be no longer than the smallest run so far: with fewer faults, a
+    //    wrong server may take longer to fail (a lost message it never sees
+    //    can be what ended its run early).
+    let drawn_count = smallest.faults_drawn;
+    let drawn = (0..drawn_count).collect();
+    let found = minimise(drawn, max_runs.saturating_sub(runs), |kept| {
+        let candidate = Candidate {
+            faults: FaultSet::only(kept.iter().copied()),
+            ..best.clone()
+        };
+        let report = run(&candidate, false);
+        let smaller = fails(&report) && report.events <= smallest.events;
         if smaller {
-            events = report.events;
-            better(kept.len(), &report);
+            better(Phase::Faults, &candidate, &report);
+            smallest = report;
         }
         smaller
     });
-    let kept = FaultSet::only(found.kept.iter().copied());
-    let shrunk = run(kept.clone(), record);
-    if Rule::of(&shrunk.outcome).as_ref() != Some(&rule) {
+    runs += found.runs;
+    if found.kept.len() as u64 != drawn_count {
+        best.faults = FaultSet::only(found.kept.iter().copied());
+    }
+    // Edits past the words the run read change nothing: leave them out.
+    best.choices = best.choices.below(smallest.choices_read);
+    let shrunk = run(&best, record);
+    if !fails(&shrunk) {
         return Err(ShrinkError::Diverged(shrunk.outcome));
     }
     Ok(Shrunk {
         rule,
         original,
         shrunk,
-        kept,
-        runs: found.runs + 2,
-        exhausted: found.exhausted,
+        found: best,
+        runs: runs + 2,
+        exhausted: exhausted || found.exhausted,
     })
 }
 
@@ -223,12 +304,29 @@ mod tests {
         assert!(found.kept.len() < 1000);
     }
 
-    /// A report of a run that fails if it kept fault 7 (and sends fewer
-    /// messages the fewer faults it keeps), or passes.
-    fn fake(kept: &FaultSet) -> Report {
+    /// A report of a fake run that reads 64 words of the tester's stream
+    /// and draws 40 faults: it fails if it kept fault 7 and did not pass
+    /// over word 5 (zero there is fine), or passes; each fault kept costs 50
+    /// events, and each word read that is not zero 10.
+    fn fake(candidate: &Candidate) -> Report {
         let drawn = 40;
-        let n = (0..drawn).filter(|&i| kept.contains(i)).count() as u64;
-        let outcome = if kept.contains(7) {
+        let n = (0..drawn).filter(|&i| candidate.faults.contains(i)).count() as u64;
+        let edits = &candidate.choices;
+        let mut read = 0;
+        let mut nonzero = 0;
+        let mut position = 0;
+        while read < 64 {
+            match edits.at(position) {
+                Some(Edit::Skip) => {}
+                Some(Edit::Zero) => read += 1,
+                None => {
+                    read += 1;
+                    nonzero += 1;
+                }
+            }
+            position += 1;
+        }
+        let outcome = if candidate.faults.contains(7) && edits.at(5) != Some(Edit::Skip) {
             Outcome::Failed {
                 kind: FailureKind::Check,
                 message: format!("expected one leader, got {n}"),
@@ -246,12 +344,14 @@ mod tests {
             commands: 0,
             servers: 3,
             names: Vec::new(),
-            events: 100 + 50 * n,
+            events: 100 + 50 * n + 10 * nonzero,
             faults: labrpc::Faults::default(),
             faults_drawn: drawn,
+            choices_read: position,
             trace_digest: 0,
             warnings: Vec::new(),
             replay: String::new(),
+            shrink: None,
             records: Vec::new(),
             linearizability: None,
             restarts: Vec::new(),
@@ -263,24 +363,42 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_run_shrinks_to_the_one_fault_it_needs() {
+    fn a_failed_run_shrinks_to_the_choices_and_the_fault_it_needs() {
         let mut heard = Vec::new();
-        let found = shrink(|kept, _| fake(&kept), 100, false, |n, _| heard.push(n)).unwrap();
-        assert_eq!(found.kept, FaultSet::only([7]));
-        assert_eq!(found.original.events, 2100);
+        let found = shrink(
+            |c, _| fake(c),
+            200,
+            false,
+            |phase, _, report| heard.push((phase, report.events)),
+        )
+        .unwrap();
+        assert_eq!(found.found.choices.to_string(), "zero:0-63");
+        assert_eq!(found.found.faults, FaultSet::only([7]));
+        assert_eq!(found.original.events, 100 + 50 * 40 + 640);
         assert_eq!(found.shrunk.events, 150);
-        assert_eq!(heard.last(), Some(&1));
-        assert!(heard.windows(2).all(|w| w[0] > w[1]));
-        // A run that fails later with fewer faults is not smaller.
-        let longer = |kept: FaultSet| {
-            let mut r = fake(&kept);
+        assert_eq!(heard.first(), Some(&(Phase::Choices, 2100)));
+        assert_eq!(heard.last(), Some(&(Phase::Faults, 150)));
+        assert!(heard.windows(2).all(|w| w[0].1 > w[1].1));
+        // A run that fails later with fewer faults or zeros is not smaller.
+        let longer = |c: &Candidate| {
+            let mut r = fake(c);
             r.events = 10_000 - r.events;
             r
         };
-        let found = shrink(|kept, _| longer(kept), 100, false, |_, _| {}).unwrap();
-        assert_eq!(found.kept, FaultSet::only(0..40));
+        let found = shrink(|c, _| longer(c), 200, false, |_, _, _| {}).unwrap();
+        assert_eq!(found.found, Candidate::default());
         assert_eq!(found.shrunk.events, found.original.events);
-        let passing = shrink(|_, _| fake(&FaultSet::only([])), 100, false, |_, _| {});
+        let passing = shrink(
+            |_, _| {
+                fake(&Candidate {
+                    faults: FaultSet::only([]),
+                    ..Candidate::default()
+                })
+            },
+            100,
+            false,
+            |_, _, _| {},
+        );
         assert_eq!(passing.unwrap_err(), ShrinkError::Passed);
     }
 

@@ -27,6 +27,7 @@ fn demo_failure(seed: u64) -> Report {
         stop_at: None,
         live_log: None,
         faults: labrpc::FaultSet::All,
+        choices: labrpc::ChoiceEdits::none(),
     };
     Config::<tester::registry::TreeRaft>::run(&spec, 5, Net::Unreliable, false, |cfg| {
         cfg.one(command(101), 5, true)?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use kvraft::Op;
 use kvraft::world::KvWorld;
-use labrpc::SimRng;
+use labrpc::Choices;
 use labrpc::rand::RngExt;
 
 use crate::harness::ELECTION_TIMEOUT;
@@ -98,7 +98,7 @@ impl GenericClient {
 impl Driver for GenericClient {
     fn next(
         &mut self,
-        rng: &mut SimRng,
+        rng: &mut Choices,
         done: Option<Operation>,
     ) -> Result<Option<(Op, bool)>, String> {
         match done {
@@ -175,7 +175,11 @@ impl AppendClient {
 }
 
 impl Driver for AppendClient {
-    fn next(&mut self, _: &mut SimRng, _: Option<Operation>) -> Result<Option<(Op, bool)>, String> {
+    fn next(
+        &mut self,
+        _: &mut Choices,
+        _: Option<Operation>,
+    ) -> Result<Option<(Op, bool)>, String> {
         if self.n == self.count {
             *self.result.borrow_mut() = Some(self.n);
             return Ok(None);

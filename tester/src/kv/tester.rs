@@ -10,7 +10,7 @@ use std::any::Any;
 use kvraft::node::Completed;
 use kvraft::world::KvWorld;
 use kvraft::{KvOps, Op, Ops};
-use labrpc::{Action, NodeId, Observer, Sim, SimRng, Time};
+use labrpc::{Action, Choices, NodeId, Observer, Sim, Time};
 
 use crate::crash_check::catching;
 use crate::peer_calls::PeerCalls;
@@ -60,7 +60,7 @@ pub trait Driver<O: Recorded = KvOps> {
     /// operation and whether to record it in the history, or `None` to stop.
     fn next(
         &mut self,
-        rng: &mut SimRng,
+        rng: &mut Choices,
         done: Option<Operation<O>>,
     ) -> Result<Option<(O::Op, bool)>, String>;
 

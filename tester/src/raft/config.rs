@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use labrpc::rand::RngExt;
-use labrpc::{NodeId, SimRng, Time};
+use labrpc::{Choices, NodeId, Time};
 use raft::Raft;
 use raft::node::{RaftNode, RaftProtocol};
 
@@ -90,7 +90,7 @@ impl<R: Raft> Config<R> {
     }
 
     /// The tester's random stream.
-    pub fn rng(&mut self) -> &mut SimRng {
+    pub fn rng(&mut self) -> &mut Choices {
         self.h.sim.tester_rng()
     }
 

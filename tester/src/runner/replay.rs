@@ -19,10 +19,10 @@ pub struct RunArgs {
     /// The scenario, the seed and how to show the run.
     #[command(flatten)]
     pub replay: jobwire::replay::ReplayArgs,
-    /// The replay command to print instead of this tree's (the grader's, for
-    /// a submission).
-    #[arg(long = "replay", hide = true)]
-    pub replay_command: Option<String>,
+    /// The submission to name in the commands printed (the grader's, for a
+    /// submission).
+    #[arg(long, hide = true)]
+    pub shown_submission: Option<std::path::PathBuf>,
 }
 
 /// A virtual time given in seconds on the command line.
@@ -45,6 +45,14 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
     let faults = match args.faults.as_deref().map(str::parse).transpose() {
         Ok(f) => f.unwrap_or_default(),
         Err(e) => return fail(format!("--faults: {e}")),
+    };
+    let choices = match args.choices.as_deref().map(str::parse).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => return fail(format!("--choices: {e}")),
+    };
+    let name = jobwire::replay::RunName {
+        submission: run_args.shown_submission.clone(),
+        ..crate::run_name(&args.test, args.seed, &faults, &choices)
     };
     let topics = match args
         .topics
@@ -87,13 +95,13 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
         stop_at,
         live_log: live_log.clone(),
         faults,
+        choices,
         ..scenario.spec(args.seed)
     });
     crate::runner::crash_check(&mut report);
     let wall = start.elapsed();
-    if let Some(replay) = &run_args.replay_command {
-        report.replay = replay.clone();
-    }
+    report.replay = name.replay();
+    report.shrink = name.shrink();
     let view_run = view_run(&scenario, &report);
     if let Some(live) = &live_log {
         live.finish(view_run.failure);
@@ -117,6 +125,7 @@ pub fn run(run_args: &RunArgs) -> ExitCode {
             "events": report.events,
             "faults": report.faults.total(),
             "faults_drawn": report.faults_drawn,
+            "choices_read": report.choices_read,
             "bytes": report.bytes,
             "trace_digest": format!("{:016x}", report.trace_digest),
             "replay": report.replay,

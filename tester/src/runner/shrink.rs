@@ -1,19 +1,20 @@
 //! `shrink`, reached through `grading shrink`: a failed run made smaller. The
-//! scenario runs again from the same seed with fewer of the network's faults
-//! kept ([`crate::shrink::minimise`]) until none can be spared and the run
-//! still fails the same rule; the command prints the sizes before and after
-//! and the replay of the shrunk run, and writes its timeline if asked.
+//! scenario runs again from the same seed with the tester's choices edited
+//! and fewer of the network's faults kept ([`crate::shrink::shrink`]) while
+//! the run still fails the same rule in no more events; the command prints
+//! the sizes before and after and the replay of the shrunk run, and writes
+//! its timeline if asked.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use labrpc::FaultSet;
+use std::path::PathBuf;
 
 use crate::RunSpec;
 use crate::registry::Scenario;
-use crate::report::{Outcome, Report};
+use crate::report::{Outcome, Report, run_name};
 use crate::runner::view_run;
-use crate::shrink::{ShrinkError, shrink};
+use crate::shrink::{Candidate, Phase, ShrinkError, shrink};
 
 /// `shrink`: one failed run, made smaller.
 #[derive(clap::Args, Debug)]
@@ -21,10 +22,10 @@ pub struct ShrinkArgs {
     /// The failed run and how far to go.
     #[command(flatten)]
     pub shrink: jobwire::replay::ShrinkArgs,
-    /// The replay command of the failed run to print, with the faults kept
-    /// added (the grader's, for a submission).
-    #[arg(long = "replay", hide = true)]
-    pub replay_command: Option<String>,
+    /// The submission to name in the commands printed (the grader's, for a
+    /// submission).
+    #[arg(long, hide = true)]
+    pub shown_submission: Option<PathBuf>,
 }
 
 /// The sizes of a run that the shrinking reduces.
@@ -56,10 +57,11 @@ impl Sizes {
     }
 }
 
-fn run_with(scenario: &Scenario, seed: u64, faults: FaultSet, record: bool) -> Report {
+fn run_with(scenario: &Scenario, seed: u64, candidate: &Candidate, record: bool) -> Report {
     (scenario.run)(&RunSpec {
         record,
-        faults,
+        faults: candidate.faults.clone(),
+        choices: candidate.choices.clone(),
         ..scenario.spec(seed)
     })
 }
@@ -84,16 +86,20 @@ pub fn main(shrink_args: &ShrinkArgs) -> ExitCode {
     };
     let started = Instant::now();
     println!(
-        "shrinking {} seed {}: its faults numbered as the network draws them, each candidate a run that spares some",
+        "shrinking {} seed {}: first the tester's choices (words of its random stream read as zero or passed over), then the network's faults (numbered as drawn, some spared)",
         args.test, args.seed
     );
     let found = shrink(
-        |faults, record| run_with(&scenario, args.seed, faults, record),
+        |candidate, record| run_with(&scenario, args.seed, candidate, record),
         args.max_runs,
         args.timeline.is_some(),
-        |kept, report| {
+        |phase, candidate, report| {
+            let edit = match phase {
+                Phase::Choices => format!("choices {}", candidate.choices),
+                Phase::Faults => format!("faults kept {}", report.faults.total()),
+            };
             println!(
-                "  {kept:>6} faults kept: fails the same rule, {} events, at {:.1} s",
+                "  {:>9} events, at {:>6.1} s: fails the same rule with {edit}",
                 report.events,
                 report.virtual_ms as f64 / 1000.0
             );
@@ -125,10 +131,13 @@ pub fn main(shrink_args: &ShrinkArgs) -> ExitCode {
     println!("{}", Sizes::of(&found.original).row("original"));
     println!("{}", Sizes::of(&found.shrunk).row("shrunk"));
     println!(
-        "  {:.1}× fewer events; faults kept: {} of the {} drawn; {} runs in {:.1} s{}",
+        "  {:.1}× fewer events; the tester's choices: {} ({} of the {} words read edited); faults kept: {} of the {} drawn; {} runs in {:.1} s{}",
         found.original.events as f64 / found.shrunk.events.max(1) as f64,
-        found.kept,
-        found.original.faults_drawn,
+        found.found.choices,
+        found.found.choices.words(),
+        found.shrunk.choices_read,
+        found.found.faults,
+        found.shrunk.faults_drawn,
         found.runs,
         started.elapsed().as_secs_f64(),
         if found.exhausted {
@@ -137,10 +146,16 @@ pub fn main(shrink_args: &ShrinkArgs) -> ExitCode {
             ""
         }
     );
-    let replay = match &shrink_args.replay_command {
-        Some(base) => format!("{base} --faults {}", found.kept),
-        None => found.shrunk.replay.clone(),
-    };
+    let replay = jobwire::replay::RunName {
+        submission: shrink_args.shown_submission.clone(),
+        ..run_name(
+            &args.test,
+            args.seed,
+            &found.found.faults,
+            &found.found.choices,
+        )
+    }
+    .replay();
     println!("replay:   {replay}");
     println!("its log:  {replay} --log");
     if let Some(path) = &args.timeline {

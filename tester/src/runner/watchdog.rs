@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use labrpc::{Handling, Progress, Snapshot};
 
-use crate::report::replay_command;
-
 /// The limit when `RAFTLAB_TIMEOUT` (seconds) does not set one.
 pub const LIMIT: Duration = Duration::from_secs(60);
 
@@ -55,7 +53,7 @@ pub fn diagnose(
     before: Snapshot,
     after: Snapshot,
 ) -> String {
-    let replay = replay_command(test, seed, &labrpc::FaultSet::All);
+    let replay = jobwire::replay::RunName::new(test, seed).replay();
     format!(
         "{test} seed {seed}: {}\n  replay: {replay}\n  its log up to there: {replay} --stop-at-ms {} --log",
         reason(limit, before, after),

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use kvraft::world::KvWorld;
-use labrpc::{NodeId, SimRng};
+use labrpc::{Choices, NodeId};
 use shardctrler::{Config, CtrlerOp, CtrlerOps, Gid};
 
 use crate::kv::config::KvConfig;
@@ -165,7 +165,7 @@ struct Script {
 impl Driver<CtrlerOps> for Script {
     fn next(
         &mut self,
-        _rng: &mut SimRng,
+        _rng: &mut Choices,
         _done: Option<Operation<CtrlerOps>>,
     ) -> Result<Option<(CtrlerOp, bool)>, String> {
         let next = self.ops.pop_front();

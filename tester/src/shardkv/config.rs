@@ -393,7 +393,7 @@ impl<W: ShardWorld> ShardConfig<W> {
 }
 
 /// `n` random characters of URL-safe base64's alphabet, from `rng`.
-pub fn randstring(rng: &mut labrpc::SimRng, n: usize) -> String {
+pub fn randstring(rng: &mut labrpc::Choices, n: usize) -> String {
     use labrpc::rand::RngExt;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     (0..n)

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use kvraft::Op;
-use labrpc::SimRng;
+use labrpc::Choices;
 use labrpc::rand::RngExt;
 
 use crate::kv::tester::{Driver, Operation};
@@ -35,7 +35,7 @@ struct Appender {
 impl Driver for Appender {
     fn next(
         &mut self,
-        rng: &mut SimRng,
+        rng: &mut Choices,
         done: Option<Operation>,
     ) -> Result<Option<(Op, bool)>, String> {
         if done.is_some() {
@@ -69,7 +69,7 @@ struct Random {
 impl Driver for Random {
     fn next(
         &mut self,
-        rng: &mut SimRng,
+        rng: &mut Choices,
         _done: Option<Operation>,
     ) -> Result<Option<(Op, bool)>, String> {
         if self.stop.get() {
