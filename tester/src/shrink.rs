@@ -18,7 +18,8 @@
 //!    the chunks finer when none does, until single faults cannot be spared
 //!    or the budget of runs is spent.
 //!
-//! The first phase may use half the budget; the second what is left.
+//! The first phase may use half the budget (all of it if the run draws no
+//! fault); the second what is left.
 
 use labrpc::{ChoiceEdits, Edit, FaultSet};
 
@@ -123,7 +124,11 @@ pub fn shrink(
 
     // 1. The tester's choices: each block of the words read, largest first,
     //    read as zero or passed over.
-    let choices_budget = max_runs / 2;
+    let choices_budget = if original.faults_drawn == 0 {
+        max_runs
+    } else {
+        max_runs / 2
+    };
     let mut exhausted = false;
     let mut size = smallest.choices_read.max(1);
     'sizes: loop {
