@@ -19,7 +19,9 @@
 //!    or the budget of runs is spent.
 //!
 //! The first phase may use half the budget (all of it if the run draws no
-//! fault); the second what is left.
+//! fault), the second what is left; whatever the second leaves goes to a
+//! second pass over the choices, as sparing faults may have made more of
+//! them unnecessary.
 
 use labrpc::{ChoiceEdits, Edit, FaultSet};
 
@@ -118,9 +120,6 @@ pub fn shrink(
     let original = run(&Candidate::default(), false);
     let rule = Rule::of(&original.outcome).ok_or(ShrinkError::Passed)?;
     let fails = |report: &Report| Rule::of(&report.outcome).as_ref() == Some(&rule);
-    let mut best = Candidate::default();
-    let mut smallest = original.clone();
-    let mut runs = 0;
 
     // 1. The tester's choices: each block of the words read, largest first,
     //    read as zero or passed over.
@@ -129,41 +128,17 @@ pub fn shrink(
     } else {
         max_runs / 2
     };
-    let mut exhausted = false;
-    let mut size = smallest.choices_read.max(1);
-    'sizes: loop {
-        let mut start = 0;
-        while start < smallest.choices_read {
-            for edit in [Edit::Zero, Edit::Skip] {
-                let end = (start + size).min(smallest.choices_read) - 1;
-                let choices = best.choices.with(start..=end, edit);
-                if choices == best.choices {
-                    continue;
-                }
-                if runs >= choices_budget {
-                    exhausted = true;
-                    break 'sizes;
-                }
-                let candidate = Candidate {
-                    choices,
-                    ..best.clone()
-                };
-                let report = run(&candidate, false);
-                runs += 1;
-                if fails(&report) && report.events < smallest.events {
-                    better(Phase::Choices, &candidate, &report);
-                    best = candidate;
-                    smallest = report;
-                    break;
-                }
-            }
-            start += size;
-        }
-        if size == 1 {
-            break;
-        }
-        size = size.div_ceil(2);
-    }
+    let mut search = Search {
+        best: Candidate::default(),
+        smallest: original.clone(),
+        runs: 0,
+    };
+    let mut exhausted = !search.edit_choices(&mut run, &fails, choices_budget, &mut better);
+    let Search {
+        mut best,
+        mut smallest,
+        mut runs,
+    } = search;
 
     // 2. The network's faults, with the choices found. A candidate must also
     //    be no longer than the smallest run so far: with fewer faults, a
@@ -188,6 +163,17 @@ pub fn shrink(
     if found.kept.len() as u64 != drawn_count {
         best.faults = FaultSet::only(found.kept.iter().copied());
     }
+    // 3. The choices again, with what is left of the budget: sparing faults
+    //    may have made more of them unnecessary.
+    if !found.exhausted && runs < max_runs {
+        let mut search = Search {
+            best,
+            smallest,
+            runs,
+        };
+        exhausted = !search.edit_choices(&mut run, &fails, max_runs, &mut better);
+        (best, smallest, runs) = (search.best, search.smallest, search.runs);
+    }
     // Edits past the words the run read change nothing: leave them out.
     best.choices = best.choices.below(smallest.choices_read);
     let shrunk = run(&best, record);
@@ -202,6 +188,61 @@ pub fn shrink(
         runs: runs + 2,
         exhausted: exhausted || found.exhausted,
     })
+}
+
+/// The smallest failing run found so far, and the runs spent.
+struct Search {
+    best: Candidate,
+    smallest: Report,
+    runs: usize,
+}
+
+impl Search {
+    /// One pass over the tester's choices: each block of the words the
+    /// smallest run read, from all of them down to single words, read as zero
+    /// or passed over; a candidate that `fails` in fewer events is kept.
+    /// Returns whether the pass ended before `budget` runs in all were spent.
+    fn edit_choices(
+        &mut self,
+        run: &mut impl FnMut(&Candidate, bool) -> Report,
+        fails: &impl Fn(&Report) -> bool,
+        budget: usize,
+        better: &mut impl FnMut(Phase, &Candidate, &Report),
+    ) -> bool {
+        let mut size = self.smallest.choices_read.max(1);
+        loop {
+            let mut start = 0;
+            while start < self.smallest.choices_read {
+                for edit in [Edit::Zero, Edit::Skip] {
+                    let end = (start + size).min(self.smallest.choices_read) - 1;
+                    let choices = self.best.choices.with(start..=end, edit);
+                    if choices == self.best.choices {
+                        continue;
+                    }
+                    if self.runs >= budget {
+                        return false;
+                    }
+                    let candidate = Candidate {
+                        choices,
+                        ..self.best.clone()
+                    };
+                    let report = run(&candidate, false);
+                    self.runs += 1;
+                    if fails(&report) && report.events < self.smallest.events {
+                        better(Phase::Choices, &candidate, &report);
+                        self.best = candidate;
+                        self.smallest = report;
+                        break;
+                    }
+                }
+                start += size;
+            }
+            if size == 1 {
+                return true;
+            }
+            size = size.div_ceil(2);
+        }
+    }
 }
 
 /// The smallest subset of `kept` found for which `fails` holds, with at most
