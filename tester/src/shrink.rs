@@ -134,46 +134,43 @@ pub fn shrink(
         runs: 0,
     };
     let mut exhausted = !search.edit_choices(&mut run, &fails, choices_budget, &mut better);
-    let Search {
-        mut best,
-        mut smallest,
-        mut runs,
-    } = search;
 
     // 2. The network's faults, with the choices found. A candidate must also
     //    be no longer than the smallest run so far: with fewer faults, a
     //    wrong server may take longer to fail (a lost message it never sees
     //    can be what ended its run early).
-    let drawn_count = smallest.faults_drawn;
-    let drawn = (0..drawn_count).collect();
-    let found = minimise(drawn, max_runs.saturating_sub(runs), |kept| {
-        let candidate = Candidate {
-            faults: FaultSet::only(kept.iter().copied()),
-            ..best.clone()
-        };
-        let report = run(&candidate, false);
-        let smaller = fails(&report) && report.events <= smallest.events;
-        if smaller {
-            better(Phase::Faults, &candidate, &report);
-            smallest = report;
-        }
-        smaller
-    });
-    runs += found.runs;
+    let drawn_count = search.smallest.faults_drawn;
+    let found = minimise(
+        (0..drawn_count).collect(),
+        max_runs.saturating_sub(search.runs),
+        |kept| {
+            let candidate = Candidate {
+                faults: FaultSet::only(kept.iter().copied()),
+                ..search.best.clone()
+            };
+            let report = run(&candidate, false);
+            let smaller = fails(&report) && report.events <= search.smallest.events;
+            if smaller {
+                better(Phase::Faults, &candidate, &report);
+                search.smallest = report;
+            }
+            smaller
+        },
+    );
+    search.runs += found.runs;
     if found.kept.len() as u64 != drawn_count {
-        best.faults = FaultSet::only(found.kept.iter().copied());
+        search.best.faults = FaultSet::only(found.kept.iter().copied());
     }
     // 3. The choices again, with what is left of the budget: sparing faults
     //    may have made more of them unnecessary.
-    if !found.exhausted && runs < max_runs {
-        let mut search = Search {
-            best,
-            smallest,
-            runs,
-        };
+    if !found.exhausted && search.runs < max_runs {
         exhausted = !search.edit_choices(&mut run, &fails, max_runs, &mut better);
-        (best, smallest, runs) = (search.best, search.smallest, search.runs);
     }
+    let Search {
+        mut best,
+        smallest,
+        runs,
+    } = search;
     // Edits past the words the run read change nothing: leave them out.
     best.choices = best.choices.below(smallest.choices_read);
     let shrunk = run(&best, record);

@@ -5,10 +5,9 @@
 //! the sizes before and after and the replay of the shrunk run, and writes
 //! its timeline if asked.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-
-use std::path::PathBuf;
 
 use crate::RunSpec;
 use crate::registry::Scenario;
